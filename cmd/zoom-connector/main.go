@@ -1,0 +1,21 @@
+// Command zoom-connector reads Zoom into a data pipeline and registers
+// people for meetings and webinars. See connector.Main for the commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/zoom-connector/zoom-connector/connector"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := connector.Main(ctx, os.Args[1:], connector.IO{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+	})
+	stop()
+	os.Exit(code)
+}

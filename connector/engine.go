@@ -1,0 +1,965 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+)
+
+// Sink receives what a read produces. Write and Commit are called with the
+// engine's emit lock held, so a Sink need not be safe for concurrent use.
+type Sink interface {
+	// Write takes one record of a stream.
+	Write(stream string, rec json.RawMessage) error
+	// Commit makes every record written so far durable.
+	Commit() error
+}
+
+// Events receives the read's progress and outcome; every method may be
+// called from several goroutines.
+type Events interface {
+	// StreamStatus reports a stream starting, running, completing, or ending
+	// incomplete (reset is set when a daily rate limit stopped it).
+	StreamStatus(stream string, status StreamStatus, reset time.Time)
+	// Estimate reports the total records Zoom announced so far for a stream.
+	Estimate(stream string, rows int64)
+	// State reports a state whose records are all committed.
+	State(st *state.State) error
+	// StreamError reports why a stream failed.
+	StreamError(stream string, err error)
+}
+
+// StreamStatus is a stream's status in a read.
+type StreamStatus string
+
+// Stream statuses, as Airbyte's STREAM_STATUS names them.
+const (
+	StatusStarted    StreamStatus = "STARTED"
+	StatusRunning    StreamStatus = "RUNNING"
+	StatusComplete   StreamStatus = "COMPLETE"
+	StatusIncomplete StreamStatus = "INCOMPLETE"
+)
+
+// ReadOptions configure one read.
+type ReadOptions struct {
+	// Streams are the selected streams, parents before children or in any
+	// order; every stream they need as a parent is listed too, once.
+	Streams []string
+	// Incremental names the selected streams read incrementally (their
+	// cursor in State is honoured); the others are full refresh.
+	Incremental map[string]bool
+	// State is the state of the previous run (nil for none).
+	State *state.State
+	// MaxConcurrency bounds the requests in flight (default 8).
+	MaxConcurrency int
+	// PageSize caps every stream's page size (0 keeps each stream's own).
+	PageSize int
+	// StartDate is the earliest date to read time-windowed streams from
+	// (zero: as far back as Zoom keeps, six months).
+	StartDate time.Time
+	// Lookback re-reads this much before an incremental cursor.
+	Lookback time.Duration
+	// CommitEvery commits after this many records (default 20,000) and
+	// CommitInterval after this long (default 5 s), whichever comes first.
+	CommitEvery    int
+	CommitInterval time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Log receives diagnostics.
+	Log *slog.Logger
+}
+
+// StreamResult is one stream's outcome.
+type StreamResult struct {
+	Name    string
+	Records int64
+	// Skipped counts partitions Zoom answered with a skippable error
+	// (deleted meeting, unlicensed host, registration disabled).
+	Skipped int64
+	Status  StreamStatus
+	// Err is why the stream failed, if it did.
+	Err error
+	// Reset is when a daily rate limit that stopped the stream resets.
+	Reset time.Time
+}
+
+// Summary is a read's outcome.
+type Summary struct {
+	Streams []*StreamResult
+	// Requests counts the API requests made for records (not retries).
+	Elapsed time.Duration
+}
+
+// Failed reports whether any stream did not complete.
+func (s *Summary) Failed() bool {
+	for _, r := range s.Streams {
+		if r.Status != StatusComplete {
+			return true
+		}
+	}
+	return false
+}
+
+// engine runs one read.
+type engine struct {
+	client *zoomapi.Client
+	opts   ReadOptions
+	sink   Sink
+	events Events
+	log    *slog.Logger
+	now    time.Time
+
+	all      map[string]streams.Stream
+	selected map[string]bool
+	needed   map[string]bool
+	children map[string][]streams.Stream
+
+	emitMu      sync.Mutex // guards sink, st, results' counters, sinceCommit
+	st          *state.State
+	done        map[string]map[string]bool // stream -> finished partitions of this sync
+	results     map[string]*StreamResult
+	sinceCommit int
+	lastCommit  time.Time
+	estimates   map[string]int64
+	estDirty    bool
+	running     map[string]bool
+	maxCursor   map[string]time.Time
+
+	failMu    sync.Mutex
+	failed    map[string]error     // stream -> permanent error
+	exhausted map[string]time.Time // category -> daily quota reset
+	// incomplete marks streams that lost a partition to something a later
+	// run can resume (rate limit, cancellation): their progress is kept.
+	incomplete map[string]bool
+	fatal      error
+
+	queue *taskQueue
+}
+
+type task struct {
+	stream  streams.Stream
+	parent  map[string]any
+	partKey string
+	query   url.Values
+	// window bounds (zero for none), for cursors
+	winEnd time.Time
+}
+
+// Read reads the selected streams through client into sink. It returns
+// when every stream has completed, failed or been stopped by a rate limit;
+// a fatal error (bad credentials, cancellation, a sink failure) stops it
+// early, after committing what was written and reporting the state.
+func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events, opts ReadOptions) (*Summary, error) {
+	start := time.Now()
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 8
+	}
+	if opts.CommitEvery <= 0 {
+		opts.CommitEvery = 20000
+	}
+	if opts.CommitInterval <= 0 {
+		opts.CommitInterval = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &engine{
+		client: client, opts: opts, sink: sink, events: events, log: opts.Log, now: opts.Now().UTC(),
+		all: map[string]streams.Stream{}, selected: map[string]bool{}, needed: map[string]bool{},
+		children: map[string][]streams.Stream{}, done: map[string]map[string]bool{},
+		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{},
+		maxCursor: map[string]time.Time{}, failed: map[string]error{}, exhausted: map[string]time.Time{},
+		incomplete: map[string]bool{}, lastCommit: time.Now(),
+	}
+	if opts.State != nil {
+		e.st = opts.State.Clone()
+	} else {
+		e.st = state.New()
+	}
+	if err := e.plan(); err != nil {
+		return nil, err
+	}
+	e.queue = newTaskQueue()
+	for _, s := range streams.All() {
+		if !e.needed[s.Name] {
+			continue
+		}
+		if e.selected[s.Name] {
+			e.events.StreamStatus(s.Name, StatusStarted, time.Time{})
+		}
+		if s.Parent == "" {
+			for _, t := range e.partitions(s, nil) {
+				e.queue.push(t)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < opts.MaxConcurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				t, ok := e.queue.pop(ctx)
+				if !ok {
+					return
+				}
+				e.run(ctx, t)
+				e.queue.finish()
+				if e.fatalErr() != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return e.finish(ctx, start)
+}
+
+// plan resolves the selected streams and every parent they need.
+func (e *engine) plan() error {
+	for _, s := range streams.All() {
+		e.all[s.Name] = s
+	}
+	names := e.opts.Streams
+	if len(names) == 0 {
+		names = streams.Names()
+	}
+	for _, n := range names {
+		s, ok := e.all[n]
+		if !ok {
+			return fmt.Errorf("unknown stream %q (known: %s)", n, strings.Join(streams.Names(), ", "))
+		}
+		e.selected[n] = true
+		for p := s; ; {
+			e.needed[p.Name] = true
+			if p.Parent == "" {
+				break
+			}
+			p = e.all[p.Parent]
+		}
+	}
+	for _, s := range streams.All() {
+		if e.needed[s.Name] && s.Parent != "" {
+			e.children[s.Parent] = append(e.children[s.Parent], s)
+		}
+	}
+	for n := range e.needed {
+		ss := e.st.Stream(n)
+		e.done[n] = map[string]bool{}
+		for _, k := range ss.Done {
+			e.done[n][k] = true
+		}
+		e.results[n] = &StreamResult{Name: n, Status: StatusStarted}
+	}
+	return nil
+}
+
+// partitions returns the tasks that read stream s for one parent record
+// (nil for a root stream): one per fanout entry and time window.
+func (e *engine) partitions(s streams.Stream, parent map[string]any) []task {
+	base := ""
+	if parent != nil {
+		for _, ph := range sortedKeys(s.PathFrom) {
+			base += ph + "=" + str(parent[s.PathFrom[ph]]) + ";"
+		}
+	}
+	fan := s.Fanout
+	if len(fan) == 0 {
+		fan = []url.Values{nil}
+	}
+	type win struct {
+		q   url.Values
+		key string
+		end time.Time
+	}
+	wins := []win{{}}
+	if s.Window != streams.NoWindow {
+		wins = nil
+		for _, w := range e.windows(s) {
+			wins = append(wins, win{q: w.query, key: w.key, end: w.end})
+		}
+	}
+	var out []task
+	for _, f := range fan {
+		for _, w := range wins {
+			q := url.Values{}
+			for k, v := range s.Query {
+				q[k] = slices.Clone(v)
+			}
+			key := base
+			for _, k := range sortedKeys(f) {
+				q[k] = slices.Clone(f[k])
+				key += k + "=" + f.Get(k) + ";"
+			}
+			for k, v := range w.q {
+				q[k] = v
+			}
+			key += w.key
+			if key == "" {
+				key = "all"
+			}
+			out = append(out, task{stream: s, parent: parent, partKey: key, query: q, winEnd: w.end})
+		}
+	}
+	return out
+}
+
+type window struct {
+	query url.Values
+	key   string
+	end   time.Time
+}
+
+// retention is how far back Zoom serves report data.
+const retention = 6 * 30 * 24 * time.Hour
+
+// windows splits [start, today] into calendar months, as Zoom requires
+// windows of at most a month. The start is the latest of start_date, six
+// months ago (Zoom keeps no older reports) and, for an incremental read,
+// the cursor less the lookback.
+func (e *engine) windows(s streams.Stream) []window {
+	today := e.now.Truncate(24 * time.Hour)
+	// Zoom: "within the last six months"; the first day of the month six
+	// months back is refused for a month window, so start a day later.
+	from := today.AddDate(0, -6, 1)
+	if !e.opts.StartDate.IsZero() && e.opts.StartDate.After(from) {
+		from = e.opts.StartDate.UTC().Truncate(24 * time.Hour)
+	}
+	if e.opts.Incremental[s.Name] {
+		if c, ok := parseTime(e.st.Stream(s.Name).Cursor); ok {
+			c = c.Add(-e.opts.Lookback).Truncate(24 * time.Hour)
+			if c.After(from) {
+				from = c
+			}
+		}
+	}
+	var out []window
+	for m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(today); m = m.AddDate(0, 1, 0) {
+		lo, hi := m, m.AddDate(0, 1, -1)
+		if lo.Before(from) {
+			lo = from
+		}
+		if hi.After(today) {
+			hi = today
+		}
+		switch s.Window {
+		case streams.YearMonthWindow:
+			out = append(out, window{
+				query: url.Values{"year": {strconv.Itoa(m.Year())}, "month": {strconv.Itoa(int(m.Month()))}},
+				key:   m.Format("2006-01"), end: hi,
+			})
+		default:
+			out = append(out, window{
+				query: url.Values{"from": {lo.Format("2006-01-02")}, "to": {hi.Format("2006-01-02")}},
+				key:   lo.Format("2006-01-02") + ".." + hi.Format("2006-01-02"), end: hi,
+			})
+		}
+	}
+	return out
+}
+
+// run reads one partition.
+func (e *engine) run(ctx context.Context, t task) {
+	s := t.stream
+	if e.streamFailed(s.Name) || ctx.Err() != nil {
+		e.markIncomplete(s.Name, nil)
+		return
+	}
+	if reset, ok := e.categoryExhausted(s.Category); ok {
+		e.rateLimited(s.Name, reset)
+		return
+	}
+	isDone := e.isDone(s.Name, t.partKey)
+	hasChildren := len(e.children[s.Name]) > 0
+	if isDone && !hasChildren {
+		return
+	}
+	path, err := fillPath(s.Path, s.PathFrom, s.UUIDParam, t.parent)
+	if err != nil {
+		e.fail(s.Name, err)
+		return
+	}
+	req := e.client.NewRequest(http.MethodGet, path, t.query, nil)
+	req.Category = s.Category
+	emit := e.selected[s.Name] && !isDone
+	handle := func(item json.RawMessage) bool {
+		rec := item
+		if s.Detail != "" {
+			detail, ok := e.detail(ctx, s, item)
+			if !ok {
+				return ctx.Err() == nil && !e.streamFailed(s.Name)
+			}
+			rec = detail
+		}
+		rec, fields, err := addKeys(rec, s.Keys, t.parent, hasChildren || s.Cursor != "")
+		if err != nil {
+			e.fail(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
+			return false
+		}
+		if s.Cursor != "" && e.opts.Incremental[s.Name] && !e.newEnough(s.Name, fields[s.Cursor]) {
+			return true
+		}
+		if emit {
+			if err := e.write(s.Name, rec, fields[s.Cursor]); err != nil {
+				return false
+			}
+		}
+		for _, c := range e.children[s.Name] {
+			if c.Needs != nil && !c.Needs(fields) {
+				continue
+			}
+			if c.ParentCursor != "" && e.opts.Incremental[c.Name] && !e.newEnough(c.Name, fields[c.ParentCursor]) {
+				continue
+			}
+			if c.ParentCursor != "" {
+				e.noteCursor(c.Name, fields[c.ParentCursor])
+			}
+			for _, ct := range e.partitions(c, fields) {
+				e.queue.push(ct)
+			}
+		}
+		return true
+	}
+	ok := true
+	if s.PageSize > 0 {
+		req.PageSize = s.PageSize
+		if e.opts.PageSize > 0 && e.opts.PageSize < s.PageSize {
+			req.PageSize = e.opts.PageSize
+		}
+		first := true
+		for page, err := range e.client.Pages(ctx, req, s.Envelope) {
+			if err != nil {
+				e.partitionError(s, t, err)
+				return
+			}
+			if first && page.TotalRecords > 0 && emit {
+				e.addEstimate(s.Name, page.TotalRecords)
+			}
+			first = false
+			for _, item := range page.Items {
+				if ok = handle(item); !ok {
+					break
+				}
+			}
+			if !ok {
+				break
+			}
+		}
+	} else {
+		var raw json.RawMessage
+		if _, err := e.client.Do(ctx, req, &raw); err != nil {
+			e.partitionError(s, t, err)
+			return
+		}
+		items, err := envelopeItems(raw, s.Envelope)
+		if err != nil {
+			e.fail(s.Name, fmt.Errorf("%s %s: %w", s.Name, path, err))
+			return
+		}
+		for _, item := range items {
+			if ok = handle(item); !ok {
+				break
+			}
+		}
+	}
+	if !ok || ctx.Err() != nil {
+		e.markIncomplete(s.Name, nil)
+		return
+	}
+	if s.Window != streams.NoWindow {
+		e.noteCursorTime(s.Name, t.winEnd)
+	}
+	e.partitionDone(s.Name, t.partKey)
+}
+
+// detail fetches a listed item's details; false means skip the item.
+func (e *engine) detail(ctx context.Context, s streams.Stream, item json.RawMessage) (json.RawMessage, bool) {
+	fields, err := decodeObject(item)
+	if err != nil {
+		e.fail(s.Name, fmt.Errorf("list item of %s: %w", s.Name, err))
+		return nil, false
+	}
+	path, err := fillPath(s.Detail, s.DetailFrom, "", fields)
+	if err != nil {
+		e.fail(s.Name, err)
+		return nil, false
+	}
+	req := e.client.NewRequest(http.MethodGet, path, nil, nil)
+	req.Category = s.DetailCategory
+	var raw json.RawMessage
+	if _, err := e.client.Do(ctx, req, &raw); err != nil {
+		if zoomapi.IsSkippable(err) {
+			e.skipped(s.Name)
+			return nil, false
+		}
+		e.partitionErrorRaw(s, err)
+		return nil, false
+	}
+	return raw, true
+}
+
+// partitionError classifies an error that ended a partition.
+func (e *engine) partitionError(s streams.Stream, t task, err error) {
+	if zoomapi.IsSkippable(err) {
+		e.skipped(s.Name)
+		e.partitionDone(s.Name, t.partKey)
+		return
+	}
+	e.partitionErrorRaw(s, err)
+}
+
+func (e *engine) partitionErrorRaw(s streams.Stream, err error) {
+	var rl *zoomapi.RateLimitError
+	var ae *zoomapi.AuthError
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		e.markIncomplete(s.Name, nil)
+	case errors.As(err, &rl) && rl.Daily:
+		e.exhaust(s.Category, rl.Reset)
+		e.rateLimited(s.Name, rl.Reset)
+	case errors.As(err, &ae):
+		e.setFatal(err)
+		e.markIncomplete(s.Name, nil)
+	default:
+		e.fail(s.Name, err)
+	}
+}
+
+func (e *engine) write(stream string, rec json.RawMessage, cursor any) error {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	if err := e.sink.Write(stream, rec); err != nil {
+		e.fatal = fmt.Errorf("write %s: %w", stream, err)
+		return e.fatal
+	}
+	r := e.results[stream]
+	r.Records++
+	if !e.running[stream] {
+		e.running[stream] = true
+		e.events.StreamStatus(stream, StatusRunning, time.Time{})
+	}
+	if cursor != nil {
+		if t, ok := parseTime(str(cursor)); ok && t.After(e.maxCursor[stream]) {
+			e.maxCursor[stream] = t
+		}
+	}
+	e.sinceCommit++
+	if e.sinceCommit >= e.opts.CommitEvery || time.Since(e.lastCommit) >= e.opts.CommitInterval {
+		return e.commitLocked()
+	}
+	return nil
+}
+
+// commitLocked commits the sink, then reports the state: every partition
+// marked done before this point has all its records in the commit.
+func (e *engine) commitLocked() error {
+	if err := e.sink.Commit(); err != nil {
+		e.fatal = fmt.Errorf("commit output: %w", err)
+		return e.fatal
+	}
+	e.sinceCommit, e.lastCommit = 0, time.Now()
+	if e.estDirty {
+		for n, v := range e.estimates {
+			e.events.Estimate(n, v)
+		}
+		e.estDirty = false
+	}
+	snap := e.st.Clone()
+	for n, d := range e.done {
+		if e.needed[n] {
+			snap.Stream(n).Done = sortedKeys(d)
+		}
+	}
+	if err := e.events.State(snap); err != nil {
+		e.fatal = fmt.Errorf("save state: %w", err)
+		return e.fatal
+	}
+	return nil
+}
+
+func (e *engine) partitionDone(stream, key string) {
+	e.emitMu.Lock()
+	e.done[stream][key] = true
+	e.emitMu.Unlock()
+}
+
+func (e *engine) isDone(stream, key string) bool {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	return e.done[stream][key] || e.st.Stream(stream).Complete
+}
+
+func (e *engine) addEstimate(stream string, n int64) {
+	e.emitMu.Lock()
+	e.estimates[stream] += n
+	e.estDirty = true
+	e.emitMu.Unlock()
+}
+
+func (e *engine) skipped(stream string) {
+	e.emitMu.Lock()
+	e.results[stream].Skipped++
+	e.emitMu.Unlock()
+}
+
+// noteCursor records a parent's cursor value for a stream incremental on
+// its parent.
+func (e *engine) noteCursor(stream string, v any) {
+	if t, ok := parseTime(str(v)); ok {
+		e.noteCursorTime(stream, t)
+	}
+}
+
+func (e *engine) noteCursorTime(stream string, t time.Time) {
+	e.emitMu.Lock()
+	if t.After(e.maxCursor[stream]) {
+		e.maxCursor[stream] = t
+	}
+	e.emitMu.Unlock()
+}
+
+// newEnough reports whether a record's cursor value is past the stream's
+// saved cursor less the lookback.
+func (e *engine) newEnough(stream string, v any) bool {
+	c, ok := parseTime(e.st.Stream(stream).Cursor)
+	if !ok {
+		return true
+	}
+	t, ok := parseTime(str(v))
+	if !ok {
+		return true
+	}
+	return t.After(c.Add(-e.opts.Lookback))
+}
+
+func (e *engine) fail(stream string, err error) {
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	if _, ok := e.failed[stream]; !ok {
+		e.failed[stream] = err
+		e.events.StreamError(stream, err)
+	}
+}
+
+func (e *engine) streamFailed(stream string) bool {
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	for s := stream; s != ""; s = e.all[s].Parent {
+		if _, ok := e.failed[s]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *engine) markIncomplete(stream string, _ error) {
+	e.failMu.Lock()
+	e.incomplete[stream] = true
+	e.failMu.Unlock()
+}
+
+func (e *engine) exhaust(cat zoomapi.Category, reset time.Time) {
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	if _, ok := e.exhausted[string(cat)]; !ok {
+		e.log.Warn("daily rate limit reached: streams of this category stop with their state saved",
+			"category", string(cat), "resets", reset.Format(time.RFC3339))
+	}
+	e.exhausted[string(cat)] = reset
+}
+
+func (e *engine) categoryExhausted(cat zoomapi.Category) (time.Time, bool) {
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	t, ok := e.exhausted[string(cat)]
+	return t, ok
+}
+
+func (e *engine) rateLimited(stream string, reset time.Time) {
+	e.failMu.Lock()
+	e.incomplete[stream] = true
+	e.failMu.Unlock()
+	e.emitMu.Lock()
+	if r := e.results[stream]; reset.After(r.Reset) {
+		r.Reset = reset
+	}
+	e.emitMu.Unlock()
+}
+
+func (e *engine) setFatal(err error) {
+	e.emitMu.Lock()
+	if e.fatal == nil {
+		e.fatal = err
+	}
+	e.emitMu.Unlock()
+}
+
+func (e *engine) fatalErr() error {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	return e.fatal
+}
+
+// finish settles each stream's status and the final state.
+func (e *engine) finish(ctx context.Context, start time.Time) (*Summary, error) {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	// A stream is incomplete when it, or a parent it hangs off, lost a
+	// partition; failed when it, or a parent, failed.
+	var anyIncomplete bool
+	for n := range e.needed {
+		r := e.results[n]
+		switch {
+		case e.hasFailed(n) != nil:
+			r.Status, r.Err = StatusIncomplete, e.hasFailed(n)
+		case e.isIncomplete(n) || e.fatal != nil || ctx.Err() != nil:
+			r.Status = StatusIncomplete
+			anyIncomplete = true
+		default:
+			r.Status = StatusComplete
+		}
+	}
+	// Cursors advance for incremental streams that completed; progress is
+	// kept for resumable streams and cleared when the whole sync is done.
+	for n := range e.needed {
+		r, ss := e.results[n], e.st.Stream(n)
+		if r.Status == StatusComplete {
+			if c := e.maxCursor[n]; !c.IsZero() && e.all[n].Incremental() {
+				if old, ok := parseTime(ss.Cursor); !ok || c.After(old) {
+					ss.Cursor = c.UTC().Format(time.RFC3339)
+				}
+			}
+			ss.Done = nil
+			ss.Complete = anyIncomplete
+			delete(e.done, n)
+		}
+	}
+	if !anyIncomplete {
+		for _, ss := range e.st.Streams {
+			ss.Complete, ss.Done = false, nil
+		}
+	}
+	var err error
+	if e.fatal == nil || !strings.HasPrefix(e.fatal.Error(), "write ") {
+		err = e.commitLocked()
+	}
+	sum := &Summary{Elapsed: time.Since(start)}
+	for _, s := range streams.All() {
+		if !e.selected[s.Name] {
+			continue
+		}
+		r := e.results[s.Name]
+		sum.Streams = append(sum.Streams, r)
+		e.events.StreamStatus(s.Name, r.Status, r.Reset)
+	}
+	if e.fatal != nil {
+		return sum, e.fatal
+	}
+	if ctx.Err() != nil {
+		return sum, ctx.Err()
+	}
+	return sum, err
+}
+
+func (e *engine) hasFailed(stream string) error {
+	for s := stream; s != ""; s = e.all[s].Parent {
+		if err, ok := e.failed[s]; ok {
+			if s != stream {
+				return fmt.Errorf("parent stream %s failed: %w", s, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *engine) isIncomplete(stream string) bool {
+	for s := stream; s != ""; s = e.all[s].Parent {
+		if e.incomplete[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// fillPath fills a path template from a record, escaping each value; the
+// UUID placeholder is encoded as Zoom requires.
+func fillPath(tmpl string, from map[string]string, uuidParam string, rec map[string]any) (string, error) {
+	out := tmpl
+	for ph, field := range from {
+		v := str(rec[field])
+		if v == "" {
+			return "", fmt.Errorf("%s: parent record has no %q", tmpl, field)
+		}
+		if ph == uuidParam {
+			v = zoomapi.EscapeMeetingUUID(v)
+		} else {
+			v = url.PathEscape(v)
+		}
+		out = strings.ReplaceAll(out, "{"+ph+"}", v)
+	}
+	return out, nil
+}
+
+// addKeys adds the parent keys to a record. When decode is set, or keys
+// are added, it also returns the record's top-level fields.
+func addKeys(rec json.RawMessage, keys map[string]string, parent map[string]any, decode bool) (json.RawMessage, map[string]any, error) {
+	if len(keys) == 0 && !decode {
+		return rec, nil, nil
+	}
+	fields, err := decodeObject(rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(keys) == 0 {
+		return rec, fields, nil
+	}
+	for k, pf := range keys {
+		fields[k] = parent[pf]
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), fields, nil
+}
+
+// decodeObject decodes a JSON object keeping numbers exact.
+func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("record is not a JSON object")
+	}
+	return m, nil
+}
+
+// envelopeItems returns the records of an unpaginated answer: the array
+// under envelope, or the whole object when envelope is empty.
+func envelopeItems(raw json.RawMessage, envelope string) ([]json.RawMessage, error) {
+	if envelope == "" {
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+			return nil, errors.New("answer is not a JSON object")
+		}
+		return []json.RawMessage{raw}, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, fmt.Errorf("decode answer: %w", err)
+	}
+	v, ok := top[envelope]
+	if !ok || string(v) == "null" {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(v, &items); err != nil {
+		return nil, fmt.Errorf("%q is not an array: %w", envelope, err)
+	}
+	return items, nil
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// taskQueue is an unbounded LIFO of tasks: children pushed last run first,
+// so a read goes depth-first and holds few parents in memory.
+type taskQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	tasks   []task
+	pending int // pushed and not yet finished
+}
+
+func newTaskQueue() *taskQueue {
+	q := &taskQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *taskQueue) push(t task) {
+	q.mu.Lock()
+	q.tasks = append(q.tasks, t)
+	q.pending++
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// pop waits for a task; false when every task has finished or ctx ended.
+func (q *taskQueue) pop(ctx context.Context) (task, bool) {
+	stop := context.AfterFunc(ctx, func() {
+		q.mu.Lock()
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	})
+	defer stop()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.tasks) == 0 {
+		if q.pending == 0 || ctx.Err() != nil {
+			return task{}, false
+		}
+		q.cond.Wait()
+	}
+	if ctx.Err() != nil {
+		// Drain: the tasks left are not run; their streams are incomplete.
+		t := q.tasks[len(q.tasks)-1]
+		q.tasks = q.tasks[:len(q.tasks)-1]
+		return t, true
+	}
+	t := q.tasks[len(q.tasks)-1]
+	q.tasks = q.tasks[:len(q.tasks)-1]
+	return t, true
+}
+
+func (q *taskQueue) finish() {
+	q.mu.Lock()
+	q.pending--
+	done := q.pending == 0
+	q.mu.Unlock()
+	if done {
+		q.cond.Broadcast()
+	}
+}

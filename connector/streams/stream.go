@@ -1,0 +1,182 @@
+// Package streams declares every stream the connector reads, as data: the
+// Zoom path, envelope key, keys, cursor, page size, rate-limit category,
+// parent and required scopes. The engine is the only code that walks
+// parents and pages; a stream never loops.
+package streams
+
+import (
+	"net/url"
+	"slices"
+
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+)
+
+// Window says how a stream's requests are split in time.
+type Window int
+
+const (
+	// NoWindow: one request chain per partition.
+	NoWindow Window = iota
+	// MonthWindow: one chain per calendar-month window, sent as from and to
+	// (yyyy-mm-dd), because Zoom refuses windows longer than a month.
+	MonthWindow
+	// YearMonthWindow: one request per month, sent as year and month.
+	YearMonthWindow
+)
+
+// Stream declares one stream.
+type Stream struct {
+	// Name is the stream's name in catalogs, state and output files.
+	Name string
+	// Doc is a one-line description.
+	Doc string
+	// Path is Zoom's path template, such as "/meetings/{meetingId}/registrants".
+	Path string
+	// Envelope is the key of the array of records in the answer; empty means
+	// the whole answer is one record.
+	Envelope string
+	// PageSize is the page size to ask for; 0 means the endpoint is not
+	// paginated.
+	PageSize int
+	// Category is the endpoint's rate-limit label.
+	Category zoomapi.Category
+	// Parent names the stream whose records partition this one; empty for
+	// a root stream.
+	Parent string
+	// PathFrom maps each path placeholder to the parent record field that
+	// fills it.
+	PathFrom map[string]string
+	// Detail, when set, is fetched for each listed item (a path template
+	// filled from the listed item by DetailFrom); the record is the detail,
+	// not the list item. Items whose detail is gone (code 3001) are skipped.
+	Detail         string
+	DetailFrom     map[string]string
+	DetailCategory zoomapi.Category
+	// UUIDParam names a placeholder holding a meeting or webinar UUID, which
+	// must be encoded as Zoom requires.
+	UUIDParam string
+	// Keys maps fields added to each record to the parent record fields
+	// they come from, so tables join.
+	Keys map[string]string
+	// Query is sent with every request.
+	Query url.Values
+	// Fanout sends one request chain per entry, each merged into Query
+	// (for example status=approved, pending and denied).
+	Fanout []url.Values
+	// Window splits requests in time.
+	Window Window
+	// PrimaryKey lists the record fields that identify a record.
+	PrimaryKey [][]string
+	// Cursor is the record field incremental reads advance on; empty means
+	// the stream is incremental only through its window or its parent.
+	Cursor string
+	// ParentCursor, when set, makes the stream incremental on its parent's
+	// field of that name: a partition whose parent is older than the
+	// stream's cursor (less the lookback) is not read again.
+	ParentCursor string
+	// Scopes are the classic scopes that allow the endpoint; Granular the
+	// granular ones. A token needs any one of them.
+	Scopes, Granular []string
+	// Needs, when set, is asked for each parent record whether a request
+	// can return data at all (registrants of a meeting without
+	// registration are not requested).
+	Needs func(parent map[string]any) bool
+}
+
+// All returns every stream, parents before children.
+func All() []Stream {
+	return []Stream{
+		users(),
+		meetings(),
+		meetingRegistrants(),
+		meetingRegistrationQuestions(),
+		meetingPolls(),
+		pastMeetingInstances(),
+		pastMeetingParticipants(),
+		meetingPollResults(),
+		webinars(),
+		webinarRegistrants(),
+		webinarRegistrationQuestions(),
+		webinarPanelists(),
+		webinarPolls(),
+		webinarTrackingSources(),
+		pastWebinarParticipants(),
+		webinarAbsentees(),
+		webinarPollResults(),
+		webinarQnAResults(),
+		reportMeetings(),
+		reportMeetingParticipants(),
+		reportWebinars(),
+		reportWebinarParticipants(),
+		reportDaily(),
+		reportUsers(),
+		reportUserMeetings(),
+		reportActivities(),
+		recordings(),
+	}
+}
+
+// Incremental reports whether the stream supports incremental reads.
+func (s Stream) Incremental() bool {
+	return s.Cursor != "" || s.ParentCursor != "" || s.Window != NoWindow
+}
+
+// ByName returns the stream with the given name.
+func ByName(name string) (Stream, bool) {
+	for _, s := range All() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stream{}, false
+}
+
+// Names returns every stream's name, in All's order.
+func Names() []string {
+	var out []string
+	for _, s := range All() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// MissingScopes reports whether granted allows the stream, and if not the
+// scopes any one of which would.
+func (s Stream) MissingScopes(granted []string) []string {
+	for _, sc := range slices.Concat(s.Scopes, s.Granular) {
+		if slices.Contains(granted, sc) {
+			return nil
+		}
+	}
+	return slices.Concat(s.Granular, s.Scopes)
+}
+
+func pk(fields ...string) [][]string {
+	out := make([][]string, len(fields))
+	for i, f := range fields {
+		out[i] = []string{f}
+	}
+	return out
+}
+
+func statuses(vals ...string) []url.Values {
+	out := make([]url.Values, len(vals))
+	for i, v := range vals {
+		out[i] = url.Values{"status": {v}}
+	}
+	return out
+}
+
+// registrationEnabled reports whether a meeting or webinar takes
+// registrants: settings.approval_type 0 (automatic) or 1 (manual); 2 means
+// no registration.
+func registrationEnabled(parent map[string]any) bool {
+	settings, _ := parent["settings"].(map[string]any)
+	switch v := settings["approval_type"].(type) {
+	case float64:
+		return v != 2
+	case interface{ String() string }:
+		return v.String() != "2"
+	}
+	return true
+}

@@ -1,0 +1,169 @@
+// Package state holds the connector's read state: a cursor per incremental
+// stream and, while a sync is under way, the partitions already finished,
+// so that a crashed sync resumes where it stopped.
+//
+// Guarantee: state is emitted or saved only after every record before it
+// has been committed by the output (flushed, fsynced and renamed for file
+// outputs). A resumed sync therefore loses nothing; it may repeat the
+// records of partitions that were in flight at the crash (at-least-once),
+// and no more than those.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+)
+
+// Version is the state format this build writes and reads.
+const Version = 1
+
+// MaxBytes bounds a state file or message; a larger one is refused.
+const MaxBytes = 64 << 20
+
+// State is the whole read state.
+type State struct {
+	Version int                     `json:"version"`
+	Streams map[string]*StreamState `json:"streams"`
+}
+
+// StreamState is one stream's state.
+type StreamState struct {
+	// Cursor is how far an incremental stream has read: the value of its
+	// cursor field (an ISO date or date-time) up to which every record has
+	// been committed. Empty means never read.
+	Cursor string `json:"cursor,omitempty"`
+	// Done lists the partitions (parent keys or windows) of the sync under
+	// way whose records are all committed. It is cleared when the stream
+	// completes.
+	Done []string `json:"done,omitempty"`
+	// Complete is true when the sync under way finished this stream but
+	// not yet the whole sync.
+	Complete bool `json:"complete,omitempty"`
+}
+
+// New returns an empty state.
+func New() *State { return &State{Version: Version, Streams: map[string]*StreamState{}} }
+
+// Stream returns the state of a stream, creating it.
+func (s *State) Stream(name string) *StreamState {
+	st := s.Streams[name]
+	if st == nil {
+		st = &StreamState{}
+		s.Streams[name] = st
+	}
+	return st
+}
+
+// Clone returns a deep copy.
+func (s *State) Clone() *State {
+	out := New()
+	for k, v := range s.Streams {
+		c := *v
+		c.Done = slices.Clone(v.Done)
+		out.Streams[k] = &c
+	}
+	return out
+}
+
+// Parse decodes a state document, refusing a newer format, an oversized
+// document and one that is not a state.
+func Parse(data []byte) (*State, error) {
+	if len(data) > MaxBytes {
+		return nil, fmt.Errorf("state is %d bytes, more than the %d this connector accepts", len(data), MaxBytes)
+	}
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("state is not valid JSON: %w", err)
+	}
+	if s.Version > Version {
+		return nil, fmt.Errorf("state version %d is newer than this connector understands (%d): upgrade the connector or start without state", s.Version, Version)
+	}
+	if s.Version < 1 {
+		return nil, errors.New(`state has no "version": not a zoom-connector state`)
+	}
+	if s.Streams == nil {
+		s.Streams = map[string]*StreamState{}
+	}
+	for name, st := range s.Streams {
+		if st == nil {
+			s.Streams[name] = &StreamState{}
+		}
+	}
+	return &s, nil
+}
+
+// Load reads a state file. A missing file is an empty state.
+func Load(path string) (*State, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read state %s: %w", path, err)
+	}
+	s, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Marshal encodes the state with sorted partition lists.
+func (s *State) Marshal() ([]byte, error) {
+	for _, st := range s.Streams {
+		sort.Strings(st.Done)
+	}
+	return json.Marshal(s)
+}
+
+// Save writes the state atomically: a temporary file in the same folder,
+// fsynced, renamed over path, and the folder fsynced. A crash at any point
+// leaves either the old file or the new one, never a mix.
+func (s *State) Save(path string) error {
+	data, err := s.Marshal()
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data)
+}
+
+// WriteFileAtomic writes data to path through a fsynced temporary file and
+// a rename.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package zoomapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Category is a Zoom rate-limit label
+// (https://developers.zoom.us/docs/api/rate-limits/). Each endpoint's label
+// is in its documentation; the caller sets it on Request.Category.
+type Category string
+
+// Rate-limit categories.
+const (
+	CategoryLight             Category = "light"
+	CategoryMedium            Category = "medium"
+	CategoryHeavy             Category = "heavy"
+	CategoryResourceIntensive Category = "resource-intensive"
+)
+
+// Categories lists every Category.
+var Categories = []Category{CategoryLight, CategoryMedium, CategoryHeavy, CategoryResourceIntensive}
+
+// ParseCategory maps a category name, including Zoom's header spelling
+// ("Light", "Resource-intensive"), to a Category.
+func ParseCategory(s string) (Category, error) {
+	c := Category(strings.ToLower(strings.TrimSpace(s)))
+	switch c {
+	case CategoryLight, CategoryMedium, CategoryHeavy, CategoryResourceIntensive:
+		return c, nil
+	case "resource_intensive", "resourceintensive":
+		return CategoryResourceIntensive, nil
+	}
+	return "", fmt.Errorf("zoomapi: unknown rate-limit category %q", s)
+}
+
+// Plan names accepted by Config.Plan.
+const (
+	PlanFree      = "free"
+	PlanPro       = "pro"
+	PlanBusiness  = "business"
+	PlanUnlimited = "unlimited"
+)
+
+// PlanRates returns the per-second request rates Zoom documents for plan
+// (free, pro, business; business also covers education and enterprise).
+// "unlimited" returns rate.Inf for every category. Resource-intensive limits
+// are per minute in Zoom's table and are converted to per second here.
+func PlanRates(plan string) (map[Category]rate.Limit, error) {
+	perMin := func(n float64) rate.Limit { return rate.Limit(n / 60) }
+	switch strings.ToLower(strings.TrimSpace(plan)) {
+	case PlanFree:
+		return map[Category]rate.Limit{CategoryLight: 4, CategoryMedium: 2, CategoryHeavy: 1, CategoryResourceIntensive: perMin(10)}, nil
+	case PlanPro, "":
+		return map[Category]rate.Limit{CategoryLight: 30, CategoryMedium: 20, CategoryHeavy: 10, CategoryResourceIntensive: perMin(10)}, nil
+	case PlanBusiness, "education", "enterprise", "business+":
+		return map[Category]rate.Limit{CategoryLight: 80, CategoryMedium: 60, CategoryHeavy: 40, CategoryResourceIntensive: perMin(20)}, nil
+	case PlanUnlimited:
+		return map[Category]rate.Limit{CategoryLight: rate.Inf, CategoryMedium: rate.Inf, CategoryHeavy: rate.Inf, CategoryResourceIntensive: rate.Inf}, nil
+	}
+	return nil, fmt.Errorf("zoomapi: unknown plan %q (want free, pro, business or unlimited)", plan)
+}
+
+// Adaptive tuning: on a per-second 429 the rate is halved (at most once per
+// decreaseGap), never below floorFraction of nominal; after a quiet period
+// without 429s it grows back by recoverFraction of nominal per period.
+const (
+	decreaseFactor  = 0.5
+	floorFraction   = 0.1
+	recoverFraction = 0.1
+	decreaseGap     = time.Second
+)
+
+// catLimiter is the limiter of one category, shared by all requests of the
+// process, with additive-increase / multiplicative-decrease adaptation
+// (other apps share the account's limit, so 429s can arrive below nominal).
+type catLimiter struct {
+	mu           sync.Mutex
+	nominal      rate.Limit
+	current      rate.Limit
+	lim          *rate.Limiter
+	quiet        time.Duration
+	lastChange   time.Time
+	lastDecrease time.Time
+}
+
+func newCatLimiter(r rate.Limit, quiet time.Duration) *catLimiter {
+	return &catLimiter{nominal: r, current: r, lim: rate.NewLimiter(r, 1), quiet: quiet}
+}
+
+// wait blocks (through sleep) until the category allows one more request.
+func (l *catLimiter) wait(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error) error {
+	if l == nil || l.nominal == rate.Inf {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	t := now()
+	l.recoverLocked(t)
+	r := l.lim.ReserveN(t, 1)
+	l.mu.Unlock()
+	if !r.OK() {
+		return fmt.Errorf("zoomapi: rate limiter refused reservation")
+	}
+	if d := r.DelayFrom(t); d > 0 {
+		if err := sleep(ctx, d); err != nil {
+			r.CancelAt(now())
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// throttled records a per-second 429 for this category.
+func (l *catLimiter) throttled(t time.Time) {
+	if l == nil || l.nominal == rate.Inf {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.lastDecrease.IsZero() && t.Sub(l.lastDecrease) < decreaseGap {
+		return
+	}
+	next := l.current * decreaseFactor
+	if floor := l.nominal * floorFraction; next < floor {
+		next = floor
+	}
+	l.current = next
+	l.lim.SetLimitAt(t, next)
+	l.lastChange, l.lastDecrease = t, t
+}
+
+func (l *catLimiter) recoverLocked(t time.Time) {
+	if l.current >= l.nominal || t.Sub(l.lastChange) < l.quiet {
+		return
+	}
+	next := l.current + l.nominal*recoverFraction
+	if next > l.nominal {
+		next = l.nominal
+	}
+	l.current = next
+	l.lim.SetLimitAt(t, next)
+	l.lastChange = t
+}
+
+func (l *catLimiter) limit() rate.Limit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current
+}
+
+// CurrentRate returns the current (possibly adaptively lowered) request rate
+// per second of category cat; rate.Inf means unlimited.
+func (c *Client) CurrentRate(cat Category) rate.Limit {
+	l := c.limiters[cat]
+	if l == nil {
+		return rate.Inf
+	}
+	return l.limit()
+}

@@ -1,0 +1,177 @@
+package zoomsim
+
+import "time"
+
+// TruthStreams lists the connector streams Truth covers, in order.
+var TruthStreams = []string{
+	"users", "meetings", "meeting_registrants", "meeting_registration_questions", "meeting_polls",
+	"past_meeting_instances", "past_meeting_participants", "meeting_poll_results",
+	"webinars", "webinar_registrants", "webinar_registration_questions", "webinar_panelists",
+	"webinar_polls", "webinar_tracking_sources", "past_webinar_participants", "webinar_absentees",
+	"webinar_poll_results", "webinar_qna_results",
+	"report_meetings", "report_meeting_participants", "report_webinars", "report_webinar_participants",
+	"report_daily", "report_users", "report_user_meetings", "report_activities", "recordings",
+}
+
+// Truth returns, for each connector stream, the records a complete read
+// must yield at the dataset's clock (d.Now): each record is the object
+// exactly as the endpoint serves it, plus the parent keys named below.
+// Every stream key is present, with an empty slice when it has no records.
+//
+// Parents ("active users" = GET /users, default status active; "listed
+// meetings" = GET /users/{id}/meetings?type=scheduled of active users,
+// skipping deleted ones, whose detail is 404; "listed webinars" = GET
+// /users/{id}/webinars?type=scheduled of active licensed users, Basic users
+// answering 400 code 200):
+//
+//	users                          GET /users for status active, inactive and pending (pending users have no id)
+//	meetings                       GET /meetings/{id} of each listed meeting; + user_id
+//	meeting_registrants            GET /meetings/{id}/registrants, status approved, pending and denied, of each listed meeting with
+//	                               registration (approval_type 0/1) whose host is licensed (Basic hosts: 400 code 3161); + meeting_id
+//	meeting_registration_questions the GET /meetings/{id}/registrants/questions object of the same meetings; + meeting_id
+//	meeting_polls                  each GET /meetings/{id}/polls entry of listed meetings of licensed hosts; + meeting_id
+//	past_meeting_instances         each GET /past_meetings/{id}/instances entry of listed meetings; + meeting_id
+//	past_meeting_participants      GET /past_meetings/{uuid}/participants of each instance; + meeting_id, meeting_uuid
+//	meeting_poll_results           each "questions" entry of GET /past_meetings/{uuid}/polls of each instance; + meeting_id, meeting_uuid
+//	webinars                       GET /webinars/{id} of each listed webinar; + user_id
+//	webinar_registrants            GET /webinars/{id}/registrants, all three statuses, of listed webinars with registration; + webinar_id
+//	webinar_registration_questions the questions object of the same webinars; + webinar_id
+//	webinar_panelists              each GET /webinars/{id}/panelists entry; + webinar_id
+//	webinar_polls                  each GET /webinars/{id}/polls entry; + webinar_id
+//	webinar_tracking_sources       each GET /webinars/{id}/tracking_sources entry; + webinar_id
+//	past_webinar_participants      GET /past_webinars/{uuid}/participants of each listed webinar that ran (a webinar has at most
+//	                               one past instance, whose UUID is the webinar's uuid); + webinar_id, webinar_uuid
+//	webinar_absentees              GET /past_webinars/{uuid}/absentees of the same webinars with registration; + webinar_id, webinar_uuid
+//	webinar_poll_results           each "questions" entry of GET /past_webinars/{id}/polls of webinars that ran; + webinar_id
+//	webinar_qna_results            each "questions" entry of GET /past_webinars/{id}/qa of webinars that ran; + webinar_id
+//	report_meetings                GET /report/meetings/{id} (latest instance) of each listed meeting that ran; + meeting_id
+//	report_meeting_participants    GET /report/meetings/{uuid}/participants (no include_fields) of each instance; + meeting_id, meeting_uuid
+//	report_webinars                GET /report/webinars/{id} of each webinar that ran; + webinar_id
+//	report_webinar_participants    GET /report/webinars/{uuid}/participants of the same; + webinar_id, webinar_uuid
+//	report_daily                   each "dates" entry of GET /report/daily for the current month and the five before it
+//	report_users                   GET /report/users (no type) for each ReportWindows window; + from, to
+//	report_user_meetings           GET /report/users/{id}/meetings (type past) of each active user for each window; + user_id
+//	report_activities              GET /report/activities for each window
+//	recordings                     GET /users/{id}/recordings of each active user for each window; + user_id
+func (d *Dataset) Truth() map[string][]map[string]any {
+	now := d.Now
+	t := map[string][]map[string]any{}
+	for _, s := range TruthStreams {
+		t[s] = []map[string]any{}
+	}
+	add := func(stream string, o map[string]any, kv ...any) {
+		rec := make(map[string]any, len(o)+len(kv)/2)
+		for k, v := range o {
+			rec[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			rec[kv[i].(string)] = kv[i+1]
+		}
+		t[stream] = append(t[stream], rec)
+	}
+	addAll := func(stream string, items []any, kv ...any) {
+		for _, it := range items {
+			add(stream, it.(map[string]any), kv...)
+		}
+	}
+	for _, st := range []string{"active", "inactive", "pending"} {
+		addAll("users", d.userItems(st, ""))
+	}
+	windows := ReportWindows(now)
+	for _, u := range d.Users {
+		if u.ID == "" || u.Status != "active" {
+			continue
+		}
+		for _, m := range u.Meetings {
+			if m.Deleted {
+				continue
+			}
+			add("meetings", m.detail(now, false), "user_id", u.ID)
+			if m.Licensed() {
+				if m.RegistrationEnabled() {
+					for _, st := range []string{"approved", "pending", "denied"} {
+						addAll("meeting_registrants", d.registrantItems(m, st), "meeting_id", m.ID)
+					}
+					add("meeting_registration_questions", questionsObject(m), "meeting_id", m.ID)
+				}
+				for _, p := range pollItems(m) {
+					add("meeting_polls", p, "meeting_id", m.ID)
+				}
+			}
+			for _, x := range pastInstances(m)["meetings"].([]map[string]any) {
+				add("past_meeting_instances", x, "meeting_id", m.ID)
+			}
+			for _, in := range m.Instances {
+				addAll("past_meeting_participants", d.pastParticipantItems(in), "meeting_id", m.ID, "meeting_uuid", in.UUID)
+				for _, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
+					add("meeting_poll_results", q, "meeting_id", m.ID, "meeting_uuid", in.UUID)
+				}
+				addAll("report_meeting_participants", d.reportParticipantItems(in, false), "meeting_id", m.ID, "meeting_uuid", in.UUID)
+			}
+			if in := m.LatestInstance(); in != nil {
+				add("report_meetings", d.reportMeetingObject(in), "meeting_id", m.ID)
+			}
+		}
+		if u.Type == 2 {
+			for _, w := range u.Webinars {
+				add("webinars", w.detail(now, false), "user_id", u.ID)
+				if w.RegistrationEnabled() {
+					for _, st := range []string{"approved", "pending", "denied"} {
+						addAll("webinar_registrants", d.registrantItems(w, st), "webinar_id", w.ID)
+					}
+					add("webinar_registration_questions", questionsObject(w), "webinar_id", w.ID)
+				}
+				for _, p := range panelistItems(w) {
+					add("webinar_panelists", p, "webinar_id", w.ID)
+				}
+				for _, p := range pollItems(w) {
+					add("webinar_polls", p, "webinar_id", w.ID)
+				}
+				for _, s := range trackingSourceItems(w) {
+					add("webinar_tracking_sources", s, "webinar_id", w.ID)
+				}
+				if in := w.LatestInstance(); in != nil {
+					addAll("past_webinar_participants", d.pastParticipantItems(in), "webinar_id", w.ID, "webinar_uuid", in.UUID)
+					if w.RegistrationEnabled() {
+						addAll("webinar_absentees", d.absenteeItems(in), "webinar_id", w.ID, "webinar_uuid", in.UUID)
+					}
+					for _, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
+						add("webinar_poll_results", q, "webinar_id", w.ID)
+					}
+					for _, q := range d.pastQAObject(in)["questions"].([]map[string]any) {
+						add("webinar_qna_results", q, "webinar_id", w.ID)
+					}
+					add("report_webinars", d.reportMeetingObject(in), "webinar_id", w.ID)
+					addAll("report_webinar_participants", d.reportParticipantItems(in, false), "webinar_id", w.ID, "webinar_uuid", in.UUID)
+				}
+			}
+		}
+		for _, win := range windows {
+			from, to := mustDate(win[0]), mustDate(win[1])
+			addAll("report_user_meetings", d.reportUserMeetingItems(u, from, to, "past"), "user_id", u.ID)
+			addAll("recordings", d.recordingItems(u, from, to), "user_id", u.ID)
+		}
+	}
+	y, mo := now.Year(), int(now.Month())
+	for i := 5; i >= 0; i-- {
+		first := time.Date(y, time.Month(mo-i), 1, 0, 0, 0, 0, time.UTC)
+		for _, e := range d.dailyDates(now, first.Year(), int(first.Month())) {
+			add("report_daily", e)
+		}
+	}
+	for _, win := range windows {
+		from, to := mustDate(win[0]), mustDate(win[1])
+		items, _ := d.reportUserItems(from, to, "")
+		addAll("report_users", items, "from", win[0], "to", win[1])
+		addAll("report_activities", d.activityItems(from, to))
+	}
+	return t
+}
+
+func mustDate(s string) time.Time {
+	t, err := time.Parse(zoomDate, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}

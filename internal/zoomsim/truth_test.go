@@ -1,0 +1,301 @@
+package zoomsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// client is a minimal Zoom API client for the endpoint tests.
+type client struct {
+	t     testing.TB
+	base  string
+	token string
+	// seen records every 200/201 answer when non-nil (schema dumps).
+	seen *[]map[string]any
+}
+
+func startTiny(t testing.TB, preset string) (*Server, *client) {
+	t.Helper()
+	s, base, tok := StartTest(t, Options{Dataset: preset, Seed: 1, Now: func() time.Time { return testNow }})
+	c := &client{t: t, base: base + "/v2", token: tok}
+	// ZOOMSIM_DUMP=dir records every success answer to dir/<test>.json,
+	// for checking them against Zoom's OpenAPI response schemas.
+	if dir := os.Getenv("ZOOMSIM_DUMP"); dir != "" {
+		var seen []map[string]any
+		c.seen = &seen
+		t.Cleanup(func() {
+			b, _ := json.Marshal(seen)
+			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+			if err := os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return s, c
+}
+
+// esc encodes a path segment; UUIDs containing "/" are double-encoded, as
+// Zoom requires.
+func esc(v any) string {
+	s := fmt.Sprint(v)
+	if strings.Contains(s, "/") {
+		return url.PathEscape(url.PathEscape(s))
+	}
+	return url.PathEscape(s)
+}
+
+func (c *client) do(method, path string, body any) (int, map[string]any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		c.t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, raw, err)
+	}
+	if c.seen != nil && resp.StatusCode < 300 {
+		*c.seen = append(*c.seen, map[string]any{"method": method, "path": strings.SplitN(path, "?", 2)[0], "status": resp.StatusCode, "body": json.RawMessage(raw)})
+	}
+	return resp.StatusCode, out
+}
+
+// get answers 200 or fails the test.
+func (c *client) get(path string) map[string]any {
+	c.t.Helper()
+	st, o := c.do("GET", path, nil)
+	if st != 200 {
+		c.t.Fatalf("GET %s: %d %v", path, st, o)
+	}
+	return o
+}
+
+// all follows next_page_token and returns every item under key.
+func (c *client) all(path, key string) []map[string]any {
+	c.t.Helper()
+	var out []map[string]any
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	tok := ""
+	for {
+		p := path + sep + "page_size=7"
+		if tok != "" {
+			p += "&next_page_token=" + url.QueryEscape(tok)
+		}
+		o := c.get(p)
+		for _, it := range o[key].([]any) {
+			out = append(out, it.(map[string]any))
+		}
+		tok, _ = o["next_page_token"].(string)
+		if tok == "" {
+			return out
+		}
+	}
+}
+
+func items(o map[string]any, key string) []map[string]any {
+	var out []map[string]any
+	for _, it := range o[key].([]any) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+func with(o map[string]any, kv ...any) map[string]any {
+	r := map[string]any{}
+	for k, v := range o {
+		r[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		r[kv[i].(string)] = kv[i+1]
+	}
+	return r
+}
+
+// walk reads every stream through the HTTP API as Truth documents it.
+func walk(c *client) map[string][]map[string]any {
+	got := map[string][]map[string]any{}
+	add := func(s string, recs ...map[string]any) { got[s] = append(got[s], recs...) }
+	for _, st := range []string{"active", "inactive", "pending"} {
+		add("users", c.all("/users?status="+st, "users")...)
+	}
+	windows := ReportWindows(testNow)
+	for _, u := range c.all("/users", "users") {
+		uid := u["id"].(string)
+		for _, m := range c.all("/users/"+esc(uid)+"/meetings?type=scheduled", "meetings") {
+			mid := m["id"]
+			st, det := c.do("GET", "/meetings/"+esc(mid), nil)
+			if st == 404 {
+				continue // deleted
+			}
+			add("meetings", with(det, "user_id", uid))
+			settings := det["settings"].(map[string]any)
+			st, _ = c.do("GET", "/meetings/"+esc(mid)+"/polls", nil)
+			licensed := st == 200
+			if licensed {
+				for _, p := range items(c.get("/meetings/"+esc(mid)+"/polls"), "polls") {
+					add("meeting_polls", with(p, "meeting_id", mid))
+				}
+				if fmt.Sprint(settings["approval_type"]) != "2" {
+					for _, s := range []string{"approved", "pending", "denied"} {
+						for _, r := range c.all("/meetings/"+esc(mid)+"/registrants?status="+s, "registrants") {
+							add("meeting_registrants", with(r, "meeting_id", mid))
+						}
+					}
+					add("meeting_registration_questions", with(c.get("/meetings/"+esc(mid)+"/registrants/questions"), "meeting_id", mid))
+				}
+			}
+			inst := items(c.get("/past_meetings/"+esc(mid)+"/instances"), "meetings")
+			for _, in := range inst {
+				add("past_meeting_instances", with(in, "meeting_id", mid))
+				uuid := in["uuid"]
+				for _, p := range c.all("/past_meetings/"+esc(uuid)+"/participants", "participants") {
+					add("past_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
+				}
+				for _, q := range items(c.get("/past_meetings/"+esc(uuid)+"/polls"), "questions") {
+					add("meeting_poll_results", with(q, "meeting_id", mid, "meeting_uuid", uuid))
+				}
+				for _, p := range c.all("/report/meetings/"+esc(uuid)+"/participants", "participants") {
+					add("report_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
+				}
+			}
+			if len(inst) > 0 {
+				add("report_meetings", with(c.get("/report/meetings/"+esc(mid)), "meeting_id", mid))
+			}
+		}
+		if st, _ := c.do("GET", "/users/"+esc(uid)+"/webinars", nil); st == 200 {
+			for _, w := range c.all("/users/"+esc(uid)+"/webinars", "webinars") {
+				wid := w["id"]
+				det := c.get("/webinars/" + esc(wid))
+				add("webinars", with(det, "user_id", uid))
+				reg := fmt.Sprint(det["settings"].(map[string]any)["approval_type"]) != "2"
+				if reg {
+					for _, s := range []string{"approved", "pending", "denied"} {
+						for _, r := range c.all("/webinars/"+esc(wid)+"/registrants?status="+s, "registrants") {
+							add("webinar_registrants", with(r, "webinar_id", wid))
+						}
+					}
+					add("webinar_registration_questions", with(c.get("/webinars/"+esc(wid)+"/registrants/questions"), "webinar_id", wid))
+				}
+				for _, p := range items(c.get("/webinars/"+esc(wid)+"/panelists"), "panelists") {
+					add("webinar_panelists", with(p, "webinar_id", wid))
+				}
+				for _, p := range items(c.get("/webinars/"+esc(wid)+"/polls"), "polls") {
+					add("webinar_polls", with(p, "webinar_id", wid))
+				}
+				for _, p := range items(c.get("/webinars/"+esc(wid)+"/tracking_sources"), "tracking_sources") {
+					add("webinar_tracking_sources", with(p, "webinar_id", wid))
+				}
+				if st, _ := c.do("GET", "/report/webinars/"+esc(wid), nil); st != 200 {
+					continue // never ran
+				}
+				rep := c.get("/report/webinars/" + esc(wid))
+				add("report_webinars", with(rep, "webinar_id", wid))
+				uuid := rep["uuid"]
+				for _, p := range c.all("/past_webinars/"+esc(uuid)+"/participants", "participants") {
+					add("past_webinar_participants", with(p, "webinar_id", wid, "webinar_uuid", uuid))
+				}
+				if reg {
+					for _, p := range c.all("/past_webinars/"+esc(uuid)+"/absentees", "registrants") {
+						add("webinar_absentees", with(p, "webinar_id", wid, "webinar_uuid", uuid))
+					}
+				}
+				for _, q := range items(c.get("/past_webinars/"+esc(wid)+"/polls"), "questions") {
+					add("webinar_poll_results", with(q, "webinar_id", wid))
+				}
+				for _, q := range items(c.get("/past_webinars/"+esc(wid)+"/qa"), "questions") {
+					add("webinar_qna_results", with(q, "webinar_id", wid))
+				}
+				for _, p := range c.all("/report/webinars/"+esc(uuid)+"/participants", "participants") {
+					add("report_webinar_participants", with(p, "webinar_id", wid, "webinar_uuid", uuid))
+				}
+			}
+		}
+		for _, w := range windows {
+			q := "?from=" + w[0] + "&to=" + w[1]
+			for _, m := range c.all("/report/users/"+esc(uid)+"/meetings"+q, "meetings") {
+				add("report_user_meetings", with(m, "user_id", uid))
+			}
+			for _, m := range c.all("/users/"+esc(uid)+"/recordings"+q, "meetings") {
+				add("recordings", with(m, "user_id", uid))
+			}
+		}
+	}
+	for i := 5; i >= 0; i-- {
+		first := time.Date(testNow.Year(), testNow.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC)
+		add("report_daily", items(c.get(fmt.Sprintf("/report/daily?year=%d&month=%d", first.Year(), int(first.Month()))), "dates")...)
+	}
+	for _, w := range windows {
+		q := "?from=" + w[0] + "&to=" + w[1]
+		for _, u := range c.all("/report/users"+q, "users") {
+			add("report_users", with(u, "from", w[0], "to", w[1]))
+		}
+		add("report_activities", c.all("/report/activities"+q, "activity_logs")...)
+	}
+	return got
+}
+
+// canon turns records into sorted canonical JSON lines.
+func canon(t testing.TB, recs []map[string]any) []string {
+	out := make([]string, 0, len(recs))
+	for _, r := range recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		_ = dec.Decode(&v)
+		b, _ = json.Marshal(v)
+		out = append(out, string(b))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestTruthMatchesEndpoints(t *testing.T) {
+	s, c := startTiny(t, "tiny")
+	got := walk(c)
+	truth := s.Truth()
+	for _, stream := range TruthStreams {
+		a, b := canon(t, got[stream]), canon(t, truth[stream])
+		if len(a) != len(b) {
+			t.Errorf("%s: endpoints yield %d records, truth %d", stream, len(a), len(b))
+			continue
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("%s: record differs:\nendpoint %s\ntruth    %s", stream, a[i], b[i])
+				break
+			}
+		}
+	}
+	if len(truth) != len(TruthStreams) {
+		t.Errorf("truth has %d streams, want %d", len(truth), len(TruthStreams))
+	}
+}
