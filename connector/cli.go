@@ -40,6 +40,9 @@ Usage:
   zoom-connector spec                                 print the SPEC message (Airbyte)
   zoom-connector check --config F                     print a CONNECTION_STATUS message (Airbyte)
   zoom-connector check-credentials --config F         explain whether the credentials work, for people
+  zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
+                      [--format airbyte|jsonl|arrow|parquet] [--output DIR]
+                                                      read streams: Airbyte messages on stdout, or files
 
 Flags common to the commands that call Zoom:
   --config F             the configuration file (JSON; see "spec")
@@ -67,6 +70,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		return runCheck(ctx, rest, stdio, true)
 	case "check-credentials":
 		return runCheck(ctx, rest, stdio, false)
+	case "read":
+		return runRead(ctx, rest, stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", cmd, usage)
 	return ExitUsage

@@ -338,9 +338,8 @@ const retention = 6 * 30 * 24 * time.Hour
 // the cursor less the lookback.
 func (e *engine) windows(s streams.Stream) []window {
 	today := e.now.Truncate(24 * time.Hour)
-	// Zoom: "within the last six months"; the first day of the month six
-	// months back is refused for a month window, so start a day later.
-	from := today.AddDate(0, -6, 1)
+	// Zoom serves reports "within the last six months".
+	from := today.AddDate(0, -6, 0)
 	if !e.opts.StartDate.IsZero() && e.opts.StartDate.After(from) {
 		from = e.opts.StartDate.UTC().Truncate(24 * time.Hour)
 	}
@@ -350,6 +349,12 @@ func (e *engine) windows(s streams.Stream) []window {
 			if c.After(from) {
 				from = c
 			}
+		}
+	}
+	if s.Window == streams.YearMonthWindow {
+		// /report/daily takes the current month and the five before it.
+		if first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -5, 0); from.Before(first) {
+			from = first
 		}
 	}
 	var out []window
@@ -410,7 +415,11 @@ func (e *engine) run(ctx context.Context, t task) {
 			}
 			rec = detail
 		}
-		rec, fields, err := addKeys(rec, s.Keys, t.parent, hasChildren || s.Cursor != "")
+		keys, src := s.Keys, t.parent
+		if s.WindowKeys {
+			keys, src = map[string]string{"from": "from", "to": "to"}, map[string]any{"from": t.query.Get("from"), "to": t.query.Get("to")}
+		}
+		rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
 		if err != nil {
 			e.fail(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
 			return false

@@ -1,6 +1,10 @@
 package streams
 
-import "github.com/zoom-connector/zoom-connector/internal/zoomapi"
+import (
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+)
 
 // pastWebinarParticipants lists the participants of each ended webinar,
 // addressed by its UUID.
@@ -17,9 +21,14 @@ func pastWebinarParticipants() Stream {
 	}
 }
 
-// ended reports whether a meeting or webinar has run: Zoom has no
-// participants, absentees, polls results or reports for one that has not.
+// ended reports whether a meeting or webinar may have run: Zoom has no
+// participants, absentees, poll results or reports for one that starts in
+// the future. (Webinar details carry no status, so the start time decides.)
 func ended(p map[string]any) bool {
-	st, _ := p["status"].(string)
-	return st == "" || st == "finished" || st == "ended"
+	if st, ok := p["start_time"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, st); err == nil && t.After(time.Now()) {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@
 package streams
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 
@@ -65,6 +66,9 @@ type Stream struct {
 	Fanout []url.Values
 	// Window splits requests in time.
 	Window Window
+	// WindowKeys adds the window's from and to dates to each record, for
+	// report rows that are totals over the window.
+	WindowKeys bool
 	// PrimaryKey lists the record fields that identify a record.
 	PrimaryKey [][]string
 	// Cursor is the record field incremental reads advance on; empty means
@@ -179,4 +183,18 @@ func registrationEnabled(parent map[string]any) bool {
 		return v.String() != "2"
 	}
 	return true
+}
+
+// str renders a decoded JSON value as a string (json.Number and strings as
+// they are).
+func str(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case interface{ String() string }:
+		return t.String()
+	}
+	return fmt.Sprint(v)
 }

@@ -12,6 +12,12 @@ func webinars() Stream {
 		PrimaryKey: pk("id"),
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_webinars:admin", "webinar:read:list_webinars"},
-		Needs:      activeUser,
+		Needs:      licensedUser,
 	}
+}
+
+// licensedUser: only licensed (type 2) active users can host webinars;
+// Zoom answers 400 code 200 "Webinar plan is missing" for the others.
+func licensedUser(u map[string]any) bool {
+	return activeUser(u) && str(u["type"]) != "1"
 }

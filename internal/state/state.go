@@ -10,6 +10,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,4 +167,34 @@ func WriteFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// Marshal encodes one stream's state with the format version, as the
+// stream_state of an Airbyte per-stream STATE message.
+func (st *StreamState) Marshal() ([]byte, error) {
+	sort.Strings(st.Done)
+	return json.Marshal(struct {
+		Version int `json:"version"`
+		*StreamState
+	}{Version, st})
+}
+
+// ParseStream decodes one stream's state written by StreamState.Marshal.
+func ParseStream(data []byte) (*StreamState, error) {
+	if len(data) == 0 {
+		return &StreamState{}, nil
+	}
+	var v struct {
+		Version int `json:"version"`
+		StreamState
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not a zoom-connector stream state: %w", err)
+	}
+	if v.Version > Version {
+		return nil, fmt.Errorf("stream state version %d is newer than this connector understands (%d)", v.Version, Version)
+	}
+	return &v.StreamState, nil
 }

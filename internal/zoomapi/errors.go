@@ -285,6 +285,11 @@ func IsSkippable(err error) bool {
 		m := strings.ToLower(ae.Message)
 		return strings.Contains(m, "registration has not been enabled") ||
 			strings.Contains(m, "does not have registration")
+	case 200:
+		// "Webinar plan is missing…": this user has no webinar add-on.
+		// Other code-200 answers ("No permission.", "Only available for
+		// paid account") concern the whole account and are not skipped.
+		return strings.Contains(strings.ToLower(ae.Message), "webinar plan is missing")
 	}
 	return false
 }

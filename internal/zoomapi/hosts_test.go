@@ -60,11 +60,11 @@ func TestCheckURL(t *testing.T) {
 func TestEscapeMeetingUUID(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"/ajXp112QmuoKj4854875==": "%252FajXp112QmuoKj4854875%253D%253D",
-		"ab//cd":                  "ab%252F%252Fcd",
+		"/ajXp112QmuoKj4854875==":  "%252FajXp112QmuoKj4854875%253D%253D",
+		"ab//cd":                   "ab%252F%252Fcd",
 		"4444AAAiAAAAAiAiAiiAii==": "4444AAAiAAAAAiAiAiiAii%3D%3D",
-		"a+b/c=":                  "a%2Bb%2Fc%3D",
-		"85746065432":             "85746065432",
+		"a+b/c=":                   "a%2Bb%2Fc%3D",
+		"85746065432":              "85746065432",
 	}
 	for in, want := range cases {
 		if got := EscapeMeetingUUID(in); got != want {

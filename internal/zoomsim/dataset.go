@@ -946,21 +946,23 @@ func reportStart(now time.Time) time.Time {
 }
 
 // ReportWindows returns the one-month [from, to] date windows (yyyy-mm-dd,
-// both inclusive) that cover the report and recording history: starting
-// six months before now, each window runs from its from date to the day
-// before the same date a month later, the last one ending today (UTC).
-// Truth's report_users, report_user_meetings, report_activities and
-// recordings streams are defined by reading these windows.
+// both inclusive) that cover the report and recording history, as the
+// connector asks for them: calendar months from six months before now to
+// today (UTC), the first starting six months ago and the last ending today.
+// Report rows keyed on a window (report_users) depend on this choice.
 func ReportWindows(now time.Time) [][2]string {
 	today := truncDay(now)
+	start := reportStart(now)
 	var out [][2]string
-	for from := reportStart(now); !from.After(today); {
-		to := from.AddDate(0, 1, -1)
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(today); m = m.AddDate(0, 1, 0) {
+		from, to := m, m.AddDate(0, 1, -1)
+		if from.Before(start) {
+			from = start
+		}
 		if to.After(today) {
 			to = today
 		}
 		out = append(out, [2]string{from.Format(zoomDate), to.Format(zoomDate)})
-		from = to.AddDate(0, 0, 1)
 	}
 	return out
 }

@@ -1,0 +1,394 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/output"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+	"github.com/zoom-connector/zoom-connector/spec"
+)
+
+// Output formats of the read command.
+const (
+	FormatAirbyte = "airbyte"
+	FormatJSONL   = "jsonl"
+	FormatArrow   = "arrow"
+	FormatParquet = "parquet"
+)
+
+// readFlags are the read command's flags.
+type readFlags struct {
+	common
+	catalog   string
+	stateIn   string
+	stateFile string
+	streams   []string
+	format    string
+	outputDir string
+}
+
+func (f *readFlags) register(fs *pflag.FlagSet) {
+	f.common.register(fs)
+	fs.StringVar(&f.catalog, "catalog", "", "configured catalog (Airbyte) naming the streams and their sync modes")
+	fs.StringVar(&f.stateIn, "state", "", "state to start from: Airbyte state messages or a zoom-connector state file")
+	fs.StringVar(&f.stateFile, "state-file", "", "state file to start from (if it exists) and to keep up to date, atomically")
+	fs.StringSliceVar(&f.streams, "streams", nil, "streams to read, comma-separated (default: every enabled stream)")
+	fs.StringVar(&f.format, "format", FormatAirbyte, "output: airbyte (stdout), jsonl, arrow or parquet (files under --output)")
+	fs.StringVar(&f.outputDir, "output", "", "folder for jsonl, arrow and parquet files")
+}
+
+// runRead is the read command.
+func runRead(ctx context.Context, args []string, stdio IO) int {
+	var f readFlags
+	if _, err := parseFlags("read", args, stdio.Stderr, f.register); err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage
+	}
+	log, err := f.logger(stdio.Stderr)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage
+	}
+	cfg, err := f.load(stdio, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: configuration error: %v\n", err)
+		return ExitUsage
+	}
+	job, err := f.plan(cfg)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage
+	}
+	client, err := NewClient(cfg, f.allowHosts, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage
+	}
+	sum, err := runJob(ctx, client, cfg, job, stdio, log)
+	if err != nil && sum == nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage
+	}
+	if err != nil {
+		log.Error("read stopped", "error", err)
+		return ExitFail
+	}
+	if sum.Failed() {
+		return ExitFail
+	}
+	return ExitOK
+}
+
+// readJob is a resolved read: which streams, how, and where to.
+type readJob struct {
+	streams     []string
+	incremental map[string]bool
+	state       *state.State
+	stateFile   string
+	format      string
+	outputDir   string
+}
+
+func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
+	j := &readJob{incremental: map[string]bool{}, stateFile: f.stateFile, format: f.format, outputDir: f.outputDir}
+	switch f.format {
+	case FormatAirbyte:
+	case FormatJSONL, FormatArrow, FormatParquet:
+		if f.outputDir == "" {
+			return nil, fmt.Errorf("--format %s writes files: --output DIR is required", f.format)
+		}
+	default:
+		return nil, fmt.Errorf("--format %q: want airbyte, jsonl, arrow or parquet", f.format)
+	}
+	if f.catalog != "" && len(f.streams) > 0 {
+		return nil, errors.New("--catalog and --streams both name streams: use one")
+	}
+	switch {
+	case f.catalog != "":
+		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
+		if err != nil {
+			return nil, err
+		}
+		var unknown []string
+		for _, cs := range cat.Streams {
+			s, ok := streams.ByName(cs.Stream.Name)
+			if !ok {
+				unknown = append(unknown, cs.Stream.Name)
+				continue
+			}
+			j.streams = append(j.streams, s.Name)
+			if cs.SyncMode == airbyte.SyncIncremental {
+				if !s.Incremental() {
+					return nil, fmt.Errorf("catalog: stream %s supports full_refresh only", s.Name)
+				}
+				j.incremental[s.Name] = true
+			}
+		}
+		if len(unknown) > 0 {
+			return nil, fmt.Errorf("catalog names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
+		}
+	default:
+		names := f.streams
+		if len(names) == 0 {
+			for _, n := range streams.Names() {
+				if cfg.StreamEnabled(n) {
+					names = append(names, n)
+				}
+			}
+		}
+		var unknown []string
+		for _, n := range names {
+			s, ok := streams.ByName(strings.TrimSpace(n))
+			if !ok {
+				unknown = append(unknown, n)
+				continue
+			}
+			j.streams = append(j.streams, s.Name)
+			// Without a catalog, every stream that can be is incremental:
+			// its cursor is honoured when the state has one.
+			j.incremental[s.Name] = s.Incremental()
+		}
+		if len(unknown) > 0 {
+			return nil, fmt.Errorf("--streams names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
+		}
+	}
+	if len(j.streams) == 0 {
+		return nil, errors.New("no stream selected")
+	}
+	j.state = state.New()
+	if f.stateFile != "" {
+		st, err := state.Load(f.stateFile)
+		if err != nil {
+			return nil, err
+		}
+		j.state = st
+	}
+	if f.stateIn != "" {
+		st, err := loadStateInput(f.stateIn)
+		if err != nil {
+			return nil, err
+		}
+		j.state = st
+	}
+	return j, nil
+}
+
+// loadStateInput reads --state: a zoom-connector state document, or
+// Airbyte per-stream STATE messages (a list or one), as Airbyte passes them.
+func loadStateInput(path string) (*state.State, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	if len(data) > state.MaxBytes {
+		return nil, fmt.Errorf("state %s is %d bytes, more than the %d this connector accepts", path, len(data), state.MaxBytes)
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return state.New(), nil
+	}
+	if trimmed[0] == '{' && bytes.Contains(trimmed, []byte(`"version"`)) && !bytes.Contains(trimmed, []byte(`"stream_descriptor"`)) {
+		st, err := state.Parse(trimmed)
+		if err != nil {
+			return nil, fmt.Errorf("state %s: %w", path, err)
+		}
+		return st, nil
+	}
+	msgs, err := airbyte.DecodeState(trimmed)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	st := state.New()
+	for i, m := range msgs {
+		if m.Stream == nil {
+			return nil, fmt.Errorf("state %s: message %d is not a per-stream (STREAM) state", path, i+1)
+		}
+		name := m.Stream.StreamDescriptor.Name
+		if _, ok := streams.ByName(name); !ok {
+			return nil, fmt.Errorf("state %s: unknown stream %q", path, name)
+		}
+		ss, err := state.ParseStream(m.Stream.StreamState)
+		if err != nil {
+			return nil, fmt.Errorf("state %s: stream %s: %w", path, name, err)
+		}
+		st.Streams[name] = ss
+	}
+	return st, nil
+}
+
+// runJob runs a planned read with the job's output and reports.
+func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (*Summary, error) {
+	var sink interface {
+		Sink
+		Close() error
+	}
+	var aw *airbyte.Writer
+	if job.format == FormatAirbyte {
+		aw = airbyte.NewWriter(stdio.Stdout)
+		sink = &airbyteSink{w: aw}
+	} else {
+		schemas, err := outputSchemas(job.streams)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(job.outputDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--output: %w", err)
+		}
+		switch job.format {
+		case FormatJSONL:
+			sink = output.NewJSONL(job.outputDir, schemas)
+		case FormatArrow:
+			sink = output.NewArrow(job.outputDir, schemas)
+		case FormatParquet:
+			sink = output.NewParquet(job.outputDir, schemas, output.ParquetOptions{})
+		}
+	}
+	ev := &readEvents{aw: aw, stateFile: job.stateFile, log: log, last: map[string][]byte{}}
+	start := cfg.StartDate
+	if !start.IsZero() {
+		if clamped, w := cfg.ClampStartDate(time.Now(), retention); w != nil {
+			log.Warn("config: " + w.String())
+			start = clamped
+		}
+	}
+	sum, err := Read(ctx, client, sink, ev, ReadOptions{
+		Streams:        job.streams,
+		Incremental:    job.incremental,
+		State:          job.state,
+		MaxConcurrency: cfg.MaxConcurrency,
+		PageSize:       cfg.PageSize,
+		StartDate:      start,
+		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
+		Log:            log,
+	})
+	if cerr := sink.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close output: %w", cerr)
+	}
+	if sum != nil {
+		for _, r := range sum.Streams {
+			attrs := []any{"stream", r.Name, "records", r.Records, "skipped", r.Skipped, "status", string(r.Status)}
+			if r.Err != nil {
+				attrs = append(attrs, "error", r.Err.Error())
+			}
+			if !r.Reset.IsZero() {
+				attrs = append(attrs, "rate_limit_resets", r.Reset.Format(time.RFC3339))
+			}
+			log.Info("stream done", attrs...)
+		}
+	}
+	return sum, err
+}
+
+// outputSchemas builds the output schema of each stream from its embedded
+// JSON Schema.
+func outputSchemas(names []string) (map[string]*output.Schema, error) {
+	out := map[string]*output.Schema{}
+	for _, n := range names {
+		raw, err := spec.StreamSchema(n)
+		if err != nil {
+			return nil, err
+		}
+		s, err := output.FromJSONSchema(n, raw)
+		if err != nil {
+			return nil, fmt.Errorf("schema of %s: %w", n, err)
+		}
+		out[n] = s
+	}
+	return out, nil
+}
+
+// airbyteSink writes RECORD messages on stdout; Commit flushes them.
+type airbyteSink struct{ w *airbyte.Writer }
+
+func (s *airbyteSink) Write(stream string, rec json.RawMessage) error { return s.w.Record(stream, rec) }
+func (s *airbyteSink) Commit() error                                  { return s.w.Flush() }
+func (s *airbyteSink) Close() error                                   { return s.w.Flush() }
+
+// readEvents reports a read: in Airbyte mode as TRACE and STATE messages
+// on stdout, always as logs on stderr, and to the state file if any.
+type readEvents struct {
+	aw        *airbyte.Writer
+	stateFile string
+	log       *slog.Logger
+	mu        sync.Mutex
+	last      map[string][]byte // last emitted stream state, to emit changes only
+}
+
+func (e *readEvents) StreamStatus(stream string, st StreamStatus, reset time.Time) {
+	if e.aw == nil {
+		if st == StatusIncomplete && !reset.IsZero() {
+			e.log.Warn("stream stopped by Zoom's daily rate limit; run again after the reset to resume", "stream", stream, "resets", reset.Format(time.RFC3339))
+		}
+		return
+	}
+	var reasons []airbyte.AirbyteStreamStatusReason
+	if !reset.IsZero() {
+		reasons = append(reasons, airbyte.RateLimited(reset))
+	}
+	if err := e.aw.TraceStreamStatus(stream, airbyte.AirbyteStreamStatus(st), reasons...); err != nil {
+		e.log.Error("write STREAM_STATUS", "error", err)
+	}
+}
+
+func (e *readEvents) Estimate(stream string, rows int64) {
+	if e.aw != nil {
+		_ = e.aw.TraceEstimate(stream, rows)
+	}
+}
+
+func (e *readEvents) StreamError(stream string, err error) {
+	e.log.Error("stream failed", "stream", stream, "error", err.Error())
+	if e.aw != nil {
+		_ = e.aw.TraceError(fmt.Sprintf("stream %s failed: %v", stream, err), "", airbyte.FailureConfig, stream)
+	}
+}
+
+func (e *readEvents) State(st *state.State) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stateFile != "" {
+		if err := st.Save(e.stateFile); err != nil {
+			return err
+		}
+	}
+	if e.aw == nil {
+		return nil
+	}
+	names := sortedKeys(st.Streams)
+	for _, n := range names {
+		b, err := st.Streams[n].Marshal()
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b, e.last[n]) {
+			continue
+		}
+		e.last[n] = slices.Clone(b)
+		if err := e.aw.WriteState(airbyte.AirbyteStateMessage{
+			Type:   airbyte.StateTypeStream,
+			Stream: &airbyte.AirbyteStreamState{StreamDescriptor: airbyte.StreamDescriptor{Name: n}, StreamState: b},
+		}); err != nil {
+			return err
+		}
+	}
+	return e.aw.Flush()
+}
+
+var _ io.Closer = (*airbyteSink)(nil)
