@@ -25,6 +25,10 @@ func pastWebinarParticipants() Stream {
 // participants, absentees, poll results or reports for one that starts in
 // the future. (Webinar details carry no status, so the start time decides.)
 func ended(p map[string]any) bool {
+	switch str(p["type"]) {
+	case "3", "6", "8", "9": // recurring: earlier occurrences may have run
+		return true
+	}
 	if st, ok := p["start_time"].(string); ok {
 		if t, err := time.Parse(time.RFC3339, st); err == nil && t.After(time.Now()) {
 			return false

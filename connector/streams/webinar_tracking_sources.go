@@ -12,6 +12,5 @@ func webinarTrackingSources() Stream {
 		PrimaryKey: pk("webinar_id", "id"),
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_tracking_sources:admin", "webinar:read:list_tracking_sources"},
-		Needs:      registrationEnabled,
 	}
 }

@@ -621,6 +621,12 @@ func (c *Client) redactError(err error) {
 	if errors.As(err, &rl) {
 		rl.Message = c.red.redact(rl.Message)
 	}
+	var se *ScopeError
+	if errors.As(err, &se) {
+		for i := range se.Scopes {
+			se.Scopes[i] = c.red.redact(se.Scopes[i])
+		}
+	}
 }
 
 // sanitizedError carries a redacted message while keeping the chain for

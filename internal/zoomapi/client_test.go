@@ -285,7 +285,11 @@ func TestPOSTNotRetriedAfterSend(t *testing.T) {
 		var calls atomic.Int64
 		fz.handle("POST /meetings/1/registrants", func(w http.ResponseWriter, r *http.Request) {
 			calls.Add(1)
-			<-r.Context().Done()
+			io.ReadAll(r.Body) // lets the server notice the client going away
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
 		})
 		c, _, _ := newTestClient(t, fz, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond })
 		_, err := c.Do(context.Background(), c.NewRequest("POST", "/meetings/1/registrants", nil, map[string]string{"email": "a@b.c"}), nil)
@@ -348,7 +352,10 @@ func TestGETTimeoutRetried(t *testing.T) {
 	var calls atomic.Int64
 	fz.handle("GET /users", func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			<-r.Context().Done()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
 			return
 		}
 		writeJSON(w, 200, `{}`)

@@ -44,7 +44,7 @@ var TruthStreams = []string{
 //	webinar_absentees              GET /past_webinars/{uuid}/absentees of the same webinars with registration; + webinar_id, webinar_uuid
 //	webinar_poll_results           each "questions" entry of GET /past_webinars/{id}/polls of webinars that ran; + webinar_id
 //	webinar_qna_results            each "questions" entry of GET /past_webinars/{id}/qa of webinars that ran; + webinar_id
-//	report_meetings                GET /report/meetings/{id} (latest instance) of each listed meeting that ran; + meeting_id
+//	report_meetings                GET /report/meetings/{uuid} of each instance of each listed meeting; + meeting_id
 //	report_meeting_participants    GET /report/meetings/{uuid}/participants (no include_fields) of each instance; + meeting_id, meeting_uuid
 //	report_webinars                GET /report/webinars/{id} of each webinar that ran; + webinar_id
 //	report_webinar_participants    GET /report/webinars/{uuid}/participants of the same; + webinar_id, webinar_uuid
@@ -107,8 +107,6 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 					add("meeting_poll_results", q, "meeting_id", m.ID, "meeting_uuid", in.UUID)
 				}
 				addAll("report_meeting_participants", d.reportParticipantItems(in, false), "meeting_id", m.ID, "meeting_uuid", in.UUID)
-			}
-			if in := m.LatestInstance(); in != nil {
 				add("report_meetings", d.reportMeetingObject(in), "meeting_id", m.ID)
 			}
 		}

@@ -1,0 +1,222 @@
+package connector
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/airbyte/protocoltest"
+	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
+)
+
+// canonical re-encodes a JSON value with sorted keys and exact numbers.
+func canonical(t testing.TB, raw []byte) string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %.200s: %v", raw, err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// truthSets returns each stream's expected records as canonical JSON.
+func truthSets(t testing.TB, sim *zoomsim.Server) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for name, recs := range sim.Truth() {
+		for _, r := range recs {
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name] = append(out[name], canonical(t, b))
+		}
+		sort.Strings(out[name])
+	}
+	return out
+}
+
+// compareWithTruth reports, per stream, the records missing, unexpected
+// and duplicated.
+func compareWithTruth(t *testing.T, got map[string][]string, want map[string][]string, names []string) {
+	t.Helper()
+	for _, n := range names {
+		g := slices.Clone(got[n])
+		sort.Strings(g)
+		w := want[n]
+		gc, wc := map[string]int{}, map[string]int{}
+		for _, r := range g {
+			gc[r]++
+		}
+		for _, r := range w {
+			wc[r]++
+		}
+		var missing, extra []string
+		dup := 0
+		for r := range wc {
+			if gc[r] == 0 {
+				missing = append(missing, r)
+			}
+		}
+		for r, c := range gc {
+			if wc[r] == 0 {
+				extra = append(extra, r)
+			} else if c > wc[r] {
+				dup += c - wc[r]
+			}
+		}
+		if len(missing)+len(extra)+dup > 0 {
+			sort.Strings(missing)
+			sort.Strings(extra)
+			t.Errorf("%s: got %d records, want %d: %d missing, %d unexpected, %d duplicates\n  first missing:    %.600s\n  first unexpected: %.600s",
+				n, len(g), len(w), len(missing), len(extra), dup, first(missing), first(extra))
+		}
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// readConfig is a connector config for a simulator with no client-side
+// rate limit, as the tests' simulator has none.
+func readConfig(f *simFixture, kv ...any) map[string]any {
+	return with(with(f.cfg, "plan", "unlimited", "max_concurrency", 8), kv...)
+}
+
+func TestReadAirbyteEveryStreamMatchesTruth(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 3})
+	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host)
+	if r.code != 0 {
+		t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
+	}
+	got := map[string][]string{}
+	counts := map[string]int{}
+	validate := protocoltest.Validator(t)
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		validate(t, line)
+		var m struct {
+			Type   string
+			Record struct {
+				Stream string
+				Data   json.RawMessage
+			}
+		}
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		counts[m.Type]++
+		if m.Type == "RECORD" {
+			got[m.Record.Stream] = append(got[m.Record.Stream], canonical(t, m.Record.Data))
+		}
+	}
+	if counts["STATE"] == 0 || counts["TRACE"] == 0 {
+		t.Errorf("message counts %v: want STATE and TRACE messages", counts)
+	}
+	compareWithTruth(t, got, truthSets(t, f.sim), streams.Names())
+	assertParentsListedOnce(t, f.sim)
+}
+
+// assertParentsListedOnce checks the simulator's counters: each user's
+// meetings and webinars were listed once, and each meeting's details
+// fetched once, however many child streams hang off them.
+func assertParentsListedOnce(t *testing.T, sim *zoomsim.Server) {
+	t.Helper()
+	c := sim.Counters().Snapshot()
+	d := sim.Dataset()
+	users := 0
+	for _, u := range d.Users {
+		if u.Status == "active" && u.ID != "" {
+			users++
+		}
+	}
+	// One page each at page_size 300, and three listings of /users.
+	if got := c.Requests["GET /users/{userId}/meetings"]; got != users {
+		t.Errorf("meeting lists: %d requests for %d active users", got, users)
+	}
+	if got := c.Requests["GET /users"]; got != 3 {
+		t.Errorf("GET /users: %d requests, want 3 (one per status)", got)
+	}
+	if got, want := c.Requests["GET /meetings/{meetingId}"], len(d.Meetings); got != want {
+		t.Errorf("meeting details: %d requests for %d listed meetings", got, want)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+func TestReadJSONLMatchesTruth(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 5})
+	dir := t.TempDir()
+	stateFile := filepath.Join(dir, "state.json")
+	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host,
+		"--format", "jsonl", "--output", filepath.Join(dir, "out"), "--state-file", stateFile)
+	if r.code != 0 {
+		t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
+	}
+	if r.stdout != "" {
+		t.Errorf("file output wrote to stdout: %.300s", r.stdout)
+	}
+	compareWithTruth(t, readJSONLDir(t, filepath.Join(dir, "out")), truthSets(t, f.sim), streams.Names())
+	if _, err := os.Stat(stateFile); err != nil {
+		t.Errorf("state file: %v", err)
+	}
+}
+
+// readJSONLDir reads every <stream>*.jsonl file of a folder.
+func readJSONLDir(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	got := map[string][]string{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(files) == 0 {
+		t.Fatalf("no jsonl files in %s", dir)
+	}
+	for _, p := range files {
+		stream := streamOfFile(filepath.Base(p))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+			if len(line) > 0 {
+				got[stream] = append(got[stream], canonical(t, line))
+			}
+		}
+	}
+	return got
+}
+
+// streamOfFile maps "meetings-00001.jsonl" or "meetings.jsonl" to "meetings".
+func streamOfFile(base string) string {
+	name := strings.TrimSuffix(base, filepath.Ext(base))
+	if i := strings.LastIndex(name, "-"); i > 0 && strings.Trim(name[i+1:], "0123456789") == "" {
+		name = name[:i]
+	}
+	return name
+}
