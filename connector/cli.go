@@ -40,6 +40,8 @@ Usage:
   zoom-connector spec                                 print the SPEC message (Airbyte)
   zoom-connector check --config F                     print a CONNECTION_STATUS message (Airbyte)
   zoom-connector check-credentials --config F         explain whether the credentials work, for people
+  zoom-connector demo [--output DIR]                  read every stream from the embedded simulator to Parquet
+  zoom-connector discover --config F                  print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
                       [--format airbyte|jsonl|arrow|parquet] [--output DIR]
                                                       read streams: Airbyte messages on stdout, or files
@@ -72,6 +74,10 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		return runCheck(ctx, rest, stdio, false)
 	case "read":
 		return runRead(ctx, rest, stdio)
+	case "discover":
+		return runDiscover(rest, stdio)
+	case "demo":
+		return runDemo(ctx, rest, stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", cmd, usage)
 	return ExitUsage
@@ -118,6 +124,9 @@ func (c *common) load(stdio IO, log *slog.Logger) (*config.Config, error) {
 	}
 	return cfg, nil
 }
+
+// flagSet is pflag's flag set.
+type flagSet = pflag.FlagSet
 
 func parseFlags(name string, args []string, stderr io.Writer, register func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)

@@ -268,7 +268,15 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 			start = clamped
 		}
 	}
+	// Airbyte output commits by flushing stdout, which is cheap; a file
+	// output commit closes a part file, so it happens less often.
+	every, interval := 20000, 5*time.Second
+	if job.format != FormatAirbyte {
+		every, interval = 500000, time.Minute
+	}
 	sum, err := Read(ctx, client, sink, ev, ReadOptions{
+		CommitEvery:    every,
+		CommitInterval: interval,
 		Streams:        job.streams,
 		Incremental:    job.incremental,
 		State:          job.state,

@@ -211,12 +211,3 @@ func readJSONLDir(t *testing.T, dir string) map[string][]string {
 	}
 	return got
 }
-
-// streamOfFile maps "meetings-00001.jsonl" or "meetings.jsonl" to "meetings".
-func streamOfFile(base string) string {
-	name := strings.TrimSuffix(base, filepath.Ext(base))
-	if i := strings.LastIndex(name, "-"); i > 0 && strings.Trim(name[i+1:], "0123456789") == "" {
-		name = name[:i]
-	}
-	return name
-}

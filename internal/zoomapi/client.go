@@ -386,7 +386,7 @@ func headerInt(h http.Header, k string) int64 {
 	return n
 }
 
-// retryable wraps an attempt error that the Do loop may retry.
+// attemptResult classifies the outcome of one attempt for the Do loop.
 type attemptResult struct {
 	err       error
 	retry     bool          // may be retried
@@ -439,7 +439,10 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 	if cat == "" {
 		cat = CategoryMedium
 	}
-	lim := c.limiters[cat]
+	lim, ok := c.limiters[cat]
+	if !ok {
+		return nil, fmt.Errorf("zoomapi: unknown rate-limit category %q", cat)
+	}
 	path := req.URL.EscapedPath()
 	if req.URL.Opaque != "" {
 		path = req.URL.Opaque
@@ -636,7 +639,10 @@ type sanitizedError struct {
 	err error
 }
 
+// Error implements error with the redacted message.
 func (e *sanitizedError) Error() string { return e.msg }
+
+// Unwrap returns the original error (for errors.Is on timeouts and resets).
 func (e *sanitizedError) Unwrap() error { return e.err }
 
 func (c *Client) sanitizeTransportErr(err error) error {
