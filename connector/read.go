@@ -274,6 +274,9 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	if job.format != FormatAirbyte {
 		every, interval = 500000, time.Minute
 	}
+	if cfg.CheckpointInterval > 0 {
+		interval = cfg.CheckpointInterval
+	}
 	sum, err := Read(ctx, client, sink, ev, ReadOptions{
 		CommitEvery:    every,
 		CommitInterval: interval,

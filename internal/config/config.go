@@ -141,6 +141,9 @@ type Config struct {
 	PageSize int
 	// RequestTimeout bounds one HTTP request.
 	RequestTimeout time.Duration
+	// CheckpointInterval is how often a read commits its output and emits
+	// its state; zero means the output's default.
+	CheckpointInterval time.Duration
 
 	// Streams holds per-stream overrides keyed by stream name.
 	Streams map[string]StreamConfig
@@ -391,21 +394,22 @@ func (c *Config) Redacted() map[string]any {
 		return Redacted
 	}
 	m := map[string]any{
-		"account_id":              c.AccountID,
-		"client_id":               c.ClientID,
-		"client_secret":           secret(c.ClientSecret),
-		"validation_url":          c.ValidationURL,
-		"api_base_url":            c.APIBaseURL,
-		"oauth_token_url":         c.OAuthTokenURL,
-		"lookback_days":           c.LookbackDays,
-		"plan":                    string(c.Plan),
-		"max_concurrency":         c.MaxConcurrency,
-		"page_size":               c.PageSize,
-		"request_timeout_seconds": c.RequestTimeout.Seconds(),
-		"webhook_secret_token":    secret(c.WebhookSecretToken),
-		"auto_approve":            c.AutoApprove,
-		"send_confirmation_email": c.SendConfirmationEmail,
-		"dry_run":                 c.DryRun,
+		"account_id":                  c.AccountID,
+		"client_id":                   c.ClientID,
+		"client_secret":               secret(c.ClientSecret),
+		"validation_url":              c.ValidationURL,
+		"api_base_url":                c.APIBaseURL,
+		"oauth_token_url":             c.OAuthTokenURL,
+		"lookback_days":               c.LookbackDays,
+		"plan":                        string(c.Plan),
+		"max_concurrency":             c.MaxConcurrency,
+		"page_size":                   c.PageSize,
+		"request_timeout_seconds":     c.RequestTimeout.Seconds(),
+		"checkpoint_interval_seconds": int(c.CheckpointInterval / time.Second),
+		"webhook_secret_token":        secret(c.WebhookSecretToken),
+		"auto_approve":                c.AutoApprove,
+		"send_confirmation_email":     c.SendConfirmationEmail,
+		"dry_run":                     c.DryRun,
 	}
 	if !c.StartDate.IsZero() {
 		m["start_date"] = c.StartDate.Format(time.RFC3339)

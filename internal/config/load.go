@@ -265,6 +265,7 @@ type rawConfig struct {
 	MaxConcurrency        int                  `json:"max_concurrency"`
 	PageSize              int                  `json:"page_size"`
 	RequestTimeoutSeconds float64              `json:"request_timeout_seconds"`
+	CheckpointSeconds     int                  `json:"checkpoint_interval_seconds"`
 	Streams               map[string]rawStream `json:"streams"`
 	WebhookSecretToken    Secret               `json:"webhook_secret_token"`
 	Mapping               map[string]string    `json:"mapping"`
@@ -299,6 +300,7 @@ func (r *rawConfig) build() (*Config, []Violation) {
 		MaxConcurrency:        r.MaxConcurrency,
 		PageSize:              r.PageSize,
 		RequestTimeout:        time.Duration(r.RequestTimeoutSeconds * float64(time.Second)),
+		CheckpointInterval:    time.Duration(r.CheckpointSeconds) * time.Second,
 		WebhookSecretToken:    r.WebhookSecretToken,
 		Mapping:               r.Mapping,
 		AutoApprove:           r.AutoApprove,

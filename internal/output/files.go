@@ -14,7 +14,10 @@ import (
 	"sync"
 )
 
-// Writer is the output of a sync. Implementations are safe for concurrent use.
+// Writer is the output of a sync: the file writers of this package and the
+// Airbyte stdout output implement it. The file writers are safe for
+// concurrent use (calls are serialised); after an I/O error every later call
+// returns that error, so Commit never succeeds past lost records.
 type Writer interface {
 	// Write buffers one record of stream. rec is a JSON object.
 	Write(stream string, rec json.RawMessage) error

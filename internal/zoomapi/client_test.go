@@ -528,3 +528,52 @@ func TestNewRejectsBadHosts(t *testing.T) {
 		t.Fatalf("absolute zoom URL: %v", r.err)
 	}
 }
+
+func TestPOSTUnreadable2xxIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	fz := newFakeZoom(t)
+	var calls atomic.Int64
+	fz.handle("POST /meetings/1/registrants", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		writeJSON(w, 201, `{"registrant_id":"r1",`)
+	})
+	c, _, _ := newTestClient(t, fz)
+	var out map[string]any
+	_, err := c.Do(context.Background(), c.NewRequest("POST", "/meetings/1/registrants", nil, map[string]string{"email": "a@b.c"}), &out)
+	if !errors.Is(err, ErrOutcomeUnknown) || calls.Load() != 1 {
+		t.Fatalf("err=%v calls=%d", err, calls.Load())
+	}
+}
+
+func TestConcurrent401sRefreshOnce(t *testing.T) {
+	t.Parallel()
+	fz := newFakeZoom(t)
+	var first atomic.Value
+	fz.mux.HandleFunc("GET /v2/users/me", func(w http.ResponseWriter, r *http.Request) {
+		first.CompareAndSwap(nil, r.Header.Get("Authorization"))
+		if r.Header.Get("Authorization") == first.Load().(string) {
+			writeJSON(w, 401, `{"code":124,"message":"Invalid access token."}`)
+			return
+		}
+		writeJSON(w, 200, `{}`)
+	})
+	c, _, _ := newTestClient(t, fz)
+	if _, err := c.TokenSource().Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() {
+			_, err := get(t, c, "/users/me", nil)
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fz.tokenCalls.Load(); n != 2 {
+		t.Fatalf("token calls = %d, want 2 (one refresh for all 401s)", n)
+	}
+}

@@ -1,0 +1,273 @@
+package connector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
+)
+
+// TestMain lets a test run the connector as a child process (the test
+// binary re-executed with ZC_RUN_MAIN=1), so a test can kill it with
+// SIGKILL mid-read.
+func TestMain(m *testing.M) {
+	if os.Getenv("ZC_RUN_MAIN") == "1" {
+		var args []string
+		if err := json.Unmarshal([]byte(os.Getenv("ZC_ARGS")), &args); err != nil {
+			os.Exit(99)
+		}
+		os.Exit(Main(context.Background(), args, IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+	}
+	os.Exit(m.Run())
+}
+
+// childCommand returns the connector as a child process.
+func childCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	b, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ZC_RUN_MAIN=1", "ZC_ARGS="+string(b))
+	return cmd
+}
+
+type airbyteOutput struct {
+	records map[string][]string // stream -> canonical records
+	states  map[string]json.RawMessage
+	lines   int
+}
+
+// parseAirbyte splits Airbyte stdout into records and the last state per
+// stream. With committedOnly, records after the last STATE are dropped, as
+// a platform drops what no state covers.
+func parseAirbyte(t *testing.T, out []byte, committedOnly bool) airbyteOutput {
+	t.Helper()
+	res := airbyteOutput{records: map[string][]string{}, states: map[string]json.RawMessage{}}
+	var pending []struct{ stream, rec string }
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var m struct {
+			Type   string
+			Record struct {
+				Stream string
+				Data   json.RawMessage
+			}
+			State json.RawMessage
+		}
+		if err := json.Unmarshal(line, &m); err != nil {
+			// A killed process can leave half a line.
+			break
+		}
+		res.lines++
+		switch m.Type {
+		case "RECORD":
+			pending = append(pending, struct{ stream, rec string }{m.Record.Stream, canonical(t, m.Record.Data)})
+		case "STATE":
+			var st struct {
+				Stream struct {
+					StreamDescriptor struct{ Name string } `json:"stream_descriptor"`
+				}
+			}
+			_ = json.Unmarshal(m.State, &st)
+			res.states[st.Stream.StreamDescriptor.Name] = append(json.RawMessage(nil), m.State...)
+			for _, p := range pending {
+				res.records[p.stream] = append(res.records[p.stream], p.rec)
+			}
+			pending = nil
+		}
+	}
+	if !committedOnly {
+		for _, p := range pending {
+			res.records[p.stream] = append(res.records[p.stream], p.rec)
+		}
+	}
+	return res
+}
+
+// TestReadKilledAndResumed kills a read with SIGKILL part-way, resumes
+// from the STATE messages it had emitted, and checks that what the first
+// run committed plus the resumed run is the full record set.
+func TestReadKilledAndResumed(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 11, Latency: 4 * time.Millisecond})
+	cfgPath := writeConfig(t, readConfig(f, "max_concurrency", 4, "checkpoint_interval_seconds", 1))
+	want := truthSets(t, f.sim)
+	for i, delay := range []time.Duration{1500 * time.Millisecond, 2600 * time.Millisecond} {
+		dir := t.TempDir()
+		cmd := childCommand(t, "read", "--config", cfgPath, "--allow-host", f.host)
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		cmd.Stderr = &bytes.Buffer{}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		first := parseAirbyte(t, out.Bytes(), true)
+		if len(first.states) == 0 {
+			t.Fatalf("kill %d after %v: no STATE emitted yet (%d lines)", i, delay, first.lines)
+		}
+		// Resume from the per-stream states, as Airbyte passes them.
+		var msgs []json.RawMessage
+		for _, st := range first.states {
+			msgs = append(msgs, st)
+		}
+		statePath := filepath.Join(dir, "state.json")
+		b, _ := json.Marshal(msgs)
+		if err := os.WriteFile(statePath, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runMain(t, "read", "--config", cfgPath, "--allow-host", f.host, "--state", statePath)
+		if r.code != 0 {
+			t.Fatalf("resumed read exit %d: %s", r.code, tail(r.stderr, 2000))
+		}
+		second := parseAirbyte(t, []byte(r.stdout), false)
+		union := map[string][]string{}
+		var firstN, secondN int
+		for _, n := range streams.Names() {
+			union[n] = append(append([]string{}, first.records[n]...), second.records[n]...)
+			firstN += len(first.records[n])
+			secondN += len(second.records[n])
+		}
+		dups := countDuplicates(union, want)
+		total := 0
+		for _, w := range want {
+			total += len(w)
+		}
+		t.Logf("kill %d after %v: first run committed %d records, resumed run %d, truth %d, duplicates %d",
+			i, delay, firstN, secondN, total, dups)
+		if secondN >= total {
+			t.Errorf("the resumed run read %d records, no fewer than a full read (%d): it did not resume", secondN, total)
+		}
+		compareUnion(t, union, want)
+	}
+}
+
+// countDuplicates counts records present more often than in the truth.
+func countDuplicates(got, want map[string][]string) int {
+	dups := 0
+	for n, g := range got {
+		wc := map[string]int{}
+		for _, r := range want[n] {
+			wc[r]++
+		}
+		gc := map[string]int{}
+		for _, r := range g {
+			gc[r]++
+		}
+		for r, c := range gc {
+			if c > wc[r] && wc[r] > 0 {
+				dups += c - wc[r]
+			}
+		}
+	}
+	return dups
+}
+
+// compareUnion checks nothing is missing or unexpected (duplicates are
+// allowed: reads are at-least-once).
+func compareUnion(t *testing.T, got, want map[string][]string) {
+	t.Helper()
+	for n, w := range want {
+		gs := map[string]bool{}
+		for _, r := range got[n] {
+			gs[r] = true
+		}
+		missing := 0
+		for _, r := range w {
+			if !gs[r] {
+				missing++
+			}
+		}
+		ws := map[string]bool{}
+		for _, r := range w {
+			ws[r] = true
+		}
+		extra := 0
+		for r := range gs {
+			if !ws[r] {
+				extra++
+			}
+		}
+		if missing+extra > 0 {
+			t.Errorf("%s: %d records missing, %d unexpected after resume", n, missing, extra)
+		}
+	}
+}
+
+// TestReadIncrementalReadsOnlyNew runs a read twice with a state file:
+// the second run re-reads the full-refresh streams but, for incremental
+// streams, only what is past the cursor.
+func TestReadIncrementalReadsOnlyNew(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 2})
+	cfgPath := writeConfig(t, readConfig(f, "lookback_days", 0))
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	r1 := runMain(t, "read", "--config", cfgPath, "--allow-host", f.host, "--state-file", statePath)
+	if r1.code != 0 {
+		t.Fatalf("first read: %d %s", r1.code, tail(r1.stderr, 2000))
+	}
+	st, err := state.Load(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range streams.All() {
+		ss := st.Streams[s.Name]
+		if ss == nil {
+			t.Fatalf("state lacks %s", s.Name)
+		}
+		if len(ss.Done) > 0 || ss.Complete {
+			t.Errorf("%s: a finished sync left progress in the state: %+v", s.Name, ss)
+		}
+		if s.Incremental() && ss.Cursor == "" {
+			t.Errorf("%s: incremental stream has no cursor after a full read", s.Name)
+		}
+	}
+	before := f.sim.Counters().Snapshot()
+	r2 := runMain(t, "read", "--config", cfgPath, "--allow-host", f.host, "--state-file", statePath)
+	if r2.code != 0 {
+		t.Fatalf("second read: %d %s", r2.code, tail(r2.stderr, 2000))
+	}
+	after := f.sim.Counters().Snapshot()
+	a, b := parseAirbyte(t, []byte(r1.stdout), false), parseAirbyte(t, []byte(r2.stdout), false)
+	today := time.Now().UTC().Format("2006-01-02")
+	for _, s := range streams.All() {
+		n1, n2 := len(a.records[s.Name]), len(b.records[s.Name])
+		switch {
+		case !s.Incremental():
+			if n2 != n1 {
+				t.Errorf("%s (full refresh): second run %d records, first %d", s.Name, n2, n1)
+			}
+		case s.ParentCursor != "" || s.Name == "past_meeting_instances":
+			if n2 != 0 {
+				t.Errorf("%s: second run re-read %d records of instances already read", s.Name, n2)
+			}
+		default: // windowed: only today's window is read again
+			for _, rec := range b.records[s.Name] {
+				if !strings.Contains(rec, today) {
+					t.Errorf("%s: second run re-read an old record %.200s", s.Name, rec)
+					break
+				}
+			}
+		}
+	}
+	heavy1 := before.ByCategory["Heavy"]
+	heavy2 := after.ByCategory["Heavy"] - heavy1
+	t.Logf("Heavy requests: first run %d, second run %d", heavy1, heavy2)
+	if heavy2*4 > heavy1 {
+		t.Errorf("second run sent %d Heavy requests, first %d: incremental reads should send far fewer", heavy2, heavy1)
+	}
+}
