@@ -240,14 +240,14 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		Close() error
 	}
 	var aw *airbyte.Writer
+	schemas, err := outputSchemas(job.streams)
+	if err != nil {
+		return nil, err
+	}
 	if job.format == FormatAirbyte {
 		aw = airbyte.NewWriter(stdio.Stdout)
-		sink = &airbyteSink{w: aw}
+		sink = &airbyteSink{w: aw, schemas: schemas}
 	} else {
-		schemas, err := outputSchemas(job.streams)
-		if err != nil {
-			return nil, err
-		}
 		if err := os.MkdirAll(job.outputDir, 0o755); err != nil {
 			return nil, fmt.Errorf("--output: %w", err)
 		}
@@ -325,12 +325,30 @@ func outputSchemas(names []string) (map[string]*output.Schema, error) {
 	return out, nil
 }
 
-// airbyteSink writes RECORD messages on stdout; Commit flushes them.
-type airbyteSink struct{ w *airbyte.Writer }
+// airbyteSink writes RECORD messages on stdout; Commit flushes them. A
+// record's fields that its schema does not declare, or whose value does
+// not fit the declared type, stay in the record and are named in its
+// meta.extra_fields.
+type airbyteSink struct {
+	w       *airbyte.Writer
+	schemas map[string]*output.Schema
+}
 
-func (s *airbyteSink) Write(stream string, rec json.RawMessage) error { return s.w.Record(stream, rec) }
-func (s *airbyteSink) Commit() error                                  { return s.w.Flush() }
-func (s *airbyteSink) Close() error                                   { return s.w.Flush() }
+func (s *airbyteSink) Write(stream string, rec json.RawMessage) error {
+	msg := airbyte.AirbyteRecordMessage{Stream: stream, Data: rec}
+	if sc := s.schemas[stream]; sc != nil {
+		if _, extra, err := sc.Convert(rec); err == nil && len(extra) > 0 {
+			var fields map[string]json.RawMessage
+			if json.Unmarshal(extra, &fields) == nil && len(fields) > 0 {
+				msg.Meta = &airbyte.AirbyteRecordMessageMeta{ExtraFields: sortedKeys(fields)}
+			}
+		}
+	}
+	return s.w.WriteRecord(msg)
+}
+
+func (s *airbyteSink) Commit() error { return s.w.Flush() }
+func (s *airbyteSink) Close() error  { return s.w.Flush() }
 
 // readEvents reports a read: in Airbyte mode as TRACE and STATE messages
 // on stdout, always as logs on stderr, and to the state file if any.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte/protocoltest"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -210,4 +211,39 @@ func readJSONLDir(t *testing.T, dir string) map[string][]string {
 		}
 	}
 	return got
+}
+
+func TestAirbyteSinkNamesExtraFields(t *testing.T) {
+	t.Parallel()
+	schemas, err := outputSchemas([]string{"users"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	s := &airbyteSink{w: airbyte.NewWriter(&buf), schemas: schemas}
+	rec := `{"id":"u1","email":"a@example.com","type":"two","brand_new_field":{"x":1}}`
+	if err := s.Write("users", json.RawMessage(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	protocoltest.Validator(t)(t, bytes.TrimSpace(buf.Bytes()))
+	var m struct {
+		Record struct {
+			Data json.RawMessage
+			Meta struct {
+				ExtraFields []string `json:"extra_fields"`
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if canonical(t, m.Record.Data) != canonical(t, []byte(rec)) {
+		t.Errorf("record changed: %s", m.Record.Data)
+	}
+	if strings.Join(m.Record.Meta.ExtraFields, ",") != "brand_new_field,type" {
+		t.Errorf("extra_fields %v, want [brand_new_field type]", m.Record.Meta.ExtraFields)
+	}
 }

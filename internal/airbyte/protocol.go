@@ -52,6 +52,12 @@ type AirbyteRecordMessage struct {
 // AirbyteRecordMessageMeta is information about a record added mid-sync.
 type AirbyteRecordMessageMeta struct {
 	Changes []AirbyteRecordMessageMetaChange `json:"changes,omitempty"`
+	// ExtraFields names the record's fields (as paths such as "a.b" or
+	// "list[2]") that its stream's schema does not declare or whose value
+	// does not fit the declared type. The record keeps them unchanged; the
+	// protocol allows extra meta properties, and this one is the
+	// connector's own.
+	ExtraFields []string `json:"extra_fields,omitempty"`
 }
 
 // ChangeType is what happened to a field (AirbyteRecordMessageMetaChange.change).
