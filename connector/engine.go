@@ -81,6 +81,21 @@ type ReadOptions struct {
 	Now func() time.Time
 	// Log receives diagnostics.
 	Log *slog.Logger
+	// Progress, when set, is called every ProgressInterval (default 1 s)
+	// with each selected stream's progress, and once at the end.
+	Progress         func([]StreamProgress)
+	ProgressInterval time.Duration
+}
+
+// StreamProgress is a stream's progress during a read.
+type StreamProgress struct {
+	Name string
+	// Records read so far; Estimate is the total Zoom announced so far
+	// (0 when unknown).
+	Records, Estimate int64
+	// Requests sent for the stream so far (pages and details).
+	Requests int64
+	Status   StreamStatus
 }
 
 // StreamResult is one stream's outcome.
@@ -137,6 +152,7 @@ type engine struct {
 	estimates   map[string]int64
 	estDirty    bool
 	running     map[string]bool
+	requests    map[string]int64
 	maxCursor   map[string]time.Time
 
 	failMu    sync.Mutex
@@ -184,7 +200,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		client: client, opts: opts, sink: sink, events: events, log: opts.Log, now: opts.Now().UTC(),
 		all: map[string]streams.Stream{}, selected: map[string]bool{}, needed: map[string]bool{},
 		children: map[string][]streams.Stream{}, done: map[string]map[string]bool{},
-		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{},
+		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{}, requests: map[string]int64{},
 		maxCursor: map[string]time.Time{}, failed: map[string]error{}, exhausted: map[string]time.Time{},
 		incomplete: map[string]bool{}, lastCommit: time.Now(),
 	}
@@ -213,6 +229,32 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if opts.Progress != nil {
+		interval := opts.ProgressInterval
+		if interval <= 0 {
+			interval = time.Second
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					opts.Progress(e.progress())
+				case <-stop:
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-done
+			opts.Progress(e.progress())
+		}()
+	}
 	for i := 0; i < opts.MaxConcurrency; i++ {
 		wg.Add(1)
 		go func() {
@@ -456,6 +498,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 		first := true
 		for page, err := range e.client.Pages(ctx, req, s.Envelope) {
+			e.countRequest(s.Name)
 			if err != nil {
 				e.partitionError(s, t, err)
 				return
@@ -475,6 +518,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 	} else {
 		var raw json.RawMessage
+		e.countRequest(s.Name)
 		if _, err := e.client.Do(ctx, req, &raw); err != nil {
 			e.partitionError(s, t, err)
 			return
@@ -515,6 +559,7 @@ func (e *engine) detail(ctx context.Context, s streams.Stream, item json.RawMess
 	req := e.client.NewRequest(http.MethodGet, path, nil, nil)
 	req.Category = s.DetailCategory
 	var raw json.RawMessage
+	e.countRequest(s.Name)
 	if _, err := e.client.Do(ctx, req, &raw); err != nil {
 		if zoomapi.IsSkippable(err) {
 			e.skipped(s.Name)
@@ -622,6 +667,32 @@ func (e *engine) addEstimate(stream string, n int64) {
 	e.estimates[stream] += n
 	e.estDirty = true
 	e.emitMu.Unlock()
+}
+
+func (e *engine) countRequest(stream string) {
+	e.emitMu.Lock()
+	e.requests[stream]++
+	e.emitMu.Unlock()
+}
+
+// progress returns each selected stream's progress, in All's order.
+func (e *engine) progress() []StreamProgress {
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
+	var out []StreamProgress
+	for _, s := range streams.All() {
+		if !e.selected[s.Name] {
+			continue
+		}
+		r := e.results[s.Name]
+		st := r.Status
+		if e.running[s.Name] && st == StatusStarted {
+			st = StatusRunning
+		}
+		out = append(out, StreamProgress{Name: s.Name, Records: r.Records, Estimate: e.estimates[s.Name],
+			Requests: e.requests[s.Name], Status: st})
+	}
+	return out
 }
 
 func (e *engine) skipped(stream string) {

@@ -277,7 +277,9 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	if cfg.CheckpointInterval > 0 {
 		interval = cfg.CheckpointInterval
 	}
+	pr := newProgressReporter(stdio.Stderr, log)
 	sum, err := Read(ctx, client, sink, ev, ReadOptions{
+		Progress:       pr.update,
 		CommitEvery:    every,
 		CommitInterval: interval,
 		Streams:        job.streams,
