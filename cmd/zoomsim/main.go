@@ -2,7 +2,7 @@
 // endpoint, the REST API under /v2 and the /_sim/ admin API.
 //
 //	zoomsim serve --addr 127.0.0.1:0 --dataset small --seed 1 --plan pro \
-//	    --latency 120ms --faults 5xx=0.05,reset=0.01
+//	    --latency 120ms --faults 5xx=0.05,reset=0.01 [--scopes user:read:admin,...]
 //
 // Once it listens it prints one JSON line on stdout: a connector config
 // (api_base_url, oauth_token_url, validation_url, account_id, client_id,
@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,13 +24,18 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoomsim:", err)
 		os.Exit(2)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx ends, printing the connector config on stdout once
+// it listens.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "serve" {
 		return fmt.Errorf("usage: zoomsim serve [--addr ADDR] [--dataset tiny|small|large] [--seed N] [--plan free|pro|business|unlimited] [--latency DURATION] [--faults SPEC]")
 	}
@@ -43,6 +49,7 @@ func run(args []string) error {
 	tokenTTL := fs.Duration("token-ttl", 0, "access token lifetime (default 1h)")
 	pageTTL := fs.Duration("page-token-ttl", 0, "next_page_token lifetime (default 15m)")
 	qpsRetryAfter := fs.Bool("qps-retry-after", false, "send Retry-After on per-second 429s")
+	scopes := fs.StringSlice("scopes", nil, "scopes of the simulated app, comma-separated (default: every scope the endpoints accept)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -50,23 +57,30 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := zoomsim.NewServer(zoomsim.Options{
+	opts := zoomsim.Options{
 		Dataset: *dataset, Seed: *seed, Plan: *plan, Latency: *latency, Faults: spec,
 		TokenTTL: *tokenTTL, PageTokenTTL: *pageTTL, QPSRetryAfter: *qpsRetryAfter,
-	})
+	}
+	srv, err := zoomsim.NewServer(opts)
 	if err != nil {
 		return err
+	}
+	if len(*scopes) > 0 {
+		// The same account and dataset, with an app limited to these scopes.
+		opts.Apps = []zoomsim.App{{AccountID: srv.Dataset().AccountID, ClientID: zoomsim.DefaultClientID,
+			ClientSecret: zoomsim.DefaultClientSecret, Scopes: *scopes}}
+		if srv, err = zoomsim.NewServer(opts); err != nil {
+			return err
+		}
 	}
 	l, err := srv.Listen(*addr)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	if err := json.NewEncoder(os.Stdout).Encode(srv.Config(l.URL)); err != nil {
+	if err := json.NewEncoder(stdout).Encode(srv.Config(l.URL)); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	return nil
 }

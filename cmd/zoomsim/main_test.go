@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServePrintsAWorkingConfig runs `zoomsim serve`, reads the JSON line
+// it prints, gets a token with it and calls the validation URL.
+func TestServePrintsAWorkingConfig(t *testing.T) {
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--dataset", "tiny", "--seed", "3", "--plan", "business"}, pw)
+		pw.Close()
+	}()
+	var cfg map[string]string
+	dec := json.NewDecoder(pr)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf("first line is not a JSON config: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	for _, k := range []string{"api_base_url", "oauth_token_url", "validation_url", "account_id", "client_id", "client_secret"} {
+		if cfg[k] == "" {
+			t.Errorf("config lacks %s: %v", k, cfg)
+		}
+	}
+	if !strings.HasPrefix(cfg["api_base_url"], "http://127.0.0.1:") {
+		t.Errorf("not on loopback: %s", cfg["api_base_url"])
+	}
+	form := url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg["account_id"]}}
+	req, _ := http.NewRequest("POST", cfg["oauth_token_url"], strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(cfg["client_id"], cfg["client_secret"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if tok.AccessToken == "" {
+		t.Fatalf("no token (HTTP %d)", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("GET", cfg["validation_url"], nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-RateLimit-Category") != "Light" {
+		t.Fatalf("validation URL: %d %v", resp.StatusCode, resp.Header)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop when interrupted")
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"nope"}, {"serve", "--dataset", "huge"}, {"serve", "--plan", "gold"}, {"serve", "--faults", "boom=1"}} {
+		if err := run(context.Background(), args, io.Discard); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
