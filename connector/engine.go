@@ -161,7 +161,10 @@ type engine struct {
 	// incomplete marks streams that lost a partition to something a later
 	// run can resume (rate limit, cancellation): their progress is kept.
 	incomplete map[string]bool
+	partErr    map[string]error // first error that lost a partition
+	partErrs   map[string]int   // partitions lost
 	fatal      error
+	sinkFailed bool
 
 	queue *taskQueue
 }
@@ -202,7 +205,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		children: map[string][]streams.Stream{}, done: map[string]map[string]bool{},
 		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{}, requests: map[string]int64{},
 		maxCursor: map[string]time.Time{}, failed: map[string]error{}, exhausted: map[string]time.Time{},
-		incomplete: map[string]bool{}, lastCommit: time.Now(),
+		incomplete: map[string]bool{}, partErr: map[string]error{}, partErrs: map[string]int{}, lastCommit: time.Now(),
 	}
 	if opts.State != nil {
 		e.st = opts.State.Clone()
@@ -463,7 +466,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 		rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
 		if err != nil {
-			e.fail(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
+			e.failPartition(s.Name, t.partKey, fmt.Errorf("record of %s: %w", s.Name, err))
 			return false
 		}
 		if s.Cursor != "" && e.opts.Incremental[s.Name] && !e.newEnough(s.Name, fields[s.Cursor]) {
@@ -525,7 +528,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 		items, err := envelopeItems(raw, s.Envelope)
 		if err != nil {
-			e.fail(s.Name, fmt.Errorf("%s %s: %w", s.Name, path, err))
+			e.failPartition(s.Name, t.partKey, fmt.Errorf("%s %s: %w", s.Name, path, err))
 			return
 		}
 		for _, item := range items {
@@ -548,7 +551,7 @@ func (e *engine) run(ctx context.Context, t task) {
 func (e *engine) detail(ctx context.Context, s streams.Stream, item json.RawMessage) (json.RawMessage, bool) {
 	fields, err := decodeObject(item)
 	if err != nil {
-		e.fail(s.Name, fmt.Errorf("list item of %s: %w", s.Name, err))
+		e.failPartition(s.Name, "", fmt.Errorf("list item of %s: %w", s.Name, err))
 		return nil, false
 	}
 	path, err := fillPath(s.Detail, s.DetailFrom, "", fields)
@@ -593,8 +596,11 @@ func (e *engine) partitionErrorRaw(s streams.Stream, err error) {
 	case errors.As(err, &ae):
 		e.setFatal(err)
 		e.markIncomplete(s.Name, nil)
-	default:
+	case errors.As(err, new(*zoomapi.ScopeError)):
+		// The app lacks a scope: no partition of this stream can succeed.
 		e.fail(s.Name, err)
+	default:
+		e.failPartition(s.Name, "", err)
 	}
 }
 
@@ -602,7 +608,7 @@ func (e *engine) write(stream string, rec json.RawMessage, cursor any) error {
 	e.emitMu.Lock()
 	defer e.emitMu.Unlock()
 	if err := e.sink.Write(stream, rec); err != nil {
-		e.fatal = fmt.Errorf("write %s: %w", stream, err)
+		e.fatal, e.sinkFailed = fmt.Errorf("write %s: %w", stream, err), true
 		return e.fatal
 	}
 	r := e.results[stream]
@@ -627,7 +633,7 @@ func (e *engine) write(stream string, rec json.RawMessage, cursor any) error {
 // marked done before this point has all its records in the commit.
 func (e *engine) commitLocked() error {
 	if err := e.sink.Commit(); err != nil {
-		e.fatal = fmt.Errorf("commit output: %w", err)
+		e.fatal, e.sinkFailed = fmt.Errorf("commit output: %w", err), true
 		return e.fatal
 	}
 	e.sinceCommit, e.lastCommit = 0, time.Now()
@@ -731,6 +737,21 @@ func (e *engine) newEnough(stream string, v any) bool {
 	return t.After(c.Add(-e.opts.Lookback))
 }
 
+// failPartition records an error that lost one partition: the stream goes
+// on with its other partitions, ends incomplete, and keeps its progress so
+// a later run reads the lost partition again.
+func (e *engine) failPartition(stream, _ string, err error) {
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	e.incomplete[stream] = true
+	e.partErrs[stream]++
+	if _, ok := e.partErr[stream]; !ok {
+		e.partErr[stream] = err
+		e.events.StreamError(stream, err)
+	}
+}
+
+// fail records an error that stops a whole stream (and its children).
 func (e *engine) fail(stream string, err error) {
 	e.failMu.Lock()
 	defer e.failMu.Unlock()
@@ -814,6 +835,9 @@ func (e *engine) finish(ctx context.Context, start time.Time) (*Summary, error) 
 		case e.isIncomplete(n) || e.fatal != nil || ctx.Err() != nil:
 			r.Status = StatusIncomplete
 			anyIncomplete = true
+			if err := e.partErr[n]; err != nil {
+				r.Err = fmt.Errorf("%d partitions lost, the first: %w", e.partErrs[n], err)
+			}
 		default:
 			r.Status = StatusComplete
 		}
@@ -839,7 +863,7 @@ func (e *engine) finish(ctx context.Context, start time.Time) (*Summary, error) 
 		}
 	}
 	var err error
-	if e.fatal == nil || !strings.HasPrefix(e.fatal.Error(), "write ") {
+	if !e.sinkFailed {
 		err = e.commitLocked()
 	}
 	sum := &Summary{Elapsed: time.Since(start)}
