@@ -45,6 +45,7 @@ Usage:
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
                       [--format airbyte|jsonl|arrow|parquet] [--output DIR]
                                                       read streams: Airbyte messages on stdout, or files
+  zoom-connector write --config F (--catalog F | --input FILE|- [--input-format jsonl|csv|parquet|arrow]) [--results F] [--dead-letter F] [--ledger F] [--dry-run]   register people for meetings and webinars
 
 Flags common to the commands that call Zoom:
   --config F             the configuration file (JSON; see "spec")
@@ -78,6 +79,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		return runDiscover(rest, stdio)
 	case "demo":
 		return runDemo(ctx, rest, stdio)
+	case "write":
+		return runWrite(ctx, rest, stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", cmd, usage)
 	return ExitUsage

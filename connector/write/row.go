@@ -1,0 +1,399 @@
+package write
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/spec"
+)
+
+// Registrant fields a row may carry, besides its target.
+var personFields = []string{
+	"email", "first_name", "last_name", "address", "city", "state", "zip", "country", "phone",
+	"comments", "industry", "job_title", "org", "purchasing_time_frame", "role_in_purchase_process",
+	"no_of_employees", "language", "custom_questions",
+}
+
+// Target fields of a row.
+var targetFields = []string{"meeting_id", "webinar_id", "occurrence_ids"}
+
+// customPrefix in a mapping value makes a column the answer to a custom
+// question: "How did you hear about us?" → "custom_questions.Source".
+const customPrefix = "custom_questions."
+
+// knownField reports whether name is a registrant or target field.
+func knownField(name string) bool {
+	return slices.Contains(personFields, name) || slices.Contains(targetFields, name)
+}
+
+// Kind is the kind of a target.
+type Kind string
+
+// Target kinds.
+const (
+	Meeting Kind = "meeting"
+	Webinar Kind = "webinar"
+)
+
+// TargetKey names one meeting or webinar.
+type TargetKey struct {
+	Kind Kind
+	ID   int64
+}
+
+// String returns "meeting:ID" or "webinar:ID", as results show it.
+func (k TargetKey) String() string { return string(k.Kind) + ":" + strconv.FormatInt(k.ID, 10) }
+
+// path returns the API path of the target ("/meetings/ID").
+func (k TargetKey) path() string { return "/" + string(k.Kind) + "s/" + strconv.FormatInt(k.ID, 10) }
+
+// row is one input row on its way through the writer.
+type row struct {
+	num    int             // 1-based row number in the input
+	raw    json.RawMessage // the row as it came in, a JSON object (or nil)
+	rawErr string          // for malformed input: the text as it came in
+	fields map[string]any  // normalized registrant fields (no target fields)
+	target TargetKey
+	occ    string // occurrence_ids, normalized ("" when none)
+	email  string // lower-case email
+	bad    string // "invalid" or "malformed" for rows rejected before any request
+}
+
+// batchable reports whether the row may go to batch_registrants: Zoom's
+// batch body only has email, first_name and last_name, and no
+// occurrence_ids.
+func (r *row) batchable() bool {
+	if r.occ != "" {
+		return false
+	}
+	for k := range r.fields {
+		if k != "email" && k != "first_name" && k != "last_name" {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizer turns raw input rows into validated rows.
+type normalizer struct {
+	mapping  map[string]string
+	target   *config.Target
+	schema   *jsonschema.Schema
+	mu       sync.Mutex
+	unknown  map[string]bool // upstream columns that map to no field
+	warnOnce func(cols []string)
+}
+
+var (
+	schemaOnce sync.Once
+	schemaVal  *jsonschema.Schema
+	schemaErr  error
+)
+
+// registrantSchema compiles spec/registrant.schema.json once, with format
+// assertions.
+func registrantSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft7
+		c.AssertFormat = true
+		if err := c.AddResource(spec.RegistrantSchemaFile, bytes.NewReader(spec.RegistrantSchema())); err != nil {
+			schemaErr = fmt.Errorf("registrant schema: %w", err)
+			return
+		}
+		schemaVal, schemaErr = c.Compile(spec.RegistrantSchemaFile)
+		if schemaErr != nil {
+			schemaErr = fmt.Errorf("registrant schema: %w", schemaErr)
+		}
+	})
+	return schemaVal, schemaErr
+}
+
+// CheckMapping reports mapping values that name no registrant field, so a
+// typo in the config is a configuration error rather than silently ignored
+// data.
+func CheckMapping(m map[string]string) error {
+	var bad []string
+	for _, col := range slices.Sorted(maps.Keys(m)) {
+		f := m[col]
+		if strings.HasPrefix(f, customPrefix) && len(f) > len(customPrefix) {
+			continue
+		}
+		if !knownField(f) {
+			bad = append(bad, fmt.Sprintf("%q → %q", col, f))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("mapping: unknown registrant field in %s (known: %s, %s, or custom_questions.<title>)",
+			strings.Join(bad, ", "), strings.Join(targetFields, ", "), strings.Join(personFields, ", "))
+	}
+	return nil
+}
+
+func newNormalizer(cfg *config.Config) (*normalizer, error) {
+	s, err := registrantSchema()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMapping(cfg.Mapping); err != nil {
+		return nil, err
+	}
+	return &normalizer{mapping: cfg.Mapping, target: cfg.DefaultTarget, schema: s, unknown: map[string]bool{}}, nil
+}
+
+// unknownColumns returns the upstream columns seen that map to no field.
+func (n *normalizer) unknownColumns() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.unknown))
+}
+
+// normalize maps, cleans and validates one decoded input row. The error
+// names the field at fault.
+func (n *normalizer) normalize(in map[string]any) (*row, error) {
+	doc := map[string]any{}
+	var custom []any
+	for col, v := range in {
+		name := col
+		if m, ok := n.mapping[col]; ok {
+			name = m
+		} else if _, ok := n.mapping[strings.TrimSpace(col)]; ok {
+			name = n.mapping[strings.TrimSpace(col)]
+		}
+		v = clean(v)
+		if v == nil {
+			continue
+		}
+		if t, ok := strings.CutPrefix(name, customPrefix); ok && t != "" {
+			custom = append(custom, map[string]any{"title": t, "value": v})
+			continue
+		}
+		if !knownField(name) {
+			n.mu.Lock()
+			n.unknown[col] = true
+			n.mu.Unlock()
+			continue
+		}
+		if _, dup := doc[name]; dup {
+			return nil, fmt.Errorf("%s: given by more than one column", name)
+		}
+		doc[name] = v
+	}
+	// custom_questions: JSON text (CSV) or an array; mapped answers append.
+	if s, ok := doc["custom_questions"].(string); ok {
+		var arr []any
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		if err := dec.Decode(&arr); err != nil {
+			return nil, errors.New("custom_questions: want a JSON array of {\"title\",\"value\"} objects")
+		}
+		doc["custom_questions"] = arr
+	}
+	if len(custom) > 0 {
+		prev, _ := doc["custom_questions"].([]any)
+		doc["custom_questions"] = append(prev, custom...)
+	}
+	if occ, ok := doc["occurrence_ids"]; ok {
+		switch o := occ.(type) {
+		case []any:
+			parts := make([]string, 0, len(o))
+			for _, p := range o {
+				parts = append(parts, strings.TrimSpace(fmt.Sprint(p)))
+			}
+			doc["occurrence_ids"] = strings.Join(parts, ",")
+		case string:
+			doc["occurrence_ids"] = strings.Join(strings.Fields(strings.ReplaceAll(o, ",", " ")), ",")
+		}
+		if doc["occurrence_ids"] == "" {
+			delete(doc, "occurrence_ids")
+		}
+	}
+	if s, ok := doc["email"].(string); ok {
+		doc["email"] = strings.TrimSpace(s)
+	}
+	_, hasM := doc["meeting_id"]
+	_, hasW := doc["webinar_id"]
+	if !hasM && !hasW {
+		if n.target == nil {
+			return nil, errors.New("meeting_id: the row names no meeting_id or webinar_id and the config has no default_target")
+		}
+		if n.target.MeetingID != 0 {
+			doc["meeting_id"] = json.Number(strconv.FormatInt(n.target.MeetingID, 10))
+		} else {
+			doc["webinar_id"] = json.Number(strconv.FormatInt(n.target.WebinarID, 10))
+		}
+		if _, ok := doc["occurrence_ids"]; !ok && n.target.OccurrenceIDs != "" {
+			doc["occurrence_ids"] = strings.Join(strings.Fields(strings.ReplaceAll(n.target.OccurrenceIDs, ",", " ")), ",")
+		}
+	}
+	if hasM && hasW {
+		return nil, errors.New("meeting_id: the row names both meeting_id and webinar_id")
+	}
+	if err := n.schema.Validate(doc); err != nil {
+		return nil, schemaReason(err)
+	}
+	if err := checkEmail(doc["email"].(string)); err != nil {
+		return nil, err
+	}
+	r := &row{fields: map[string]any{}}
+	for k, v := range doc {
+		switch k {
+		case "meeting_id", "webinar_id":
+			id, err := strconv.ParseInt(fmt.Sprint(v), 10, 64)
+			if err != nil || id <= 0 {
+				return nil, fmt.Errorf("%s: not a positive 64-bit integer", k)
+			}
+			r.target = TargetKey{Kind: Meeting, ID: id}
+			if k == "webinar_id" {
+				r.target.Kind = Webinar
+			}
+		case "occurrence_ids":
+			r.occ = v.(string)
+		default:
+			r.fields[k] = v
+		}
+	}
+	r.email = strings.ToLower(r.fields["email"].(string))
+	return r, nil
+}
+
+// checkEmail applies the syntax check Zoom's own validation is closest to:
+// a bare address (no display name) whose domain has a dot.
+func checkEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	at := strings.LastIndexByte(s, '@')
+	if err != nil || a.Address != s || at < 1 || !strings.Contains(s[at+1:], ".") ||
+		strings.HasSuffix(s, ".") || strings.ContainsAny(s, " \t") {
+		return errors.New("email: not a valid email address")
+	}
+	return nil
+}
+
+// clean turns an input value into a JSON-schema value: nil and empty or
+// blank strings become nil (absent), strings are trimmed, integers and
+// floats become json.Number, []byte becomes a string, and containers are
+// cleaned recursively.
+func clean(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return nil
+		}
+		return s
+	case []byte:
+		return clean(string(x))
+	case json.Number:
+		return x
+	case bool:
+		return x
+	case int:
+		return json.Number(strconv.FormatInt(int64(x), 10))
+	case int8, int16, int32, int64:
+		return json.Number(fmt.Sprint(x))
+	case uint, uint8, uint16, uint32, uint64:
+		return json.Number(fmt.Sprint(x))
+	case float32:
+		return clean(float64(x))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return json.Number(strconv.FormatInt(int64(x), 10))
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			if c := clean(e); c != nil {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if c := clean(e); c != nil {
+				out[k] = c
+			}
+		}
+		return out
+	default:
+		// Anything else (time values, decimals) goes through its text form.
+		return clean(fmt.Sprint(x))
+	}
+}
+
+// schemaReason flattens a jsonschema error into "field: problem; ...",
+// naming each field at fault.
+func schemaReason(err error) error {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var parts []string
+	seen := map[string]bool{}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			field := strings.TrimPrefix(e.InstanceLocation, "/")
+			field = strings.ReplaceAll(field, "/", ".")
+			msg := e.Message
+			if field == "" {
+				// Required properties are reported on the object.
+				if m, ok := strings.CutPrefix(msg, "missing properties: "); ok {
+					for _, p := range strings.Split(m, ",") {
+						p = strings.Trim(strings.TrimSpace(p), `'"`)
+						if !seen[p] {
+							seen[p] = true
+							parts = append(parts, p+": required")
+						}
+					}
+					return
+				}
+				field = "row"
+			}
+			switch {
+			case strings.HasSuffix(msg, "is not valid 'email'"):
+				// The format message quotes the value; reasons never do.
+				msg = "not a valid email address"
+			case strings.Contains(msg, "is not valid '"):
+				msg = "not valid " + msg[strings.LastIndex(msg, "is not valid '")+len("is not valid "):]
+			case field == "meeting_id" || field == "webinar_id":
+				msg = "must be a positive integer ID"
+			}
+			s := field + ": " + msg
+			if !seen[s] {
+				seen[s] = true
+				parts = append(parts, s)
+			}
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	if len(parts) == 0 {
+		return errors.New(ve.Message)
+	}
+	return errors.New(strings.Join(parts, "; "))
+}

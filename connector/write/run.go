@@ -1,0 +1,240 @@
+package write
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+)
+
+// DefaultSegmentRows is how many valid rows of a file input are read before
+// they are written to Zoom; it bounds memory. Airbyte input is cut at each
+// STATE message instead (and at this size between them).
+const DefaultSegmentRows = 10000
+
+// DefaultMaxAttempts is how many times a request whose outcome stays
+// unknown is sent (each retry after listing the target again).
+const DefaultMaxAttempts = 3
+
+// Options are the inputs of Run.
+type Options struct {
+	// Config supplies mapping, default_target, auto_approve,
+	// send_confirmation_email, dry_run, max_concurrency and page_size.
+	Config *config.Config
+	// Client is the one Zoom client of the run (connector.NewClient).
+	Client *zoomapi.Client
+	// Source yields the rows.
+	Source Source
+	// Results receives one JSON line per row (see Result); nil for none.
+	Results io.Writer
+	// DeadLetter receives each rejected row as it came in, plus "_row" and
+	// "_error"; nil for none.
+	DeadLetter io.Writer
+	// States receives the Airbyte STATE messages of the input, each echoed
+	// once every row before it is committed or dead-lettered (usually
+	// stdout in Airbyte mode); nil drops them.
+	States io.Writer
+	// Ledger records confirmed registrations; nil for none.
+	Ledger *Ledger
+	// Log receives counts and targets, never row data. Nil discards.
+	Log *slog.Logger
+	// MaxRegistrants is a meeting's registrant capacity (default
+	// MaxRegistrants); negative disables the local check.
+	MaxRegistrants int
+	// SegmentRows overrides DefaultSegmentRows.
+	SegmentRows int
+	// MaxAttempts overrides DefaultMaxAttempts.
+	MaxAttempts int
+}
+
+// engine is one run's shared state.
+type engine struct {
+	cfg            *config.Config
+	client         *zoomapi.Client
+	out            *outputs
+	ledger         *Ledger
+	log            *slog.Logger
+	dryRun         bool
+	maxRegistrants int
+	maxAttempts    int
+	pageSize       int
+
+	mu      sync.Mutex
+	targets map[TargetKey]*target
+}
+
+// Run validates and writes every row of opts.Source and returns what it
+// did. Rows Zoom or validation rejected are counted in the Summary, not
+// returned as an error: the error is for what stopped the run (unreadable
+// input, bad credentials, a failed ledger write, cancellation), and the
+// Summary then covers the rows handled before it.
+//
+// In dry run (Config.DryRun) Run reads the targets and their registrants
+// but sends no write request and writes no ledger entry; rows it would send
+// are reported as would_register with the method it would use.
+func Run(ctx context.Context, opts Options) (*Summary, error) {
+	cfg := opts.Config
+	if cfg == nil || opts.Client == nil || opts.Source == nil {
+		return nil, errors.New("write: Config, Client and Source are required")
+	}
+	norm, err := newNormalizer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &engine{
+		cfg: cfg, client: opts.Client, ledger: opts.Ledger, log: log, dryRun: cfg.DryRun,
+		out:            newOutputs(opts.Results, opts.DeadLetter, cfg.DryRun),
+		maxRegistrants: opts.MaxRegistrants, maxAttempts: opts.MaxAttempts, pageSize: cfg.PageSize,
+		targets: map[TargetKey]*target{},
+	}
+	if e.maxRegistrants == 0 {
+		e.maxRegistrants = MaxRegistrants
+	}
+	if e.maxAttempts <= 0 {
+		e.maxAttempts = DefaultMaxAttempts
+	}
+	if e.pageSize <= 0 || e.pageSize > config.MaxPageSize {
+		e.pageSize = config.MaxPageSize
+	}
+	segRows := opts.SegmentRows
+	if segRows <= 0 {
+		segRows = DefaultSegmentRows
+	}
+	var states *airbyte.Writer
+	if opts.States != nil {
+		states = airbyte.NewWriter(opts.States)
+	}
+	log.Info("write: starting", "dry_run", cfg.DryRun, "ledger_entries", opts.Ledger.Len())
+
+	echoed := 0
+	var seg []*row
+	flushSeg := func() error {
+		err := e.process(ctx, seg)
+		seg = nil
+		if ferr := e.out.flush(); err == nil {
+			err = ferr
+		}
+		return err
+	}
+	finish := func(err error) (*Summary, error) {
+		if ferr := e.out.flush(); err == nil {
+			err = ferr
+		}
+		if cols := norm.unknownColumns(); len(cols) > 0 {
+			log.Warn("write: input columns ignored (no registrant field of that name and no mapping)", "columns", cols)
+		}
+		s := e.out.summary()
+		s.StatesEchoed = echoed
+		log.Info("write: done", "rows", s.Rows, "registered", s.Registered, "already_registered", s.AlreadyRegistered,
+			"rejected", s.Rejected, "would_register", s.WouldRegister, "requests", s.Requests)
+		return s, err
+	}
+	for {
+		it, err := opts.Source.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return finish(fmt.Errorf("read input: %w", err))
+		}
+		if it.State != nil {
+			if err := flushSeg(); err != nil {
+				return finish(err)
+			}
+			if states != nil {
+				if err := states.WriteState(*it.State); err != nil {
+					return finish(fmt.Errorf("echo state: %w", err))
+				}
+			}
+			echoed++
+			continue
+		}
+		if it.Err != nil {
+			r := &row{num: it.Row, raw: it.Raw, rawErr: it.RawText, bad: "malformed"}
+			if err := e.out.result(r, Result{Status: StatusRejected, Reason: it.Err.Error()}); err != nil {
+				return finish(err)
+			}
+			continue
+		}
+		r, verr := norm.normalize(it.Data)
+		if verr != nil {
+			bad := &row{num: it.Row, raw: it.Raw, bad: "invalid", fields: map[string]any{}}
+			if em, ok := it.Data["email"].(string); ok {
+				bad.fields["email"] = em
+			}
+			if err := e.out.result(bad, Result{Status: StatusRejected, Reason: verr.Error()}); err != nil {
+				return finish(err)
+			}
+			continue
+		}
+		r.num, r.raw = it.Row, it.Raw
+		seg = append(seg, r)
+		if len(seg) >= segRows {
+			if err := flushSeg(); err != nil {
+				return finish(err)
+			}
+		}
+	}
+	return finish(flushSeg())
+}
+
+// process writes one segment: its targets concurrently (up to
+// max_concurrency), each target's rows in order.
+func (e *engine) process(ctx context.Context, rows []*row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	groups := map[TargetKey][]*row{}
+	var order []TargetKey
+	for _, r := range rows {
+		if _, ok := groups[r.target]; !ok {
+			order = append(order, r.target)
+		}
+		groups[r.target] = append(groups[r.target], r)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	limit := e.cfg.MaxConcurrency
+	if limit <= 0 {
+		limit = config.DefaultMaxConcurrency
+	}
+	g.SetLimit(limit)
+	for _, k := range order {
+		t := e.target(k)
+		rs := groups[k]
+		g.Go(func() error { return e.runTarget(gctx, t, rs) })
+	}
+	return g.Wait()
+}
+
+// target returns the state of a target, created on first use.
+func (e *engine) target(k TargetKey) *target {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.targets[k]
+	if !ok {
+		t = &target{key: k, existing: map[string]registrant{}}
+		e.targets[k] = t
+	}
+	return t
+}
+
+// decodeJSON decodes b into v keeping numbers exact.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}

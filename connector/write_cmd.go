@@ -1,0 +1,141 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoom-connector/zoom-connector/connector/write"
+	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+)
+
+// writeFlags are the write command's flags.
+type writeFlags struct {
+	common
+	catalog     string
+	input       string
+	inputFormat string
+	results     string
+	deadLetter  string
+	ledger      string
+	dryRun      bool
+}
+
+func (f *writeFlags) register(fs *pflag.FlagSet) {
+	f.common.register(fs)
+	fs.StringVar(&f.catalog, "catalog", "", "configured catalog (Airbyte); rows are then Airbyte RECORD messages on stdin")
+	fs.StringVar(&f.input, "input", "", "input file of rows, or - for stdin (instead of Airbyte messages)")
+	fs.StringVar(&f.inputFormat, "input-format", "", "input format: jsonl, csv, parquet or arrow (default: from the file extension, else jsonl)")
+	fs.StringVar(&f.results, "results", "", "results file: one JSON line per row")
+	fs.StringVar(&f.deadLetter, "dead-letter", "", "dead-letter file: each rejected row as it came in, with _row and _error")
+	fs.StringVar(&f.ledger, "ledger", "", "ledger file of confirmed registrations (append-only); a re-run sends nothing twice")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "validate and plan, send nothing (same as dry_run in the config)")
+}
+
+// runWrite is the write command: it registers people for meetings and
+// webinars from upstream rows (see package write).
+func runWrite(ctx context.Context, args []string, stdio IO) int {
+	var f writeFlags
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector write: "+format+"\n", a...)
+		return code
+	}
+	if _, err := parseFlags("write", args, stdio.Stderr, f.register); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	log, err := f.logger(stdio.Stderr)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	switch {
+	case f.input == "" && f.catalog == "":
+		return fail(ExitUsage, "--input FILE (or -) or --catalog F (Airbyte messages on stdin) is required")
+	case f.input != "" && f.catalog != "":
+		return fail(ExitUsage, "--input and --catalog both name the input: use one")
+	case f.inputFormat != "" && f.input == "":
+		return fail(ExitUsage, "--input-format needs --input")
+	}
+	cfg, err := f.load(stdio, log)
+	if err != nil {
+		return fail(ExitUsage, "configuration error: %v", err)
+	}
+	if f.dryRun {
+		cfg.DryRun = true
+	}
+	if err := write.CheckMapping(cfg.Mapping); err != nil {
+		return fail(ExitUsage, "configuration error: %v", err)
+	}
+
+	var src write.Source
+	var states io.Writer
+	if f.catalog != "" {
+		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		names := []string{}
+		for _, s := range cat.Streams {
+			names = append(names, s.Stream.Name)
+		}
+		src, states = write.NewAirbyteSource(stdio.Stdin, names), stdio.Stdout
+	} else {
+		s, closeInput, err := write.OpenInput(f.input, f.inputFormat, stdio.Stdin)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		defer closeInput()
+		src = s
+	}
+
+	var ledger *write.Ledger
+	if f.ledger != "" {
+		ledger, err = write.OpenLedger(f.ledger, cfg.DryRun)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		defer ledger.Close()
+	}
+	var results, dead io.Writer
+	for _, o := range []struct {
+		path string
+		w    *io.Writer
+	}{{f.results, &results}, {f.deadLetter, &dead}} {
+		if o.path == "" {
+			continue
+		}
+		file, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		defer file.Close()
+		*o.w = file
+	}
+
+	client, err := NewClient(cfg, f.allowHosts, log)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	sum, err := write.Run(ctx, write.Options{
+		Config: cfg, Client: client, Source: src, Results: results, DeadLetter: dead,
+		States: states, Ledger: ledger, Log: log,
+	})
+	if sum != nil {
+		fmt.Fprintln(stdio.Stderr, "zoom-connector "+sum.String())
+	}
+	switch {
+	case err != nil && sum == nil:
+		return fail(ExitUsage, "%v", err)
+	case err != nil:
+		if errors.Is(err, context.Canceled) {
+			return fail(ExitFail, "interrupted: %v", err)
+		}
+		return fail(ExitFail, "stopped: %v", err)
+	case sum.Failed():
+		return ExitFail
+	}
+	return ExitOK
+}
