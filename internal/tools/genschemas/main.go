@@ -57,6 +57,13 @@ var dropEnum = map[string]bool{
 	"meetings:recurrence.weekly_days": true,
 }
 
+// zoomSends lists fields Zoom sends although its OpenAPI document does not
+// declare them, each with its source in ../shared/reference/zoom-api-facts.md.
+var zoomSends = map[string]map[string]any{
+	// facts §f: GET /users items carry display_name (2023 document lacks it).
+	"users": {"display_name": map[string]any{"type": []any{"null", "string"}, "description": "The user's display name (sent by Zoom; missing from its 2023 OpenAPI document)."}},
+}
+
 func main() {
 	openapi := flag.String("openapi", "../shared/zoom-openapi", "directory holding Zoom's OpenAPI documents")
 	out := flag.String("out", "spec/streams", "directory to write <stream>.json into")
@@ -301,6 +308,12 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 	for _, name := range slices.Sorted(maps.Keys(props(rec))) {
 		sub, _ := props(rec)[name].(map[string]any)
 		properties[name] = c.convert(sub, name, name, !pk[name])
+	}
+
+	for name, f := range zoomSends[s.Name] {
+		if _, ok := properties[name]; !ok {
+			properties[name] = f
+		}
 	}
 
 	// Key fields copied from the parent record: their type is the parent
