@@ -147,6 +147,9 @@ func (s *Server) wrap(rt Route) http.Handler {
 	endpoint := rt.Method + " " + rt.Pattern
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.counter.request(endpoint, rt.Category)
+		if obs := s.observer.Load(); obs != nil {
+			(*obs)(rt, r)
+		}
 		w.Header().Set("x-zm-trackingid", "v=2.0;clid=us05;rid=SIM_"+randomHex(8))
 		if s.opts.Latency > 0 {
 			if err := s.opts.Sleep(r.Context(), s.faults.latency(s.opts.Latency)); err != nil {

@@ -79,10 +79,11 @@ type Server struct {
 	tokMu  sync.Mutex
 	tokens map[string]*accessToken
 
-	limits  *limiter
-	faults  *faultInjector
-	counter *Counters
-	pageKey []byte
+	limits   *limiter
+	faults   *faultInjector
+	observer observerSlot
+	counter  *Counters
+	pageKey  []byte
 }
 
 type accessToken struct {
