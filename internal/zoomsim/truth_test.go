@@ -182,9 +182,7 @@ func walk(c *client) map[string][]map[string]any {
 				for _, p := range c.all("/report/meetings/"+esc(uuid)+"/participants", "participants") {
 					add("report_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
 				}
-			}
-			if len(inst) > 0 {
-				add("report_meetings", with(c.get("/report/meetings/"+esc(mid)), "meeting_id", mid))
+				add("report_meetings", with(c.get("/report/meetings/"+esc(uuid)), "meeting_id", mid))
 			}
 		}
 		if st, _ := c.do("GET", "/users/"+esc(uid)+"/webinars", nil); st == 200 {

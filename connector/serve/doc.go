@@ -1,0 +1,36 @@
+// Package serve is the HTTP side of the connector, run by
+// `zoom-connector serve`: the small server-side application a website
+// needs to take Zoom webhooks and to register visitors from its own form
+// without putting any Zoom secret in the page.
+//
+// Endpoints:
+//
+//	POST /webhooks/zoom   Zoom event notifications. The x-zm-signature
+//	                      header is verified (HMAC-SHA256 over
+//	                      "v0:{x-zm-request-timestamp}:{raw body}" with the
+//	                      app's secret token, compared in constant time;
+//	                      timestamps more than 5 minutes from now are
+//	                      refused); any failure is a bare 401. A verified
+//	                      event is stored durably, then acknowledged (204);
+//	                      a redelivery is stored once. endpoint.url_validation
+//	                      is answered with plainToken and encryptedToken.
+//	                      app_deauthorized deletes what is stored for the
+//	                      account and records that it happened.
+//	POST /register        A website's registration form (urlencoded or
+//	                      multipart form post, or JSON from fetch). Only
+//	                      configured targets, only configured origins
+//	                      (CORS), a per-client rate limit, a honeypot field
+//	                      and size limits. JSON answer {status, join_url}, or
+//	                      a 303 redirect to the thank-you page for a plain
+//	                      form post. Zoom's errors become messages fit for a
+//	                      visitor.
+//	GET  /healthz         the process is up.
+//	GET  /readyz          the store answers (503 while shutting down).
+//	GET  /metrics         Prometheus text format.
+//
+// Events are read back as records by `read --streams webhook_events`
+// (package connector), from the same store (package internal/store).
+//
+// Nothing in this package logs a request body, a header value or a secret:
+// request logs carry the method, path, status, duration and client address.
+package serve

@@ -1,0 +1,156 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoom-connector/zoom-connector/connector/serve"
+	"github.com/zoom-connector/zoom-connector/internal/store"
+)
+
+// EnvStore names the store of serve and of the webhook_events stream when
+// --store is not given: a SQLite file path or a PostgreSQL DSN.
+const EnvStore = "ZOOM_CONNECTOR_STORE"
+
+// DefaultStorePath is the SQLite file used when neither --store nor
+// ZOOM_CONNECTOR_STORE is set.
+const DefaultStorePath = "zoom-connector.db"
+
+// serveFlags are the serve command's flags.
+type serveFlags struct {
+	common
+	listen          string
+	store           string
+	targets         []string
+	origins         []string
+	thankYou        string
+	rateLimit       int
+	trustProxy      bool
+	tlsCert         string
+	tlsKey          string
+	shutdownTimeout time.Duration
+}
+
+func (f *serveFlags) register(fs *pflag.FlagSet) {
+	f.common.register(fs)
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to listen on (HOST:PORT)")
+	fs.StringVar(&f.store, "store", "", "SQLite file or PostgreSQL DSN (default $"+EnvStore+", else "+DefaultStorePath+")")
+	fs.StringArrayVar(&f.targets, "target", nil, "meeting:ID[:LABEL] or webinar:ID[:LABEL] that /register accepts (repeatable)")
+	fs.StringArrayVar(&f.origins, "allowed-origin", nil, "web origin (https://host[:port]) whose pages may post to /register (repeatable)")
+	fs.StringVar(&f.thankYou, "thank-you-url", "", "where a plain form post is redirected after registering")
+	fs.IntVar(&f.rateLimit, "rate-limit", serve.DefaultRateLimitPerMinute, "registrations per minute per client address")
+	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight on SIGTERM/SIGINT")
+}
+
+// storeLocation is --store, else $ZOOM_CONNECTOR_STORE, else the default.
+func storeLocation(flag string, getenv func(string) string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := getenv(EnvStore); v != "" {
+		return v
+	}
+	return DefaultStorePath
+}
+
+// parseTarget parses meeting:ID[:LABEL] or webinar:ID[:LABEL].
+func parseTarget(s string) (serve.Target, error) {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) < 2 || (parts[0] != "meeting" && parts[0] != "webinar") {
+		return serve.Target{}, fmt.Errorf("--target %q: want meeting:ID[:LABEL] or webinar:ID[:LABEL]", s)
+	}
+	id, err := strconv.ParseInt(strings.ReplaceAll(parts[1], " ", ""), 10, 64)
+	if err != nil || id <= 0 {
+		return serve.Target{}, fmt.Errorf("--target %q: the ID must be a positive number", s)
+	}
+	t := serve.Target{Kind: parts[0], ID: id}
+	if len(parts) == 3 {
+		t.Label = parts[2]
+	}
+	return t, nil
+}
+
+// runServe is the serve command: webhooks and the registration endpoint.
+func runServe(ctx context.Context, args []string, stdio IO) int {
+	var f serveFlags
+	if _, err := parseFlags("serve", args, stdio.Stderr, f.register); err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+		return ExitUsage
+	}
+	log, err := f.logger(stdio.Stderr)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+		return ExitUsage
+	}
+	cfg, err := f.load(stdio, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: configuration error: %v\n", err)
+		return ExitUsage
+	}
+	if cfg.WebhookSecretToken.IsZero() {
+		fmt.Fprintln(stdio.Stderr, "zoom-connector serve: configuration error: /webhook_secret_token: required (the Secret Token of the Zoom app's event subscription)")
+		return ExitUsage
+	}
+	var targets []serve.Target
+	for _, s := range f.targets {
+		t, err := parseTarget(s)
+		if err != nil {
+			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+			return ExitUsage
+		}
+		targets = append(targets, t)
+	}
+	loc := storeLocation(f.store, stdio.Getenv)
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	st, err := store.Open(octx, loc)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+		return ExitFail
+	}
+	defer st.Close()
+	opts := serve.Options{
+		WebhookSecret:      cfg.WebhookSecretToken.Reveal(),
+		Store:              st,
+		Targets:            targets,
+		AllowedOrigins:     f.origins,
+		ThankYouURL:        f.thankYou,
+		RateLimitPerMinute: f.rateLimit,
+		TrustProxy:         f.trustProxy,
+		Log:                log,
+	}
+	if len(targets) > 0 {
+		client, err := NewClient(cfg, f.allowHosts, log)
+		if err != nil {
+			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+			return ExitUsage
+		}
+		opts.Registrar = &serve.ZoomRegistrar{Client: client, Store: st, AccountID: cfg.AccountID, AutoApprove: cfg.AutoApprove}
+	}
+	srv, err := serve.New(opts)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+		return ExitUsage
+	}
+	sctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("store", "location", store.Describe(loc), "kind", st.Kind())
+	if err := serve.Run(sctx, srv, serve.RunOptions{
+		Listen: f.listen, TLSCertFile: f.tlsCert, TLSKeyFile: f.tlsKey, ShutdownTimeout: f.shutdownTimeout,
+	}); err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+		return ExitFail
+	}
+	return ExitOK
+}

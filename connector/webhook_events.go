@@ -1,0 +1,294 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/store"
+)
+
+// WebhookEventsStream is the stream of the Zoom webhook events that serve
+// stored. It is not read from Zoom but from the store (--store of serve,
+// here $ZOOM_CONNECTOR_STORE or zoom-connector.db). Its state is the
+// position of the last event emitted, kept as the stream's cursor
+// ({"version":1,"cursor":"42"}), so it fits the existing state format; the
+// next read emits the events after it, in order. Delivery is
+// at-least-once: STATE follows the records it covers.
+const WebhookEventsStream = "webhook_events"
+
+// webhookEventsBatch is how many events are emitted between two states.
+const webhookEventsBatch = 500
+
+// WebhookEventsSchema is the JSON Schema of a webhook_events record, for
+// the catalog (discover).
+const WebhookEventsSchema = `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "additionalProperties": true,
+  "properties": {
+    "position": {"type": "integer", "description": "Place of the event in arrival order; the stream's cursor."},
+    "event": {"type": "string", "description": "Zoom's event name, such as meeting.registration_created."},
+    "event_ts": {"type": "integer", "description": "Zoom's event_ts (milliseconds since the Unix epoch)."},
+    "account_id": {"type": ["string", "null"]},
+    "object_id": {"type": ["string", "null"], "description": "The id of payload.object (with the registrant or participant) used to drop Zoom's redeliveries."},
+    "received_at": {"type": "string", "format": "date-time"},
+    "payload": {"type": "object", "description": "Zoom's payload, as delivered."}
+  }
+}`
+
+// webhookRecord is one emitted record.
+type webhookRecord struct {
+	Position   int64           `json:"position"`
+	Event      string          `json:"event"`
+	EventTS    int64           `json:"event_ts"`
+	AccountID  string          `json:"account_id,omitempty"`
+	ObjectID   string          `json:"object_id,omitempty"`
+	ReceivedAt string          `json:"received_at"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// readWebhookEvents is the read command's hook for the webhook_events
+// stream. It returns handled=false when the read does not select the
+// stream. When webhook_events is the only stream selected it reads it and
+// returns the exit code with handled=true. Read together with Zoom streams
+// through --streams, it reads webhook_events first, removes it from
+// f.streams and returns handled=false so the engine reads the others.
+func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Logger) (int, bool) {
+	selected, others := false, []string{}
+	if f.catalog != "" {
+		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
+		if err != nil {
+			return 0, false // plan reports it
+		}
+		var names []string
+		for _, cs := range cat.Streams {
+			names = append(names, cs.Stream.Name)
+		}
+		if !slices.Contains(names, WebhookEventsStream) {
+			return 0, false
+		}
+		if len(names) > 1 {
+			fmt.Fprintf(stdio.Stderr, "zoom-connector read: a catalog with %s and other streams is not supported yet: use a catalog with %s alone\n", WebhookEventsStream, WebhookEventsStream)
+			return ExitUsage, true
+		}
+		selected = true
+	} else {
+		for _, n := range f.streams {
+			if strings.TrimSpace(n) == WebhookEventsStream {
+				selected = true
+			} else {
+				others = append(others, n)
+			}
+		}
+	}
+	if !selected {
+		return 0, false
+	}
+	if f.format != FormatAirbyte && f.format != FormatJSONL {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s supports --format airbyte or jsonl\n", WebhookEventsStream)
+		return ExitUsage, true
+	}
+	if f.format == FormatJSONL && f.outputDir == "" {
+		fmt.Fprintln(stdio.Stderr, "zoom-connector read: --format jsonl writes files: --output DIR is required")
+		return ExitUsage, true
+	}
+	after, err := webhookStartPosition(f)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage, true
+	}
+	loc := storeLocation("", stdio.Getenv)
+	st, err := store.Open(ctx, loc)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s: %v\n", WebhookEventsStream, err)
+		return ExitFail, true
+	}
+	defer st.Close()
+	n, last, err := emitWebhookEvents(ctx, st, after, f, stdio)
+	log.Info("stream done", "stream", WebhookEventsStream, "records", n, "position", last, "store", store.Describe(loc))
+	if err != nil {
+		log.Error("read stopped", "stream", WebhookEventsStream, "error", err.Error())
+		return ExitFail, true
+	}
+	if len(others) > 0 {
+		f.streams = others
+		return 0, false
+	}
+	return ExitOK, true
+}
+
+// webhookStartPosition is the position from --state or --state-file.
+func webhookStartPosition(f *readFlags) (int64, error) {
+	var ss *state.StreamState
+	if f.stateFile != "" {
+		st, err := state.Load(f.stateFile)
+		if err != nil {
+			return 0, err
+		}
+		ss = st.Streams[WebhookEventsStream]
+	}
+	if f.stateIn != "" {
+		data, err := os.ReadFile(f.stateIn)
+		if err != nil {
+			return 0, fmt.Errorf("read state: %w", err)
+		}
+		trimmed := bytes.TrimSpace(data)
+		ss = nil
+		switch {
+		case len(trimmed) == 0:
+		case trimmed[0] == '{' && bytes.Contains(trimmed, []byte(`"version"`)) && !bytes.Contains(trimmed, []byte(`"stream_descriptor"`)):
+			st, err := state.Parse(trimmed)
+			if err != nil {
+				return 0, fmt.Errorf("state %s: %w", f.stateIn, err)
+			}
+			ss = st.Streams[WebhookEventsStream]
+		default:
+			msgs, err := airbyte.DecodeState(trimmed)
+			if err != nil {
+				return 0, fmt.Errorf("state %s: %w", f.stateIn, err)
+			}
+			for _, m := range msgs {
+				if m.Stream != nil && m.Stream.StreamDescriptor.Name == WebhookEventsStream {
+					if ss, err = state.ParseStream(m.Stream.StreamState); err != nil {
+						return 0, fmt.Errorf("state %s: stream %s: %w", f.stateIn, WebhookEventsStream, err)
+					}
+				}
+			}
+		}
+	}
+	if ss == nil || ss.Cursor == "" {
+		return 0, nil
+	}
+	pos, err := strconv.ParseInt(ss.Cursor, 10, 64)
+	if err != nil || pos < 0 {
+		return 0, fmt.Errorf("state: stream %s: cursor %q is not a position", WebhookEventsStream, ss.Cursor)
+	}
+	return pos, nil
+}
+
+// emitWebhookEvents writes the events after position `after` as records,
+// a STATE after each batch (and the state file, if any), and returns how
+// many it wrote and the last position.
+func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *readFlags, stdio IO) (int64, int64, error) {
+	var aw *airbyte.Writer
+	var out *os.File
+	if f.format == FormatAirbyte {
+		aw = airbyte.NewWriter(stdio.Stdout)
+	} else {
+		if err := os.MkdirAll(f.outputDir, 0o755); err != nil {
+			return 0, after, fmt.Errorf("--output: %w", err)
+		}
+		var err error
+		out, err = os.OpenFile(filepath.Join(f.outputDir, WebhookEventsStream+".jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return 0, after, err
+		}
+		defer out.Close()
+	}
+	var total int64
+	pos := after
+	for {
+		evs, err := st.EventsAfter(ctx, pos, webhookEventsBatch)
+		if err != nil {
+			return total, pos, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		var buf bytes.Buffer
+		for _, e := range evs {
+			rec, err := webhookEventRecord(e)
+			if err != nil {
+				return total, pos, err
+			}
+			if aw != nil {
+				if err := aw.Record(WebhookEventsStream, rec); err != nil {
+					return total, pos, err
+				}
+			} else {
+				buf.Write(rec)
+				buf.WriteByte('\n')
+			}
+			pos = e.Position
+		}
+		total += int64(len(evs))
+		if out != nil {
+			if _, err := out.Write(buf.Bytes()); err != nil {
+				return total, pos, err
+			}
+			if err := out.Sync(); err != nil {
+				return total, pos, err
+			}
+		}
+		if err := commitWebhookState(aw, f.stateFile, pos, int64(len(evs))); err != nil {
+			return total, pos, err
+		}
+		if len(evs) < webhookEventsBatch {
+			break
+		}
+	}
+	if total == 0 {
+		// Say where the stream stands even when nothing is new.
+		if err := commitWebhookState(aw, f.stateFile, pos, 0); err != nil {
+			return 0, pos, err
+		}
+	}
+	return total, pos, nil
+}
+
+func commitWebhookState(aw *airbyte.Writer, stateFile string, pos, n int64) error {
+	ss := &state.StreamState{Cursor: strconv.FormatInt(pos, 10)}
+	if stateFile != "" {
+		full, err := state.Load(stateFile)
+		if err != nil {
+			return err
+		}
+		full.Streams[WebhookEventsStream] = ss
+		if err := full.Save(stateFile); err != nil {
+			return err
+		}
+	}
+	if aw == nil {
+		return nil
+	}
+	b, err := ss.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := aw.State(WebhookEventsStream, json.RawMessage(b), &n); err != nil {
+		return err
+	}
+	return aw.Flush()
+}
+
+// webhookEventRecord turns a stored event into a record.
+func webhookEventRecord(e store.Event) (json.RawMessage, error) {
+	var env struct {
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(e.Body, &env); err != nil {
+		return nil, fmt.Errorf("event at position %d: %w", e.Position, err)
+	}
+	if len(env.Payload) == 0 {
+		env.Payload = json.RawMessage(`{}`)
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(env.Payload), []byte("{")) {
+		return nil, errors.New("event payload is not an object")
+	}
+	return json.Marshal(webhookRecord{
+		Position: e.Position, Event: e.Event, EventTS: e.EventTS, AccountID: e.AccountID, ObjectID: e.ObjectID,
+		ReceivedAt: e.ReceivedAt.UTC().Format(time.RFC3339Nano), Payload: env.Payload,
+	})
+}

@@ -1,0 +1,186 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector/serve"
+	"github.com/zoom-connector/zoom-connector/internal/store"
+)
+
+func TestReadWebhookEvents(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "events.db")
+	st, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	add := func(i int) {
+		body := fmt.Sprintf(`{"event":"meeting.created","event_ts":%d,"payload":{"account_id":"A","object":{"id":%d}}}`, 1000+i, i)
+		if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: int64(1000 + i), AccountID: "A", ObjectID: strconv.Itoa(i), Body: json.RawMessage(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		add(i)
+	}
+	stateFile := filepath.Join(dir, "state.json")
+	read := func() (string, int) {
+		var out, errb bytes.Buffer
+		f := &readFlags{streams: []string{"webhook_events"}, format: FormatAirbyte, stateFile: stateFile}
+		stdio := IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			if k == EnvStore {
+				return dbPath
+			}
+			return ""
+		}}
+		log, _ := (&common{logLevel: "error"}).logger(&errb)
+		code, handled := readWebhookEvents(context.Background(), f, stdio, log)
+		if !handled {
+			t.Fatal("not handled")
+		}
+		return out.String(), code
+	}
+	out, code := read()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitOK || len(lines) != 4 {
+		t.Fatalf("first read: %d\n%s", code, out)
+	}
+	var rec struct {
+		Record struct {
+			Stream string `json:"stream"`
+			Data   struct {
+				Position int64          `json:"position"`
+				Event    string         `json:"event"`
+				Payload  map[string]any `json:"payload"`
+			} `json:"data"`
+		} `json:"record"`
+	}
+	json.Unmarshal([]byte(lines[2]), &rec)
+	if rec.Record.Stream != "webhook_events" || rec.Record.Data.Position != 3 || rec.Record.Data.Payload["account_id"] != "A" {
+		t.Fatalf("record: %s", lines[2])
+	}
+	if !strings.Contains(lines[3], `"type":"STATE"`) || !strings.Contains(lines[3], `"cursor":"3"`) {
+		t.Fatalf("state: %s", lines[3])
+	}
+	// Nothing new: only the state.
+	out, _ = read()
+	if strings.Contains(out, `"RECORD"`) || !strings.Contains(out, `"cursor":"3"`) {
+		t.Fatalf("second read: %s", out)
+	}
+	add(3)
+	out, _ = read()
+	if strings.Count(out, `"RECORD"`) != 1 || !strings.Contains(out, `"position":4`) || !strings.Contains(out, `"cursor":"4"`) {
+		t.Fatalf("third read: %s", out)
+	}
+	// Airbyte's --state form is honoured too.
+	sf := filepath.Join(dir, "airbyte-state.json")
+	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2"}}}]`), 0o600)
+	f := &readFlags{streams: []string{"webhook_events"}, format: FormatAirbyte, stateIn: sf}
+	if pos, err := webhookStartPosition(f); err != nil || pos != 2 {
+		t.Fatalf("start position from --state: %d %v", pos, err)
+	}
+	// Mixed with a Zoom stream: handled first, then left to the engine.
+	var out2, errb bytes.Buffer
+	f = &readFlags{streams: []string{"users", "webhook_events"}, format: FormatAirbyte}
+	_, handled := readWebhookEvents(context.Background(), f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
+	if handled || len(f.streams) != 1 || f.streams[0] != "users" || strings.Count(out2.String(), `"RECORD"`) != 4 {
+		t.Fatalf("mixed: handled=%v streams=%v\n%s", handled, f.streams, out2.String())
+	}
+}
+
+func quietLogger(t *testing.T) *slog.Logger {
+	t.Helper()
+	l, _ := (&common{logLevel: "error"}).logger(&bytes.Buffer{})
+	return l
+}
+
+// webhookTestBuffer is a bytes.Buffer safe for the server's goroutines.
+type webhookTestBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *webhookTestBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *webhookTestBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestServeCommand runs `serve` through Main: a signed webhook is stored
+// and the command stops cleanly when its context ends.
+func TestServeCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.json")
+	os.WriteFile(cfgPath, []byte(`{"account_id":"a","client_id":"b","client_secret":"c","webhook_secret_token":"tok-123456"}`), 0o600)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb webhookTestBuffer
+	done := make(chan int, 1)
+	dbPath := filepath.Join(dir, "s.db")
+	go func() {
+		done <- Main(ctx, []string{"serve", "--config", cfgPath, "--listen", addr, "--store", dbPath, "--target", "webinar:123:launch", "--allowed-origin", "https://www.example.org"}, IO{Stdout: &bytes.Buffer{}, Stderr: &errb})
+	}()
+	var resp *http.Response
+	body := `{"event":"user.updated","event_ts":5,"payload":{"account_id":"a","object":{"id":"u1"}}}`
+	for range 100 {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/zoom", strings.NewReader(body))
+		req.Header.Set("x-zm-request-timestamp", ts)
+		req.Header.Set("x-zm-signature", serve.Sign([]byte("tok-123456"), ts, []byte(body)))
+		var err error
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if resp == nil || resp.StatusCode != 204 {
+		t.Fatalf("webhook through serve: %v\n%s", resp, errb.String())
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("serve exit %d\n%s", code, errb.String())
+	}
+	if strings.Contains(errb.String(), "tok-123456") {
+		t.Fatal("the secret is in the logs")
+	}
+	st, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if evs, _ := st.EventsAfter(context.Background(), 0, 10); len(evs) != 1 {
+		t.Fatalf("stored %d events", len(evs))
+	}
+	// No secret: a usage error.
+	os.WriteFile(cfgPath, []byte(`{"account_id":"a","client_id":"b","client_secret":"c"}`), 0o600)
+	if code := Main(context.Background(), []string{"serve", "--config", cfgPath}, IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}); code != ExitUsage {
+		t.Fatalf("no secret: exit %d", code)
+	}
+	if _, err := parseTarget("meeting:x"); err == nil {
+		t.Fatal("bad target accepted")
+	}
+}
