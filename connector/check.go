@@ -32,6 +32,11 @@ const (
 	ProblemNotJSON       Problem = "validation_not_json"
 	ProblemRejected      Problem = "token_rejected"
 	ProblemOther         Problem = "other"
+	// ProblemReconnect: the oauth refresh token was revoked, expired or
+	// already used; the account must be connected again (authorize).
+	ProblemReconnect Problem = "reconnect_account"
+	// ProblemTokenStore: the oauth tokens could not be loaded or saved.
+	ProblemTokenStore Problem = "token_store"
 )
 
 // Step is one thing check-credentials checked.
@@ -84,6 +89,14 @@ func (d *Diagnosis) pass(step, detail string) {
 // credentials would go to, a token, the validation URL, and the scopes each
 // selected stream needs.
 func Diagnose(ctx context.Context, cfg *config.Config, allowHosts []string, log *slog.Logger) *Diagnosis {
+	return DiagnoseWith(ctx, cfg, ClientOptions{AllowHosts: allowHosts, Log: log})
+}
+
+// DiagnoseWith is Diagnose with the run's client options (tenant, token
+// store, config path, Airbyte rotation), which an oauth configuration
+// needs to find and keep its tokens.
+func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Diagnosis {
+	allowHosts, log := o.AllowHosts, o.Log
 	d := &Diagnosis{}
 	for _, u := range []struct{ field, url string }{
 		{"oauth_token_url", cfg.OAuthTokenURL},
@@ -98,14 +111,27 @@ func Diagnose(ctx context.Context, cfg *config.Config, allowHosts []string, log 
 	}
 	d.pass("hosts", "token, API and validation URLs are allowed hosts")
 
-	client, err := NewClient(cfg, allowHosts, log)
+	client, err := NewClientWith(cfg, ClientOptions{AllowHosts: allowHosts, Log: log, Tenant: o.Tenant, TokenStore: o.TokenStore,
+		ConfigPath: o.ConfigPath, Airbyte: o.Airbyte, Getenv: o.Getenv})
 	if err != nil {
+		var ae *zoomapi.AuthError
+		if errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant {
+			return d.fail(ProblemReconnect, "client", stripPrefix(err))
+		}
 		return d.fail(ProblemOther, "client", stripPrefix(err))
 	}
 	tok, err := client.TokenSource().Token(ctx)
 	if err != nil {
 		var ae *zoomapi.AuthError
 		switch {
+		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant:
+			return d.fail(ProblemReconnect, "token", "Zoom refused the refresh token (invalid_grant): "+stripPrefix(err))
+		case errors.Is(err, zoomapi.ErrTokensNotSaved):
+			return d.fail(ProblemTokenStore, "token", stripPrefix(err))
+		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient && cfg.IsOAuth():
+			return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check auth.client_id and auth.client_secret of the OAuth app")
+		case !errors.As(err, &ae):
+			return d.fail(ProblemTokenStore, "token", "could not get an access token: "+stripPrefix(err))
 		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient:
 			return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check client_id and client_secret of the Server-to-Server OAuth app")
 		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidAccount:

@@ -40,12 +40,14 @@ Usage:
   zoom-connector spec                                 print the SPEC message (Airbyte)
   zoom-connector check --config F                     print a CONNECTION_STATUS message (Airbyte)
   zoom-connector check-credentials --config F         explain whether the credentials work, for people
+  zoom-connector authorize --config F [--token-store F] [--tenant ID] [--redirect-port N] [--no-browser]   connect a Zoom account to an oauth (user-authorized) app
   zoom-connector demo [--output DIR]                  read every stream from the embedded simulator to Parquet
   zoom-connector discover --config F                  print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
                       [--format airbyte|jsonl|arrow|parquet] [--output DIR]
                                                       read streams: Airbyte messages on stdout, or files
   zoom-connector write --config F (--catalog F | --input FILE|- [--input-format jsonl|csv|parquet|arrow]) [--results F] [--dead-letter F] [--ledger F] [--dry-run]   register people for meetings and webinars
+  zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]] [--allowed-origin O]   Zoom webhooks and a /register endpoint for web forms
 
 Flags common to the commands that call Zoom:
   --config F             the configuration file (JSON; see "spec")
@@ -79,6 +81,10 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		return runDiscover(rest, stdio)
 	case "demo":
 		return runDemo(ctx, rest, stdio)
+	case "authorize":
+		return runAuthorize(ctx, rest, stdio)
+	case "serve":
+		return runServe(ctx, rest, stdio)
 	case "write":
 		return runWrite(ctx, rest, stdio)
 	}
@@ -171,7 +177,8 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 		name = "check"
 	}
 	var c common
-	if _, err := parseFlags(name, args, stdio.Stderr, c.register); err != nil {
+	var af authFlags
+	if _, err := parseFlags(name, args, stdio.Stderr, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs) }); err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
 		return ExitUsage
 	}
@@ -188,7 +195,12 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: configuration error: %v\n", name, err)
 		return ExitUsage
 	}
-	d := Diagnose(ctx, cfg, c.allowHosts, log)
+	var rot *AirbyteRotation
+	if airbyteMode {
+		rot = &AirbyteRotation{ConfigPath: c.configPath}
+		rot.Bind(airbyte.NewWriter(stdio.Stdout))
+	}
+	d := DiagnoseWith(ctx, cfg, af.options(&c, stdio, log, rot))
 	if airbyteMode {
 		status := airbyte.StatusSucceeded
 		if !d.OK {

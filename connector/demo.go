@@ -84,7 +84,7 @@ func runDemo(ctx context.Context, args []string, stdio IO) int {
 	}
 	fmt.Fprintf(stdio.Stdout, "reading %d streams to %s files in %s ...\n\n", len(job.streams), format, out)
 	start := time.Now()
-	sum, err := runJob(ctx, client, cfg, job, stdio, log)
+	sum, err := runJob(ctx, client, cfg, job, stdio, log, nil)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
 		return ExitFail

@@ -36,6 +36,7 @@ const (
 // readFlags are the read command's flags.
 type readFlags struct {
 	common
+	auth      authFlags
 	catalog   string
 	stateIn   string
 	stateFile string
@@ -46,6 +47,7 @@ type readFlags struct {
 
 func (f *readFlags) register(fs *pflag.FlagSet) {
 	f.common.register(fs)
+	f.auth.register(fs)
 	fs.StringVar(&f.catalog, "catalog", "", "configured catalog (Airbyte) naming the streams and their sync modes")
 	fs.StringVar(&f.stateIn, "state", "", "state to start from: Airbyte state messages or a zoom-connector state file")
 	fs.StringVar(&f.stateFile, "state-file", "", "state file to start from (if it exists) and to keep up to date, atomically")
@@ -76,12 +78,16 @@ func runRead(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
 		return ExitUsage
 	}
-	client, err := NewClient(cfg, f.allowHosts, log)
+	var rot *AirbyteRotation
+	if job.format == FormatAirbyte {
+		rot = &AirbyteRotation{ConfigPath: f.configPath}
+	}
+	client, err := NewClientWith(cfg, f.auth.options(&f.common, stdio, log, rot))
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
 		return ExitUsage
 	}
-	sum, err := runJob(ctx, client, cfg, job, stdio, log)
+	sum, err := runJob(ctx, client, cfg, job, stdio, log, rot)
 	if err != nil && sum == nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
 		return ExitUsage
@@ -234,7 +240,7 @@ func loadStateInput(path string) (*state.State, error) {
 }
 
 // runJob runs a planned read with the job's output and reports.
-func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (*Summary, error) {
+func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger, rot *AirbyteRotation) (*Summary, error) {
 	var sink interface {
 		Sink
 		Close() error
@@ -245,7 +251,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		return nil, err
 	}
 	if job.format == FormatAirbyte {
-		aw = airbyte.NewWriter(stdio.Stdout)
+		aw = rot.Writer(stdio.Stdout)
 		sink = &airbyteSink{w: aw, schemas: schemas}
 	} else {
 		if err := os.MkdirAll(job.outputDir, 0o755); err != nil {
@@ -286,6 +292,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		Incremental:    job.incremental,
 		State:          job.state,
 		MaxConcurrency: cfg.MaxConcurrency,
+		CategoryCaps:   categoryCaps(cfg),
 		PageSize:       cfg.PageSize,
 		StartDate:      start,
 		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
@@ -423,3 +430,13 @@ func (e *readEvents) State(st *state.State) error {
 }
 
 var _ io.Closer = (*airbyteSink)(nil)
+
+// categoryCaps shares max_concurrency between the rate-limit categories in
+// proportion to the configured rates.
+func categoryCaps(cfg *config.Config) map[zoomapi.Category]int {
+	r := cfg.EffectiveRateLimits()
+	return CategoryCaps(cfg.MaxConcurrency, map[zoomapi.Category]float64{
+		zoomapi.CategoryLight: r.Light, zoomapi.CategoryMedium: r.Medium,
+		zoomapi.CategoryHeavy: r.Heavy, zoomapi.CategoryResourceIntensive: r.ResourceIntensive / 60,
+	})
+}

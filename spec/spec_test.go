@@ -50,11 +50,14 @@ func TestConfigSchemaShape(t *testing.T) {
 	t.Parallel()
 	s := compile(t)
 	var doc struct {
-		Schema               string          `json:"$schema"`
-		Type                 string          `json:"type"`
-		AdditionalProperties *bool           `json:"additionalProperties"`
-		Required             []string        `json:"required"`
-		Properties           map[string]prop `json:"properties"`
+		Schema               string   `json:"$schema"`
+		Type                 string   `json:"type"`
+		AdditionalProperties *bool    `json:"additionalProperties"`
+		Required             []string `json:"required"`
+		Then                 struct {
+			Required []string `json:"required"`
+		} `json:"then"`
+		Properties map[string]prop `json:"properties"`
 	}
 	if err := json.Unmarshal(ConfigSchema(), &doc); err != nil {
 		t.Fatal(err)
@@ -62,10 +65,11 @@ func TestConfigSchemaShape(t *testing.T) {
 	if doc.Schema != "http://json-schema.org/draft-07/schema#" || doc.Type != "object" || doc.AdditionalProperties == nil || *doc.AdditionalProperties {
 		t.Error("want a draft-07 object schema with additionalProperties: false")
 	}
-	if strings.Join(doc.Required, ",") != "account_id,client_id,client_secret" {
-		t.Errorf("required = %v", doc.Required)
+	// The top-level credentials are required unless an auth object is set.
+	if len(doc.Required) != 0 || strings.Join(doc.Then.Required, ",") != "account_id,client_id,client_secret" {
+		t.Errorf("required = %v, then.required = %v", doc.Required, doc.Then.Required)
 	}
-	wantProps := "account_id client_id client_secret validation_url api_base_url oauth_token_url start_date lookback_days plan rate_limits max_concurrency page_size request_timeout_seconds streams webhook_secret_token mapping default_target auto_approve send_confirmation_email dry_run"
+	wantProps := "account_id client_id client_secret validation_url api_base_url oauth_token_url start_date lookback_days plan rate_limits max_concurrency page_size request_timeout_seconds streams webhook_secret_token mapping default_target auto_approve send_confirmation_email dry_run checkpoint_interval_seconds auth"
 	if len(doc.Properties) != len(strings.Fields(wantProps)) {
 		t.Errorf("got %d properties, want %d", len(doc.Properties), len(strings.Fields(wantProps)))
 	}

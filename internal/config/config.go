@@ -116,6 +116,19 @@ type Config struct {
 	ClientID     string
 	ClientSecret Secret
 
+	// AuthType is how the connector signs in (default AuthServerToServer).
+	// With AuthOAuth, ClientID and ClientSecret are the user-authorized
+	// app's, AccountID is empty, and RefreshToken and TokenStore apply.
+	AuthType AuthType
+	// RefreshToken is the oauth refresh token from the config; a token in
+	// TokenStore wins over it (it is newer: Zoom rotates it on each refresh).
+	RefreshToken Secret
+	// TokenStore is the path of the encrypted token store file, or "".
+	TokenStore string
+	// authBlock records that the credentials came from the auth object, so
+	// that violations name /auth/... paths.
+	authBlock bool
+
 	// ValidationURL is fetched by check to prove the credentials work.
 	ValidationURL string
 	// APIBaseURL is the Zoom REST API base, without a trailing slash.
@@ -172,6 +185,9 @@ func Default() *Config {
 // setting: the URLs, Plan, MaxConcurrency, PageSize and RequestTimeout.
 // LookbackDays (where 0 means "no lookback") and the booleans are left alone.
 func (c *Config) SetDefaults() {
+	if c.AuthType == "" {
+		c.AuthType = AuthServerToServer
+	}
 	if c.ValidationURL == "" {
 		c.ValidationURL = DefaultValidationURL
 	}
@@ -204,15 +220,7 @@ func (c *Config) Validate() error {
 	add := func(path, format string, args ...any) {
 		v = append(v, Violation{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
-	if c.AccountID == "" {
-		add("/account_id", "required: set it in the config or in %s", EnvAccountID)
-	}
-	if c.ClientID == "" {
-		add("/client_id", "required: set it in the config or in %s", EnvClientID)
-	}
-	if c.ClientSecret.IsZero() {
-		add("/client_secret", "required: set it in the config or in %s", EnvClientSecret)
-	}
+	c.validateCredentials(add) // auth.go
 	for _, u := range []struct{ path, val string }{
 		{"/validation_url", c.ValidationURL},
 		{"/api_base_url", c.APIBaseURL},
@@ -455,6 +463,9 @@ func (c *Config) Redacted() map[string]any {
 			tm["occurrence_ids"] = t.OccurrenceIDs
 		}
 		m["default_target"] = tm
+	}
+	if a := c.redactedAuth(); a != nil {
+		m["auth"] = a
 	}
 	return m
 }

@@ -136,7 +136,7 @@ func TestSchemaDefaultsMatchGo(t *testing.T) {
 			t.Errorf("%s: schema default %v, Go default %v", k, got, v)
 		}
 	}
-	if got := SecretPaths(); !slices.Equal(got, []string{"/client_secret", "/webhook_secret_token"}) {
+	if got := SecretPaths(); !slices.Equal(got, []string{"/auth/client_secret", "/auth/refresh_token", "/client_secret", "/webhook_secret_token"}) {
 		t.Errorf("secret paths %v", got)
 	}
 }

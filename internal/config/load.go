@@ -169,7 +169,8 @@ var envFields = []struct{ key, env string }{
 // builds the typed Config and validates it.
 func fromDocument(doc map[string]any, env func(string) string) (*Config, []Warning, error) {
 	var warnings []Warning
-	if env != nil {
+	warnings = append(warnings, authEnv(doc, env)...) // auth.go
+	if env != nil && !hasAuth(doc) {
 		for _, f := range envFields {
 			val := env(f.env)
 			if val == "" {
@@ -187,7 +188,12 @@ func fromDocument(doc map[string]any, env func(string) string) (*Config, []Warni
 	if err != nil {
 		return nil, nil, err
 	}
-	var schemaViolations []Violation
+	// jsonschema/v5 panics on a number too large for big.Rat (such as
+	// 1e100000000): report such numbers as violations and leave them out.
+	schemaViolations := outOfRangeNumbers(doc, "")
+	if len(schemaViolations) > 0 {
+		return nil, warnings, &ValidationError{Violations: scrub(sortViolations(schemaViolations), secretValues(doc, secretPaths))}
+	}
 	if err := schema.Validate(doc); err != nil {
 		var ve *jsonschema.ValidationError
 		if !errors.As(err, &ve) {
@@ -274,9 +280,10 @@ type rawConfig struct {
 		WebinarID     json.RawMessage `json:"webinar_id"`
 		OccurrenceIDs string          `json:"occurrence_ids"`
 	} `json:"default_target"`
-	AutoApprove           bool `json:"auto_approve"`
-	SendConfirmationEmail bool `json:"send_confirmation_email"`
-	DryRun                bool `json:"dry_run"`
+	AutoApprove           bool     `json:"auto_approve"`
+	SendConfirmationEmail bool     `json:"send_confirmation_email"`
+	DryRun                bool     `json:"dry_run"`
+	Auth                  *rawAuth `json:"auth"`
 }
 
 type rawStream struct {
@@ -307,6 +314,7 @@ func (r *rawConfig) build() (*Config, []Violation) {
 		SendConfirmationEmail: r.SendConfirmationEmail,
 		DryRun:                r.DryRun,
 	}
+	v = append(v, r.buildAuth(c)...) // auth.go
 	if r.LookbackDays != nil {
 		c.LookbackDays = *r.LookbackDays
 	}
@@ -478,8 +486,14 @@ func collectSecrets(schema map[string]any, prefix string, out *[]string) {
 			*out = append(*out, path)
 		}
 		collectSecrets(ps, path, out)
+		for _, branch := range asSlice(ps["oneOf"]) { // the auth choices
+			if bs, ok := branch.(map[string]any); ok {
+				collectSecrets(bs, path, out)
+			}
+		}
 	}
 	slices.Sort(*out)
+	*out = slices.Compact(*out)
 }
 
 var quotedName = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
@@ -502,7 +516,15 @@ func schemaToViolations(ve *jsonschema.ValidationError, secretPaths []string) []
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
+			causes := e.Causes
+			if strings.HasSuffix(e.KeywordLocation, "/oneOf") { // auth.go
+				var only *Violation
+				if causes, only = oneOfCauses(e); only != nil {
+					out = append(out, *only)
+					return
+				}
+			}
+			for _, c := range causes {
 				walk(c)
 			}
 			return
@@ -589,4 +611,25 @@ func scrub(vs []Violation, secrets []string) []Violation {
 		}
 	}
 	return vs
+}
+
+// outOfRangeNumbers lists the numbers of a decoded document that do not fit
+// a float64, by JSON pointer.
+func outOfRangeNumbers(v any, path string) []Violation {
+	var out []Violation
+	switch t := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(t), 64); err != nil {
+			out = append(out, Violation{Path: path, Message: "number out of range"})
+		}
+	case map[string]any:
+		for k, x := range t {
+			out = append(out, outOfRangeNumbers(x, path+"/"+escapePointer(k))...)
+		}
+	case []any:
+		for i, x := range t {
+			out = append(out, outOfRangeNumbers(x, path+"/"+strconv.Itoa(i))...)
+		}
+	}
+	return out
 }

@@ -34,6 +34,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch gt := r.Form.Get("grant_type"); gt {
+	case "authorization_code", "refresh_token": // user-authorized apps: oauth_user.go
+		s.handleUserGrant(w, r, app)
+		return
 	case "account_credentials":
 	case "":
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "Missing grant type")
@@ -70,6 +73,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_client", "Invalid client_id or client_secret")
 		return
 	}
+	s.revokeUserToken(r.Form.Get("token")) // a refresh token: oauth_user.go
 	s.tokMu.Lock()
 	delete(s.tokens, r.Form.Get("token"))
 	s.tokMu.Unlock()

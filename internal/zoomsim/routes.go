@@ -137,6 +137,7 @@ func (s *Server) buildMux() http.Handler {
 	mux.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {
 		writeZoomError(w, http.StatusNotFound, 404, "Not Found")
 	})
+	s.userOAuthRoutes(mux)
 	s.adminRoutes(mux)
 	return mux
 }

@@ -1,0 +1,246 @@
+package tokenstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// permsEnforced is false where Unix permission bits mean little.
+var permsEnforced = runtime.GOOS != "windows"
+
+// fileFormat is the JSON document of a FileStore: sealed records by tenant,
+// base64 encoded. Tenant ids are not secret; tokens are only in the sealed
+// bytes.
+type fileFormat struct {
+	Version int               `json:"version"`
+	Tenants map[string]string `json:"tenants"`
+}
+
+// FileStore is a Store in one JSON file (mode 0600). Every Save rewrites
+// the file atomically and durably: a temporary file in the same folder,
+// fsync, rename over the old file, fsync of the folder. It is safe for
+// concurrent use within a process; two processes must not write the same
+// file at once (the serve command's SQL store is the multi-process store).
+type FileStore struct {
+	path   string
+	cipher *Cipher
+	mu     sync.Mutex
+	// syncDir is a test hook; nil means fsync the folder.
+	syncDir func(dir string) error
+}
+
+// NewFileStore returns a FileStore at path sealing with c. The file is
+// created by the first Save.
+func NewFileStore(path string, c *Cipher) (*FileStore, error) {
+	if path == "" {
+		return nil, errors.New("tokenstore: empty token store path")
+	}
+	if c == nil {
+		return nil, errors.New("tokenstore: nil cipher")
+	}
+	return &FileStore{path: path, cipher: c}, nil
+}
+
+// OpenFileStore is NewFileStore with the key from the environment
+// (KeyFromEnv).
+func OpenFileStore(path string, getenv func(string) string) (*FileStore, error) {
+	key, err := KeyFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return NewFileStore(path, c)
+}
+
+// Path returns the file's path.
+func (f *FileStore) Path() string { return f.path }
+
+func (f *FileStore) read() (*fileFormat, error) {
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &fileFormat{Version: 1, Tenants: map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: read %s: %w", f.path, err)
+	}
+	var doc fileFormat
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("tokenstore: %s is not a token store file: %w", f.path, err)
+	}
+	if doc.Version != 1 {
+		return nil, fmt.Errorf("tokenstore: %s: unsupported version %d", f.path, doc.Version)
+	}
+	if doc.Tenants == nil {
+		doc.Tenants = map[string]string{}
+	}
+	return &doc, nil
+}
+
+// Load implements Store.
+func (f *FileStore) Load(ctx context.Context, tenant string) (*Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	doc, err := f.read()
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	enc, ok := doc.Tenants[tenant]
+	if !ok {
+		return nil, fmt.Errorf("%w: tenant %q in %s", ErrNotFound, tenant, f.path)
+	}
+	sealed, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: %s: tenant %q: record is not base64", f.path, tenant)
+	}
+	rec, err := f.cipher.Open(tenant, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.path, err)
+	}
+	return rec, nil
+}
+
+// Save implements Store. It returns only after the new file is on disk.
+func (f *FileStore) Save(ctx context.Context, tenant string, rec *Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if rec == nil || rec.RefreshToken == "" {
+		return errors.New("tokenstore: refusing to save a record without a refresh token")
+	}
+	sealed, err := f.cipher.Seal(tenant, rec)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	doc, err := f.read()
+	if err != nil {
+		return err
+	}
+	doc.Tenants[tenant] = base64.StdEncoding.EncodeToString(sealed)
+	return f.write(doc)
+}
+
+// Delete implements Store.
+func (f *FileStore) Delete(ctx context.Context, tenant string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := CheckTenant(tenant); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	doc, err := f.read()
+	if err != nil {
+		return err
+	}
+	if _, ok := doc.Tenants[tenant]; !ok {
+		return nil
+	}
+	delete(doc.Tenants, tenant)
+	return f.write(doc)
+}
+
+// Tenants lists the tenants that have a record, sorted.
+func (f *FileStore) Tenants() ([]string, error) {
+	f.mu.Lock()
+	doc, err := f.read()
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(doc.Tenants))
+	for t := range doc.Tenants {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// write replaces the file: temp file, fsync, rename, fsync folder.
+func (f *FileStore) write(doc *fileFormat) error {
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("tokenstore: encode: %w", err)
+	}
+	b = append(b, '\n')
+	return WriteFileAtomic(f.path, b, 0o600, f.syncDir)
+}
+
+// WriteFileAtomic writes data to path so that a crash leaves either the
+// old or the new content: a temporary file in the same folder (created with
+// perm), fsync, rename over path, then fsync of the folder (syncDir, nil
+// for the default). The folder is created (0700) if missing.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode, syncDir func(string) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create folder of %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	fail := func(err error) error {
+		_ = tmp.Close()
+		_ = os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil && permsEnforced {
+		return fail(err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		_ = os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		_ = os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if syncDir == nil {
+		syncDir = fsyncDir
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write %s: sync folder: %w", path, err)
+	}
+	return nil
+}
+
+func fsyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+var _ Store = (*FileStore)(nil)
