@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,6 +67,9 @@ type ReadOptions struct {
 	State *state.State
 	// MaxConcurrency bounds the requests in flight (default 8).
 	MaxConcurrency int
+	// CategoryCaps bounds the requests in flight per rate-limit category
+	// (absent or 0: no bound but MaxConcurrency). See CategoryCaps.
+	CategoryCaps map[zoomapi.Category]int
 	// PageSize caps every stream's page size (0 keeps each stream's own).
 	PageSize int
 	// StartDate is the earliest date to read time-windowed streams from
@@ -176,6 +180,17 @@ type task struct {
 	query   url.Values
 	// window bounds (zero for none), for cursors
 	winEnd time.Time
+	// item, when set, makes this task the fetch of one listed item's
+	// details (Stream.Detail).
+	item map[string]any
+}
+
+// category is the rate-limit category of the task's request.
+func (t task) category() zoomapi.Category {
+	if t.item != nil {
+		return t.stream.DetailCategory
+	}
+	return t.stream.Category
 }
 
 // Read reads the selected streams through client into sink. It returns
@@ -215,7 +230,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 	if err := e.plan(); err != nil {
 		return nil, err
 	}
-	e.queue = newTaskQueue()
+	e.queue = newTaskQueue(opts.CategoryCaps)
 	for _, s := range streams.All() {
 		if !e.needed[s.Name] {
 			continue
@@ -268,7 +283,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 					return
 				}
 				e.run(ctx, t)
-				e.queue.finish()
+				e.queue.finish(t)
 				if e.fatalErr() != nil {
 					cancel()
 				}
@@ -427,20 +442,27 @@ func (e *engine) windows(s streams.Stream) []window {
 	return out
 }
 
-// run reads one partition.
+// run reads one partition, or fetches one listed item's details.
 func (e *engine) run(ctx context.Context, t task) {
 	s := t.stream
 	if e.streamFailed(s.Name) || ctx.Err() != nil {
 		e.markIncomplete(s.Name, nil)
 		return
 	}
-	if reset, ok := e.categoryExhausted(s.Category); ok {
+	if reset, ok := e.categoryExhausted(t.category()); ok {
 		e.rateLimited(s.Name, reset)
+		return
+	}
+	if t.item != nil {
+		e.runDetail(ctx, t)
 		return
 	}
 	isDone := e.isDone(s.Name, t.partKey)
 	hasChildren := len(e.children[s.Name]) > 0
-	if isDone && !hasChildren {
+	// A listing whose items are fetched one by one is never marked done:
+	// each item's detail is its own partition, and the list is read again
+	// on resume to find the ones not done.
+	if isDone && !hasChildren && s.Detail == "" {
 		return
 	}
 	path, err := fillPath(s.Path, s.PathFrom, s.UUIDParam, t.parent)
@@ -452,46 +474,17 @@ func (e *engine) run(ctx context.Context, t task) {
 	req.Category = s.Category
 	emit := e.selected[s.Name] && !isDone
 	handle := func(item json.RawMessage) bool {
-		rec := item
 		if s.Detail != "" {
-			detail, ok := e.detail(ctx, s, item)
-			if !ok {
-				return ctx.Err() == nil && !e.streamFailed(s.Name)
+			fields, err := decodeObject(item)
+			if err != nil {
+				e.failPartition(s.Name, t.partKey, fmt.Errorf("list item of %s: %w", s.Name, err))
+				return true
 			}
-			rec = detail
-		}
-		keys, src := s.Keys, t.parent
-		if s.WindowKeys {
-			keys, src = map[string]string{"from": "from", "to": "to"}, map[string]any{"from": t.query.Get("from"), "to": t.query.Get("to")}
-		}
-		rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
-		if err != nil {
-			e.failPartition(s.Name, t.partKey, fmt.Errorf("record of %s: %w", s.Name, err))
-			return false
-		}
-		if s.Cursor != "" && e.opts.Incremental[s.Name] && !e.newEnough(s.Name, fields[s.Cursor]) {
+			key := t.partKey + "detail=" + str(fields[s.DetailFrom[firstKey(s.DetailFrom)]])
+			e.queue.push(task{stream: s, parent: t.parent, partKey: key, query: t.query, item: fields})
 			return true
 		}
-		if emit {
-			if err := e.write(s.Name, rec, fields[s.Cursor]); err != nil {
-				return false
-			}
-		}
-		for _, c := range e.children[s.Name] {
-			if c.Needs != nil && !c.Needs(fields) {
-				continue
-			}
-			if c.ParentCursor != "" && e.opts.Incremental[c.Name] && !e.newEnough(c.Name, fields[c.ParentCursor]) {
-				continue
-			}
-			if c.ParentCursor != "" {
-				e.noteCursor(c.Name, fields[c.ParentCursor])
-			}
-			for _, ct := range e.partitions(c, fields) {
-				e.queue.push(ct)
-			}
-		}
-		return true
+		return e.record(t, item, emit, hasChildren)
 	}
 	ok := true
 	if s.PageSize > 0 {
@@ -544,34 +537,86 @@ func (e *engine) run(ctx context.Context, t task) {
 	if s.Window != streams.NoWindow {
 		e.noteCursorTime(s.Name, t.winEnd)
 	}
-	e.partitionDone(s.Name, t.partKey)
+	if s.Detail == "" {
+		e.partitionDone(s.Name, t.partKey)
+	}
 }
 
-// detail fetches a listed item's details; false means skip the item.
-func (e *engine) detail(ctx context.Context, s streams.Stream, item json.RawMessage) (json.RawMessage, bool) {
-	fields, err := decodeObject(item)
-	if err != nil {
-		e.failPartition(s.Name, "", fmt.Errorf("list item of %s: %w", s.Name, err))
-		return nil, false
+// record handles one record of a partition: adds the parent keys, applies
+// the incremental cursor, writes it when emit is set, and queues the
+// partitions of the child streams it is the parent of. False stops the
+// partition.
+func (e *engine) record(t task, rec json.RawMessage, emit, hasChildren bool) bool {
+	s := t.stream
+	keys, src := s.Keys, t.parent
+	if s.WindowKeys {
+		keys, src = map[string]string{"from": "from", "to": "to"}, map[string]any{"from": t.query.Get("from"), "to": t.query.Get("to")}
 	}
-	path, err := fillPath(s.Detail, s.DetailFrom, "", fields)
+	rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
 	if err != nil {
-		e.fail(s.Name, err)
-		return nil, false
+		e.failPartition(s.Name, t.partKey, fmt.Errorf("record of %s: %w", s.Name, err))
+		return false
+	}
+	if s.Cursor != "" && e.opts.Incremental[s.Name] && !e.newEnough(s.Name, fields[s.Cursor]) {
+		return true
+	}
+	if emit {
+		if err := e.write(s.Name, rec, fields[s.Cursor]); err != nil {
+			return false
+		}
+	}
+	for _, c := range e.children[s.Name] {
+		if c.Needs != nil && !c.Needs(fields) {
+			continue
+		}
+		if c.ParentCursor != "" && e.opts.Incremental[c.Name] && !e.newEnough(c.Name, fields[c.ParentCursor]) {
+			continue
+		}
+		if c.ParentCursor != "" {
+			e.noteCursor(c.Name, fields[c.ParentCursor])
+		}
+		for _, ct := range e.partitions(c, fields) {
+			e.queue.push(ct)
+		}
+	}
+	return true
+}
+
+// runDetail fetches one listed item's details (a meeting's, a webinar's):
+// the detail is the record. An item deleted since it was listed (code
+// 3001) is skipped and counted.
+func (e *engine) runDetail(ctx context.Context, t task) {
+	s := t.stream
+	isDone := e.isDone(s.Name, t.partKey)
+	hasChildren := len(e.children[s.Name]) > 0
+	if isDone && !hasChildren {
+		return
+	}
+	path, err := fillPath(s.Detail, s.DetailFrom, "", t.item)
+	if err != nil {
+		e.failPartition(s.Name, t.partKey, err)
+		return
 	}
 	req := e.client.NewRequest(http.MethodGet, path, nil, nil)
 	req.Category = s.DetailCategory
 	var raw json.RawMessage
 	e.countRequest(s.Name)
 	if _, err := e.client.Do(ctx, req, &raw); err != nil {
-		if zoomapi.IsSkippable(err) {
-			e.skipped(s.Name)
-			return nil, false
-		}
-		e.partitionErrorRaw(s, err)
-		return nil, false
+		e.partitionError(s, t, err)
+		return
 	}
-	return raw, true
+	if !e.record(t, raw, e.selected[s.Name] && !isDone, hasChildren) || ctx.Err() != nil {
+		e.markIncomplete(s.Name, nil)
+		return
+	}
+	e.partitionDone(s.Name, t.partKey)
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }
 
 // partitionError classifies an error that ended a partition.
@@ -581,17 +626,17 @@ func (e *engine) partitionError(s streams.Stream, t task, err error) {
 		e.partitionDone(s.Name, t.partKey)
 		return
 	}
-	e.partitionErrorRaw(s, err)
+	e.partitionErrorRaw(s, t.category(), err)
 }
 
-func (e *engine) partitionErrorRaw(s streams.Stream, err error) {
+func (e *engine) partitionErrorRaw(s streams.Stream, cat zoomapi.Category, err error) {
 	var rl *zoomapi.RateLimitError
 	var ae *zoomapi.AuthError
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		e.markIncomplete(s.Name, nil)
 	case errors.As(err, &rl) && rl.Daily:
-		e.exhaust(s.Category, rl.Reset)
+		e.exhaust(cat, rl.Reset)
 		e.rateLimited(s.Name, rl.Reset)
 	case errors.As(err, &ae):
 		e.setFatal(err)
@@ -905,6 +950,25 @@ func (e *engine) isIncomplete(stream string) bool {
 	return false
 }
 
+// CategoryCaps shares maxConcurrency between the rate-limit categories in
+// proportion to their rates (per second), at least 2 each, so that no
+// category's rate-limit waits can hold every request slot. With no rates
+// (plan unlimited) there are no caps.
+func CategoryCaps(maxConcurrency int, perSecond map[zoomapi.Category]float64) map[zoomapi.Category]int {
+	var sum float64
+	for _, r := range perSecond {
+		sum += r
+	}
+	if sum <= 0 {
+		return nil
+	}
+	caps := map[zoomapi.Category]int{}
+	for c, r := range perSecond {
+		caps[c] = max(2, int(math.Ceil(float64(maxConcurrency)*r/sum)))
+	}
+	return caps
+}
+
 // fillPath fills a path template from a record, escaping each value; the
 // UUID placeholder is encoded as Zoom requires.
 func fillPath(tmpl string, from map[string]string, uuidParam string, rec map[string]any) (string, error) {
@@ -1008,30 +1072,47 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// taskQueue is an unbounded LIFO of tasks: children pushed last run first,
-// so a read goes depth-first and holds few parents in memory.
+// taskQueue holds the tasks to run: a LIFO stack per rate-limit category,
+// so children pushed last run first and a read goes depth-first, holding
+// few parents in memory. A category may have a cap on the tasks of it in
+// flight: without caps, workers that wait in one category's rate limiter
+// (say Heavy reports) would hold every slot while the listings of another
+// category (Medium) that feed later work sat queued.
 type taskQueue struct {
-	mu      sync.Mutex
-	cond    *sync.Cond
-	tasks   []task
-	pending int // pushed and not yet finished
+	mu       sync.Mutex
+	cond     *sync.Cond
+	stacks   map[zoomapi.Category][]queued
+	inflight map[zoomapi.Category]int
+	caps     map[zoomapi.Category]int
+	seq      uint64
+	pending  int // pushed and not yet finished
 }
 
-func newTaskQueue() *taskQueue {
-	q := &taskQueue{}
+type queued struct {
+	t   task
+	seq uint64
+}
+
+func newTaskQueue(caps map[zoomapi.Category]int) *taskQueue {
+	q := &taskQueue{stacks: map[zoomapi.Category][]queued{}, inflight: map[zoomapi.Category]int{}, caps: caps}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
 
 func (q *taskQueue) push(t task) {
 	q.mu.Lock()
-	q.tasks = append(q.tasks, t)
+	q.seq++
+	c := t.category()
+	q.stacks[c] = append(q.stacks[c], queued{t, q.seq})
 	q.pending++
 	q.mu.Unlock()
 	q.cond.Signal()
 }
 
-// pop waits for a task; false when every task has finished or ctx ended.
+// pop waits for a task it may start (its category under its cap), the
+// most recently pushed of those; false when every task has finished or ctx
+// ended. After ctx ends the tasks left are handed out regardless of caps,
+// so they can be marked incomplete.
 func (q *taskQueue) pop(ctx context.Context) (task, bool) {
 	stop := context.AfterFunc(ctx, func() {
 		q.mu.Lock()
@@ -1041,29 +1122,42 @@ func (q *taskQueue) pop(ctx context.Context) (task, bool) {
 	defer stop()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.tasks) == 0 {
-		if q.pending == 0 || ctx.Err() != nil {
+	for {
+		cancelled := ctx.Err() != nil
+		var best zoomapi.Category
+		var bestSeq uint64
+		found, any := false, false
+		for c, st := range q.stacks {
+			if len(st) == 0 {
+				continue
+			}
+			any = true
+			if !cancelled && q.caps[c] > 0 && q.inflight[c] >= q.caps[c] {
+				continue
+			}
+			if top := st[len(st)-1].seq; !found || top > bestSeq {
+				best, bestSeq, found = c, top, true
+			}
+		}
+		if found {
+			st := q.stacks[best]
+			t := st[len(st)-1].t
+			q.stacks[best] = st[:len(st)-1]
+			q.inflight[best]++
+			return t, true
+		}
+		if !any && (q.pending == 0 || cancelled) {
 			return task{}, false
 		}
 		q.cond.Wait()
 	}
-	if ctx.Err() != nil {
-		// Drain: the tasks left are not run; their streams are incomplete.
-		t := q.tasks[len(q.tasks)-1]
-		q.tasks = q.tasks[:len(q.tasks)-1]
-		return t, true
-	}
-	t := q.tasks[len(q.tasks)-1]
-	q.tasks = q.tasks[:len(q.tasks)-1]
-	return t, true
 }
 
-func (q *taskQueue) finish() {
+// finish ends a task popped earlier.
+func (q *taskQueue) finish(t task) {
 	q.mu.Lock()
 	q.pending--
-	done := q.pending == 0
+	q.inflight[t.category()]--
 	q.mu.Unlock()
-	if done {
-		q.cond.Broadcast()
-	}
+	q.cond.Broadcast()
 }

@@ -82,6 +82,9 @@ type Config struct {
 	// HTTPClient.Transport.
 	HTTPClient *http.Client
 	Transport  http.RoundTripper
+	// MaxIdleConns is how many idle connections to Zoom the default
+	// transport keeps (at least 16); set it to the requests in flight.
+	MaxIdleConns int
 	// Logger receives debug logs of attempts and retries (never headers,
 	// bodies or secrets). Default: discard.
 	Logger *slog.Logger
@@ -196,6 +199,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Transport != nil {
 		transport = cfg.Transport
+	}
+	if transport == nil {
+		// Go's default keeps 2 idle connections per host: with more
+		// requests in flight most would open a new connection.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = max(100, cfg.MaxIdleConns)
+		t.MaxIdleConnsPerHost = max(16, cfg.MaxIdleConns)
+		transport = t
 	}
 	hc.Transport = transport
 	hc.Timeout = 0 // per-attempt timeouts come from the context
