@@ -988,11 +988,19 @@ func fillPath(tmpl string, from map[string]string, uuidParam string, rec map[str
 	return out, nil
 }
 
-// addKeys adds the parent keys to a record. When decode is set, or keys
-// are added, it also returns the record's top-level fields.
+// addKeys adds the parent keys to a record. When decode is set it also
+// returns the record's top-level fields (with the keys). Without decode the
+// keys are spliced into the raw JSON, which keeps Zoom's bytes as they are
+// and costs no decoding, unless the record already has a field of that
+// name.
 func addKeys(rec json.RawMessage, keys map[string]string, parent map[string]any, decode bool) (json.RawMessage, map[string]any, error) {
 	if len(keys) == 0 && !decode {
 		return rec, nil, nil
+	}
+	if !decode {
+		if out, ok := spliceKeys(rec, keys, parent); ok {
+			return out, nil, nil
+		}
 	}
 	fields, err := decodeObject(rec)
 	if err != nil {
@@ -1011,6 +1019,36 @@ func addKeys(rec json.RawMessage, keys map[string]string, parent map[string]any,
 		return nil, nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), fields, nil
+}
+
+// spliceKeys inserts "key":value pairs at the start of a JSON object; false
+// when the record is not an object or may already hold one of the keys.
+func spliceKeys(rec json.RawMessage, keys map[string]string, parent map[string]any) (json.RawMessage, bool) {
+	body := bytes.TrimLeft(rec, " \t\r\n")
+	if len(body) == 0 || body[0] != '{' {
+		return nil, false
+	}
+	out := make([]byte, 0, len(rec)+32*len(keys))
+	out = append(out, '{')
+	for _, k := range sortedKeys(keys) {
+		name, _ := json.Marshal(k)
+		if bytes.Contains(body, append(name, ':')) {
+			return nil, false
+		}
+		val, err := json.Marshal(parent[keys[k]])
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, name...)
+		out = append(out, ':')
+		out = append(out, val...)
+		out = append(out, ',')
+	}
+	rest := bytes.TrimLeft(body[1:], " \t\r\n")
+	if len(rest) > 0 && rest[0] == '}' {
+		out = out[:len(out)-1] // an empty object: no comma before '}'
+	}
+	return append(out, rest...), true
 }
 
 // decodeObject decodes a JSON object keeping numbers exact.

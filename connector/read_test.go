@@ -296,3 +296,25 @@ func TestTaskQueueCapsAndOrder(t *testing.T) {
 		t.Fatalf("popped %s, want h1", k)
 	}
 }
+
+func TestAddKeysSplicesOrDecodes(t *testing.T) {
+	t.Parallel()
+	parent := map[string]any{"id": json.Number("9007199254740993"), "uuid": "/ab//c=="}
+	keys := map[string]string{"meeting_id": "id", "meeting_uuid": "uuid"}
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":1}`, `{"a":1,"meeting_id":9007199254740993,"meeting_uuid":"/ab//c=="}`},
+		{` { } `, `{"meeting_id":9007199254740993,"meeting_uuid":"/ab//c=="}`},
+		{`{"meeting_id":5,"x":{"y":2}}`, `{"meeting_id":9007199254740993,"meeting_uuid":"/ab//c==","x":{"y":2}}`},
+	} {
+		out, _, err := addKeys(json.RawMessage(tc.in), keys, parent, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(out) || canonical(t, out) != canonical(t, []byte(tc.want)) {
+			t.Errorf("addKeys(%s) = %s, want %s", tc.in, out, tc.want)
+		}
+	}
+	if _, _, err := addKeys(json.RawMessage(`[1]`), keys, parent, false); err == nil {
+		t.Error("a record that is not an object was accepted")
+	}
+}

@@ -17,7 +17,7 @@ const (
 	// next records go to a new part.
 	DefaultRollBytes int64 = 128 << 20
 	// DefaultRowGroupRows bounds the rows buffered in memory per Parquet row group.
-	DefaultRowGroupRows = 64 * 1024
+	DefaultRowGroupRows = 16 * 1024
 )
 
 // ParquetOptions configures NewParquet. Zero values select the defaults.
