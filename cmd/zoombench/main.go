@@ -1,0 +1,83 @@
+// Command zoombench benchmarks zoom-connector against the Zoom simulator
+// and writes the report: Markdown (BENCHMARKS.md) and JSON.
+//
+//	go run ./cmd/zoombench                 the default run (well under 15 minutes on 2 cores)
+//	go run ./cmd/zoombench --quick         tiny datasets, seconds; figures not meaningful
+//	go run ./cmd/zoombench --dataset large --streams report_meetings,report_users
+//
+// See internal/bench for what each section measures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoom-connector/zoom-connector/internal/bench"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := pflag.NewFlagSet("zoombench", pflag.ContinueOnError)
+	var o bench.Options
+	fs.StringVar(&o.Dataset, "dataset", "", "dataset of the rate-limited read: tiny, small or large (default small; quick: tiny)")
+	fs.StringVar(&o.Plan, "plan", "", "plan of the rate-limited read: free, pro, business (default) or unlimited")
+	fs.DurationVar(&o.Latency, "latency", 0, "median latency of the rate-limited reads (default 120ms; quick: 5ms)")
+	fs.StringSliceVar(&o.Streams, "streams", nil, "streams of the rate-limited reads (default: every stream)")
+	fs.IntVar(&o.MaxConcurrency, "max-concurrency", 0, "max_concurrency of the rate-limited read (default 64)")
+	fs.StringVar(&o.BaselineDataset, "baseline-dataset", "", "dataset of the one-at-a-time read (default tiny, extrapolated per request)")
+	fs.StringVar(&o.ThroughputDataset, "throughput-dataset", "", "dataset of the throughput reads (default small)")
+	fs.IntVar(&o.ThroughputRepeat, "throughput-repeat", 0, "reads per format, the median is reported (default 3)")
+	fs.BoolVar(&o.Quick, "quick", false, "tiny datasets and short reads: a few seconds, to exercise the code")
+	fs.StringVar(&o.ConnectorBin, "connector", "", "a built zoom-connector binary (default: go build ./cmd/zoom-connector)")
+	fs.StringVar(&o.ProfilePath, "cpuprofile", "", "keep the CPU profile of the Parquet read in this file")
+	md := fs.String("out", "BENCHMARKS.md", "Markdown report (- for stdout)")
+	js := fs.String("json", "BENCHMARKS.json", "JSON report (empty: none)")
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "zoombench: unexpected arguments %q\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	o.Log = os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	rep, err := bench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+		return 1
+	}
+	rep.Command = "go run ./cmd/zoombench"
+	if len(args) > 0 {
+		rep.Command += " " + strings.Join(args, " ")
+	}
+	if *md == "-" {
+		fmt.Print(rep.Markdown())
+	} else if err := os.WriteFile(*md, []byte(rep.Markdown()), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+		return 1
+	}
+	if *js != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*js, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(os.Stderr, "zoombench: done in %s\n%s\n", time.Since(start).Round(time.Second), rep.Headline())
+	return 0
+}

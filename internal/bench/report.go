@@ -1,0 +1,385 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Target is one target of the issue, met or missed.
+type Target struct {
+	Name   string `json:"name"`
+	Want   string `json:"want"`
+	Got    string `json:"got"`
+	Met    bool   `json:"met"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Targets evaluates the issue's targets against the report.
+func (r *Report) Targets() []Target {
+	var ts []Target
+	s := r.Sync
+	if s != nil {
+		t := Target{Name: "rate-limited sync: wall time", Want: "≤ 1.25 × floor",
+			Got: fmt.Sprintf("%.1f s = %.2f × %.1f s", s.WallSeconds, s.Ratio, s.FloorSeconds), Met: s.Ratio > 0 && s.Ratio <= 1.25}
+		if !t.Met {
+			t.Reason = fmt.Sprintf("the %s category sets the floor; see the rate-limited section", s.FloorCategory)
+		}
+		ts = append(ts, t)
+		t = Target{Name: "rate-limited sync: requests", Want: "= minimum (each parent listed once)",
+			Got: fmt.Sprintf("%d sent, %d answered, minimum %d", s.SentTotal, s.Answered(), s.Minimum.Total),
+			Met: s.Answered() == s.Minimum.Total && len(s.Diffs()) <= diff429(s)}
+		if !t.Met {
+			t.Reason = "see the per-endpoint differences in the rate-limited section"
+		}
+		ts = append(ts, t)
+		n429 := s.Limited429 + s.Daily429
+		ts = append(ts, Target{Name: "rate-limited sync: 429s", Want: "≤ 1% of requests",
+			Got: fmt.Sprintf("%d = %.2f%% of %d", n429, pct(n429, s.SentTotal), s.SentTotal), Met: pct(n429, s.SentTotal) <= 1})
+		ts = append(ts, Target{Name: "rate-limited sync: token requests", Want: "one per hour of sync",
+			Got: fmt.Sprintf("%d in %.1f s", s.TokenRequests, s.WallSeconds), Met: s.TokenRequests <= tokenBudget(s.WallSeconds)})
+	}
+	for _, t := range r.Throughput {
+		if t.Format != "parquet" {
+			continue
+		}
+		tt := Target{Name: "throughput to Parquet", Want: "≥ 50,000 records/s",
+			Got: fmt.Sprintf("%.0f records/s", t.RecordsPerSecond()), Met: t.RecordsPerSecond() >= 50000}
+		if !tt.Met {
+			tt.Reason = fmt.Sprintf("%.1f records per request: the read is bound by per-request CPU (HTTP, JSON, the simulator), see the throughput section", float64(t.Records)/float64(t.Requests))
+		}
+		ts = append(ts, tt)
+	}
+	var lo, hi *ChildRead
+	for _, m := range r.Memory {
+		tt := Target{Name: "peak RSS: " + m.Case.Label, Want: "≤ 200 MiB",
+			Got: fmt.Sprintf("%.0f MiB (%d records)", mib(m.Read.PeakRSSBytes), m.Read.Records), Met: mib(m.Read.PeakRSSBytes) <= 200}
+		ts = append(ts, tt)
+		if lo == nil || m.Read.Records < lo.Records {
+			lo = m.Read
+		}
+		if hi == nil || m.Read.Records > hi.Records {
+			hi = m.Read
+		}
+	}
+	if lo != nil && hi != nil && lo != hi {
+		g := float64(hi.PeakRSSBytes) / float64(lo.PeakRSSBytes)
+		ts = append(ts, Target{Name: "peak RSS flat as data grows", Want: "≤ 1.25 × from the smallest to the largest read",
+			Got: fmt.Sprintf("× %.2f for × %.1f records", g, float64(hi.Records)/float64(lo.Records)), Met: g <= 1.25})
+	}
+	ts = append(ts, Target{Name: "write: registrants per second vs floor", Want: "measured", Got: "not measured", Met: false,
+		Reason: "write not yet integrated into the benchmark"})
+	return ts
+}
+
+// diff429 is how many endpoint differences 429 retries explain (none
+// when there were no 429s).
+func diff429(s *SyncResult) int {
+	if s.Limited429+s.Daily429 == 0 {
+		return 0
+	}
+	return len(s.Diffs())
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// Headline is the one- or two-sentence summary the README quotes.
+func (r *Report) Headline() string {
+	var b strings.Builder
+	if s := r.Sync; s != nil {
+		fmt.Fprintf(&b, "On a simulated Business-plan Zoom account (%s median latency), zoom-connector reads %s of the %s dataset (%s records, %s requests) in %.0f s, %.2f× the fastest Zoom's rate limits allow",
+			s.LatencyMedian, headlineStreams(s.Streams), s.Dataset, thousands(s.Records), thousands(int64(s.SentTotal)), s.WallSeconds, s.Ratio)
+		if r.Baseline != nil {
+			fmt.Fprintf(&b, " and %.0f× faster than reading one request at a time", r.Baseline.Speedup)
+		}
+		b.WriteString(". ")
+	}
+	var pq *ChildRead
+	for _, t := range r.Throughput {
+		if t.Format == "parquet" {
+			pq = t
+		}
+	}
+	if pq != nil {
+		fmt.Fprintf(&b, "Without rate limits it writes %s records/s to Parquet on %d cores shared with the simulator", thousands(int64(pq.RecordsPerSecond())), r.Machine.Cores)
+		if len(r.Memory) > 0 {
+			hi := r.Memory[len(r.Memory)-1].Read
+			fmt.Fprintf(&b, ", in at most %.0f MiB of memory for %s records", maxRSS(r), thousands(hi.Records))
+		}
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+func maxRSS(r *Report) float64 {
+	m := 0.0
+	for _, x := range r.Memory {
+		m = math.Max(m, mib(x.Read.PeakRSSBytes))
+	}
+	return m
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// Markdown renders the report as BENCHMARKS.md.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Generated by `%s` — do not edit by hand; run the command again.\n\n", r.Command)
+	p("> %s\n\n", r.Headline())
+	m := r.Machine
+	p("Machine: %s, %d cores, %d MiB RAM, %s, %s; run on %s (UTC), whole run %.0f s. ", m.CPU, m.Cores, m.MemoryMiB, m.OS, m.GoVersion, r.StartedAt, r.WallSeconds)
+	p("The simulator (`internal/zoomsim`) runs in the benchmark's process on the same cores, over real HTTP on 127.0.0.1.\n\n")
+	if r.Quick {
+		p("**This is a `--quick` run (tiny datasets, short reads): its figures exercise the code, they are not the project's benchmark.**\n\n")
+	}
+
+	p("## Targets\n\n| Target | Wanted | Measured | |\n|---|---|---|---|\n")
+	for _, t := range r.Targets() {
+		got := t.Got
+		if t.Reason != "" && !t.Met {
+			got += " — " + t.Reason
+		}
+		p("| %s | %s | %s | %s |\n", t.Name, t.Want, got, mark(t.Met))
+	}
+	p("\n")
+
+	if s := r.Sync; s != nil {
+		p("## 1. Rate-limited sync\n\n")
+		p("A full read of %s of the **%s** dataset against the simulator with the **%s** plan's limits and a log-normal latency of median **%s** per answer; the connector is configured with `plan: %s`, `max_concurrency: %d`, `page_size: %d`, and reads in this process through its real HTTP client and engine (`connector.Read`), records discarded.\n\n",
+			streamsPhrase(s.Streams), s.Dataset, s.Plan, s.LatencyMedian, s.Plan, s.MaxConcurrency, s.PageSize)
+		p("| Figure | Value |\n|---|---|\n")
+		p("| records read | %s", thousands(s.Records))
+		if len(s.Incomplete) > 0 {
+			p(" (incomplete streams: %s)", strings.Join(s.Incomplete, ", "))
+		}
+		p(" |\n| wall time | %.1f s |\n", s.WallSeconds)
+		p("| floor (minimum requests / per-second limit, largest category: %s) | %.1f s |\n", s.FloorCategory, s.FloorSeconds)
+		p("| wall / floor | **%.2f** |\n", s.Ratio)
+		p("| requests sent (429s included) | %s |\n| requests answered | %s |\n| minimum requests | %s |\n", thousands(int64(s.SentTotal)), thousands(int64(s.Answered())), thousands(int64(s.Minimum.Total)))
+		p("| 429s (per-second / daily) | %d / %d |\n| token requests | %d |\n\n", s.Limited429, s.Daily429, s.TokenRequests)
+		p("| Category | Per-second limit | Minimum requests | Sent | Floor |\n|---|---|---|---|---|\n")
+		lim := planRates(s.Plan)
+		for _, c := range []string{"Light", "Medium", "Heavy", "Resource-intensive"} {
+			if s.Minimum.ByCategory[c] == 0 && s.SentByCategory[c] == 0 {
+				continue
+			}
+			p("| %s | %s | %s | %s | %.1f s |\n", c, rateText(c, lim[c]), thousands(int64(s.Minimum.ByCategory[c])), thousands(int64(s.SentByCategory[c])), s.FloorBy[c])
+		}
+		p("\n")
+		if d := s.Diffs(); len(d) > 0 {
+			p("Endpoints where requests sent differ from the minimum:\n\n| Endpoint | Sent | Minimum |\n|---|---|---|\n")
+			for _, x := range d {
+				p("| `%s` | %d | %d |\n", x.Endpoint, x.Sent, x.Minimum)
+			}
+			p("\n")
+		} else {
+			p("Every endpoint received exactly its minimum number of requests.\n\n")
+		}
+		p("How the minimum is counted (`bench.MinimumRequests`, page size %d):\n\n```\n%s\n```\n\n", s.PageSize, MinimumFormula)
+		q := r.Quota
+		if q.Daily > 0 {
+			p("**Daily Heavy quota.** A full read of the **%s** dataset needs %s Heavy (and Resource-intensive) requests out of %s in all; the %s plan's shared daily Heavy quota is %s. ",
+				q.Dataset, thousands(int64(q.Heavy)), thousands(int64(q.Requests)), q.Plan, thousands(int64(q.Daily)))
+			if q.Fits {
+				p("It fits in one day (its per-second floor is %.0f s).", q.FloorSeconds)
+			} else {
+				p("It does not fit: on a real account that read spans **%d days** (the connector stops the Heavy streams at the daily 429, saves their progress and resumes after the reset), although its per-second floor is only %.0f s (%.1f min). ", q.Days, q.FloorSeconds, q.FloorSeconds/60)
+				p("This section therefore measures the **%s** dataset, whose %s Heavy requests fit the quota.", s.Dataset, thousands(int64(s.Minimum.ByCategory["Heavy"]+s.Minimum.ByCategory["Resource-intensive"])))
+			}
+			p("\n\n")
+		}
+		if s.Ratio > 1.25 {
+			p("**Missed: wall time.** %s\n\n", syncMissNote(s))
+		}
+	}
+
+	if bl := r.Baseline; bl != nil {
+		p("## 2. One request at a time\n\n")
+		p("The same read with `max_concurrency: 1` (what a sequential connector does), same plan and latency, on the **%s** dataset: %s records, %s requests in %.1f s, %.0f ms per request.\n\n",
+			bl.Run.Dataset, thousands(bl.Run.Records), thousands(int64(bl.Run.SentTotal)), bl.Run.WallSeconds, 1000*bl.SecondsPerRequest)
+		if bl.Extrapolated {
+			p("Extrapolated to the %s requests of section 1 at that time per request (reading the %s dataset one at a time would take that long): **%.0f s (%.1f min)**, ", thousands(int64(r.Sync.SentTotal)), r.Sync.Dataset, bl.Seconds, bl.Seconds/60)
+		} else {
+			p("Time: **%.1f s**, ", bl.Seconds)
+		}
+		p("**%.1f×** the concurrent read's %.1f s.\n\n", bl.Speedup, r.Sync.WallSeconds)
+	}
+
+	if len(r.Throughput) > 0 {
+		t0 := r.Throughput[0]
+		p("## 3. Throughput\n\n")
+		p("A full read of every stream of the **%s** dataset with the `unlimited` plan and no latency, by the `zoom-connector` binary in a child process (`max_concurrency: 8`), the simulator serving it from the benchmark's process; median of %d runs per format. Connector CPU is the child's user+system time (`getrusage`), simulator CPU the benchmark process's over the same span.\n\n", t0.Dataset, max(1, r.ThroughputRepeat))
+		p("| Format | Records | Requests | Wall | Records/s | Connector CPU/record | + simulator CPU/record | Output |\n|---|---|---|---|---|---|---|---|\n")
+		for _, t := range r.Throughput {
+			out := "stdout to /dev/null"
+			if t.OutputBytes > 0 {
+				out = fmt.Sprintf("%.1f MiB", mib(t.OutputBytes))
+			}
+			p("| %s | %s | %s | %.2f s | **%s** | %.1f µs | %.1f µs | %s |\n", t.Format, thousands(t.Records), thousands(int64(t.Requests)), t.WallSeconds,
+				thousands(int64(t.RecordsPerSecond())), t.CPUMicrosPerRecord(), t.TotalCPUMicrosPerRecord(), out)
+		}
+		p("\n")
+		for _, mm := range r.Memory {
+			x := mm.Read
+			p("The %s read of section 4 (Parquet, %s records, %s requests) ran at %s records/s, %.1f µs connector CPU per record.\n", mm.Case.Label, thousands(x.Records), thousands(int64(x.Requests)), thousands(int64(x.RecordsPerSecond())), x.CPUMicrosPerRecord())
+		}
+		p("\n")
+		if pr := r.Profile; pr != nil {
+			p("### CPU profile\n\n")
+			p("An in-process Parquet read of the %s dataset under `runtime/pprof` (connector and simulator share the process, so both appear): %.2f s wall, %.2f s of CPU sampled.", pr.Dataset, pr.WallSeconds, pr.SampledSeconds)
+			if pr.Path != "" {
+				p(" Profile: `%s` (`go tool pprof -top %s`).", pr.Path, pr.Path)
+			}
+			p("\n\n")
+			if pr.Note != "" {
+				p("%s\n\n", pr.Note)
+			}
+			if len(pr.ByRoot) > 0 {
+				p("| Where (cumulative) | CPU | Share |\n|---|---|---|\n")
+				for _, l := range pr.ByRoot {
+					p("| %s | %.2f s | %.1f%% |\n", strings.ReplaceAll(l.Name, "  ", "&nbsp;&nbsp;"), l.Seconds, l.Percent)
+				}
+				p("\n")
+			}
+			if len(pr.ByArea) > 0 {
+				p("| Where (flat time by area) | CPU | Share |\n|---|---|---|\n")
+				for _, l := range pr.ByArea {
+					p("| %s | %.2f s | %.1f%% |\n", l.Name, l.Seconds, l.Percent)
+				}
+				p("\n")
+			}
+			if len(pr.Top) > 0 {
+				p("Top functions, flat:\n\n| Function | Flat | Share |\n|---|---|---|\n")
+				for _, l := range pr.Top {
+					p("| `%s` | %.2f s | %.1f%% |\n", l.Name, l.Seconds, l.Percent)
+				}
+				p("\nTop functions, cumulative:\n\n| Function | Cum | Share |\n|---|---|---|\n")
+				for _, l := range pr.TopCum {
+					p("| `%s` | %.2f s | %.1f%% |\n", l.Name, l.Seconds, l.Percent)
+				}
+				p("\n")
+			}
+		}
+		for _, t := range r.Throughput {
+			if t.Format == "parquet" && t.RecordsPerSecond() < 50000 {
+				p("**Missed: 50,000 records/s to Parquet.** %s\n\n", throughputMissNote(r, t))
+			}
+		}
+	}
+
+	if len(r.Memory) > 0 {
+		p("## 4. Memory\n\n")
+		p("Peak resident set (`ru_maxrss` of the child) of `zoom-connector read --format parquet` against an unlimited simulator, `max_concurrency: 8`.\n\n")
+		p("| Read | Dataset | Streams | Records | Requests | Wall | Peak RSS |\n|---|---|---|---|---|---|---|\n")
+		for _, mm := range r.Memory {
+			x := mm.Read
+			p("| %s | %s | %s | %s | %s | %.1f s | **%.0f MiB** |\n", mm.Case.Label, mm.Case.Dataset, streamList(mm.Case.Streams), thousands(x.Records), thousands(int64(x.Requests)), x.WallSeconds, mib(x.PeakRSSBytes))
+		}
+		p("\n%s\n\n", memoryNote(r))
+	}
+
+	p("## 5. Write\n\n%s. Once integrated, this section will measure registrants per second against the Business plan's limits (single adds are Light, 80/s; batch adds are Heavy, 40/s with up to 30 registrants each, and count against the daily Heavy quota) compared with that floor, batch against single adds.\n", strings.TrimSuffix(r.Write.Note, "."))
+	return b.String()
+}
+
+func headlineStreams(s []string) string {
+	if len(s) == 0 || len(s) == 27 {
+		return "every stream"
+	}
+	return fmt.Sprintf("%d streams", len(s))
+}
+
+func streamsPhrase(s []string) string {
+	if len(s) == 0 || len(s) == 27 {
+		return "**every stream**"
+	}
+	return "the streams `" + strings.Join(s, ",") + "` (and their parents)"
+}
+
+func planRates(plan string) map[string]float64 {
+	lim, err := zoomsimPlan(plan)
+	if err != nil {
+		return nil
+	}
+	return lim
+}
+
+func rateText(cat string, r float64) string {
+	if cat == "Resource-intensive" {
+		return fmt.Sprintf("%.0f/min", r*60)
+	}
+	return fmt.Sprintf("%.0f/s", r)
+}
+
+func syncMissNote(s *SyncResult) string {
+	second := ""
+	best := 0.0
+	for c, v := range s.FloorBy {
+		if c != s.FloorCategory && v > best {
+			best, second = v, c
+		}
+	}
+	return fmt.Sprintf("Why: the floor assumes the %s category runs at its limit from the first second to the last, but here %s needs %.0f s too, so both must stay saturated at once. "+
+		"The engine's %d workers each take a task and then wait in that task's category limiter while holding their slot: when the queue is mostly %s work, nearly every worker waits on the %s limiter and the %s discovery that feeds later %s work (listing meetings, instances) gets a few slots only, and the read ends with a tail of one category while the other idles. "+
+		"What would close it (connector/engine.go, not owned here): admit a task only when its category limiter has a token (per-category queues, or a `zoomapi.Client` method that reserves a category's next slot before a worker takes the task), so that a category at its limit never holds workers the other categories need; and prefer parent (listing) tasks, which unlock the floor category's work, over leaf tasks.",
+		s.FloorCategory, second, best, s.MaxConcurrency, s.FloorCategory, s.FloorCategory, second, s.FloorCategory)
+}
+
+func throughputMissNote(r *Report, t *ChildRead) string {
+	return fmt.Sprintf("Why: the read makes %s requests for %s records (%.1f records per request): most streams are children with a few records per parent (participants of one instance, registrants of one meeting), so the cost is per request, not per record. "+
+		"Each request costs %.0f µs of connector CPU and %.0f µs of simulator CPU; at %.1f records per request, 50,000 records/s means %s requests/s, which the simulator alone cannot serve on %d cores (%.1f cores at its measured cost). "+
+		"The wall time also shows the cores are not saturated (%.1f s of CPU in %.2f s on %d cores). "+
+		"What would close it: (1) in the connector, keep connections alive — the client uses http.DefaultTransport, whose MaxIdleConnsPerHost is 2, so with max_concurrency above 2 most requests open a new TCP connection (set MaxIdleConnsPerHost to max_concurrency in zoomapi.New; HTTP and syscalls are a large share of the profile); "+
+		"(2) add parent keys by splicing them into the record's JSON instead of decoding and re-encoding every record (connector.addKeys, see the profile); (3) the Airbyte sink converts every record against its schema only to name extra fields, which nearly doubles its CPU per record against JSON lines. "+
+		"Even so, the target is only reachable on this machine for streams with full pages (300 records per request); for child streams it needs the simulator on other cores, which a real Zoom account is.",
+		thousands(int64(t.Requests)), thousands(t.Records), float64(t.Records)/float64(t.Requests),
+		t.ConnectorCPUSeconds*1e6/float64(t.Requests), t.SimulatorCPUSeconds*1e6/float64(t.Requests),
+		float64(t.Records)/float64(t.Requests), thousands(int64(50000*float64(t.Requests)/float64(t.Records))), r.Machine.Cores,
+		50000*float64(t.Requests)/float64(t.Records)*t.SimulatorCPUSeconds/float64(t.Requests),
+		t.ConnectorCPUSeconds+t.SimulatorCPUSeconds, t.WallSeconds, r.Machine.Cores)
+}
+
+func memoryNote(r *Report) string {
+	var lo, hi *MemoryResult
+	for _, m := range r.Memory {
+		if lo == nil || m.Read.Records < lo.Read.Records {
+			lo = m
+		}
+		if hi == nil || m.Read.Records > hi.Read.Records {
+			hi = m
+		}
+	}
+	if lo == nil || lo == hi {
+		return ""
+	}
+	return fmt.Sprintf("From %s to %s records (×%.1f) peak RSS goes from %.0f to %.0f MiB (×%.2f).",
+		thousands(lo.Read.Records), thousands(hi.Read.Records), float64(hi.Read.Records)/float64(lo.Read.Records),
+		mib(lo.Read.PeakRSSBytes), mib(hi.Read.PeakRSSBytes), float64(hi.Read.PeakRSSBytes)/float64(lo.Read.PeakRSSBytes))
+}
