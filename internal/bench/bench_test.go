@@ -48,7 +48,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("memory: %+v", rep.Memory)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## 1. Rate-limited sync", "## 2. One request at a time", "## 3. Throughput", "## 4. Memory", "## 5. Write", "not measured"} {
+	for _, want := range []string{"## 1. Rate-limited sync", "## 2. One request at a time", "## 3. Throughput", "## 4. Memory", "## 5. Write", "Batch adds register"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}

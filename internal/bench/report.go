@@ -305,7 +305,17 @@ func (r *Report) Markdown() string {
 		p("\n%s\n\n", memoryNote(r))
 	}
 
-	p("## 5. Write\n\n%s. Once integrated, this section will measure registrants per second against the Business plan's limits (single adds are Light, 80/s; batch adds are Heavy, 40/s with up to 30 registrants each, and count against the daily Heavy quota) compared with that floor, batch against single adds.\n", strings.TrimSuffix(r.Write.Note, "."))
+	p("## 5. Write\n\n")
+	if !r.Write.Measured {
+		p("%s.\n", strings.TrimSuffix(r.Write.Note, "."))
+		return b.String()
+	}
+	p("`zoom-connector write` registering generated rows (CSV) for the open scheduled meetings and webinars with registration of the small dataset, against the simulator with the %s plan's limits and a median latency of %s (`max_concurrency: %d`). Single adds are Light; `batch_registrants` (up to 30 registrants a call) is Heavy; each target's registrants are listed once (Medium) and its type read once (Light). The floor is the largest of requests ÷ per-second limit over the categories.\n\n", r.Sync.Plan, r.Sync.LatencyMedian, r.Sync.MaxConcurrency)
+	p("| Mode | Rows | Targets | Registered | Wall | Registrants/s | Light / Medium / Heavy requests | Floor | Wall ÷ floor | 429s |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, w := range []*WriteRun{r.Write.Batch, r.Write.Single} {
+		p("| %s | %d | %d | %d | %.1f s | **%.1f** | %d / %d / %d | %.1f s | %.2f× | %d |\n", w.Mode, w.Rows, w.Targets, w.Registered, w.Wall, w.PerSecond, w.Light, w.Medium, w.Heavy, w.FloorSeconds, w.Ratio, w.Limited429)
+	}
+	p("\nBatch adds register %.1f× as many people a second as single adds.\n", r.Write.Batch.PerSecond/math.Max(r.Write.Single.PerSecond, 1e-9))
 	return b.String()
 }
 
