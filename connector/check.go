@@ -112,7 +112,7 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 	d.pass("hosts", "token, API and validation URLs are allowed hosts")
 
 	client, err := NewClientWith(cfg, ClientOptions{AllowHosts: allowHosts, Log: log, Tenant: o.Tenant, TokenStore: o.TokenStore,
-		ConfigPath: o.ConfigPath, Airbyte: o.Airbyte, Getenv: o.Getenv})
+		ConfigPath: o.ConfigPath, Airbyte: o.Airbyte, Getenv: o.Getenv, Store: o.Store, Tokens: o.Tokens})
 	if err != nil {
 		var ae *zoomapi.AuthError
 		if errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant {

@@ -44,10 +44,10 @@ Usage:
   zoom-connector demo [--output DIR]                  read every stream from the embedded simulator to Parquet
   zoom-connector discover --config F                  print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
-                      [--format airbyte|jsonl|arrow|parquet] [--output DIR]
+                      [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID [--store F|DSN]]
                                                       read streams: Airbyte messages on stdout, or files
-  zoom-connector write --config F (--catalog F | --input FILE|- [--input-format jsonl|csv|parquet|arrow]) [--results F] [--dead-letter F] [--ledger F] [--dry-run]   register people for meetings and webinars
-  zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]] [--allowed-origin O]   Zoom webhooks and a /register endpoint for web forms
+  zoom-connector write --config F (--catalog F | --input FILE|- [--input-format jsonl|csv|parquet|arrow]) [--results F] [--dead-letter F] [--ledger F] [--dry-run] [--tenant ID [--store F|DSN]]   register people for meetings and webinars
+  zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]] [--allowed-origin O] [--oauth-redirect-url URL]   Zoom webhooks, a /register endpoint for web forms, and /connect/{tenant} for oauth accounts
 
 Flags common to the commands that call Zoom:
   --config F             the configuration file (JSON; see "spec")
@@ -178,7 +178,7 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 	}
 	var c common
 	var af authFlags
-	if _, err := parseFlags(name, args, stdio.Stderr, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs) }); err != nil {
+	if _, err := parseFlags(name, args, stdio.Stderr, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs); af.registerStore(fs) }); err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
 		return ExitUsage
 	}
@@ -200,7 +200,17 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 		rot = &AirbyteRotation{ConfigPath: c.configPath}
 		rot.Bind(airbyte.NewWriter(stdio.Stdout))
 	}
-	d := DiagnoseWith(ctx, cfg, af.options(&c, stdio, log, rot))
+	opts := af.options(&c, stdio, log, rot)
+	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	if err != nil {
+		if airbyteMode {
+			return connectionStatus(stdio, airbyte.StatusFailed, "token store: "+err.Error())
+		}
+		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
+		return ExitFail
+	}
+	defer closeTokens()
+	d := DiagnoseWith(ctx, cfg, opts)
 	if airbyteMode {
 		status := airbyte.StatusSucceeded
 		if !d.OK {

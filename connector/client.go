@@ -16,6 +16,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/store"
 	"github.com/zoom-connector/zoom-connector/internal/tokenstore"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
@@ -51,6 +52,73 @@ type ClientOptions struct {
 	Airbyte *AirbyteRotation
 	// Getenv reads the token key variables (default os.Getenv).
 	Getenv func(string) string
+	// Store is the serve store (--store: a SQLite file or a PostgreSQL
+	// DSN) whose tenants were connected through serve's /connect/{tenant};
+	// OpenTenantTokens opens its token table into Tokens.
+	Store string
+	// Tokens, if set, is the token store of Tenant's tokens (an open SQL
+	// token store); it wins over TokenStore and auth.token_store.
+	Tokens tokenstore.Store
+}
+
+// tenantStoreLocation returns the serve store holding the tenant's tokens,
+// or "": --store, else a token store that is a PostgreSQL DSN, else with a
+// --tenant and no file token store $ZOOM_CONNECTOR_STORE.
+func tenantStoreLocation(cfg *config.Config, o ClientOptions) (string, error) {
+	file := o.TokenStore
+	if file == "" {
+		file = cfg.TokenStore
+	}
+	switch {
+	case o.Store != "" && o.TokenStore != "":
+		return "", errors.New("--store and --token-store both name the token store: use one")
+	case o.Store != "":
+		return o.Store, nil
+	case file != "" && store.IsPostgres(file):
+		return file, nil
+	case file == "" && o.Tenant != "" && o.Tenant != tokenstore.DefaultTenant:
+		getenv := o.Getenv
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		return getenv(EnvStore), nil
+	}
+	return "", nil
+}
+
+// OpenTenantTokens opens the SQL token store of the serve store when o
+// selects one (see ClientOptions.Store; an oauth configuration only) and
+// sets o.Tokens. The returned function closes it; it is never nil.
+func OpenTenantTokens(ctx context.Context, cfg *config.Config, o *ClientOptions) (func(), error) {
+	noop := func() {}
+	if !cfg.IsOAuth() || o.Tokens != nil {
+		return noop, nil
+	}
+	loc, err := tenantStoreLocation(cfg, *o)
+	if err != nil || loc == "" {
+		return noop, err
+	}
+	key, err := tokenstore.KeyFromEnv(o.Getenv)
+	if err != nil {
+		return noop, fmt.Errorf("token store: %w", err)
+	}
+	c, err := tokenstore.NewCipher(key)
+	if err != nil {
+		return noop, fmt.Errorf("token store: %w", err)
+	}
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := store.Open(octx, loc)
+	if err != nil {
+		return noop, err
+	}
+	ts, err := store.NewTokenStore(st, c)
+	if err != nil {
+		st.Close()
+		return noop, err
+	}
+	o.Tokens = ts
+	return func() { _ = st.Close() }, nil
 }
 
 // NewClientWith builds the Zoom client of a run: Server-to-Server
@@ -124,7 +192,16 @@ func UserTokenSource(cfg *config.Config, o ClientOptions) (zoomapi.TokenSource, 
 	if storePath == "" {
 		storePath = cfg.TokenStore
 	}
+	sqlLoc, err := tenantStoreLocation(cfg, o)
+	if err != nil {
+		return nil, err
+	}
 	switch {
+	case o.Tokens != nil:
+		uc.Store = tokenstore.Tenant{Store: o.Tokens, ID: tenant}
+		uc.ReconnectHint = "reconnect this account: open /connect/" + tenant + " of the serve endpoint again"
+	case sqlLoc != "":
+		return nil, fmt.Errorf("the tenant's tokens are in the serve store %s, which is not open (OpenTenantTokens)", store.Describe(sqlLoc))
 	case storePath != "":
 		fs, err := tokenstore.OpenFileStore(storePath, o.Getenv)
 		if err != nil {
@@ -136,7 +213,7 @@ func UserTokenSource(cfg *config.Config, o ClientOptions) (zoomapi.TokenSource, 
 			uc.ReconnectHint += " --tenant " + o.Tenant
 		}
 	case o.Tenant != "" && o.Tenant != tokenstore.DefaultTenant:
-		return nil, fmt.Errorf("--tenant %s needs a token store (auth.token_store or --token-store)", o.Tenant)
+		return nil, fmt.Errorf("--tenant %s needs a token store (--store or $%s for the serve store, or auth.token_store or --token-store)", o.Tenant, EnvStore)
 	case o.Airbyte != nil:
 		// The platform keeps the config: the CONTROL message is the store.
 	case o.ConfigPath != "":
@@ -242,6 +319,13 @@ func (r *AirbyteRotation) OnRotate(newRefresh string) error {
 type authFlags struct {
 	tenant     string
 	tokenStore string
+	store      string
+}
+
+// registerStore adds --store, for the commands that use a tenant's
+// tokens (read, write, check, check-credentials).
+func (a *authFlags) registerStore(fs *pflag.FlagSet) {
+	fs.StringVar(&a.store, "store", "", "oauth: the serve store (SQLite file or PostgreSQL DSN; with --tenant default $"+EnvStore+") holding the tenants connected through serve's /connect/{tenant}")
 }
 
 func (a *authFlags) register(fs *pflag.FlagSet) {
@@ -253,5 +337,5 @@ func (a *authFlags) register(fs *pflag.FlagSet) {
 // Airbyte mode.
 func (a *authFlags) options(c *common, stdio IO, log *slog.Logger, rot *AirbyteRotation) ClientOptions {
 	return ClientOptions{AllowHosts: c.allowHosts, Log: log, Tenant: a.tenant, TokenStore: a.tokenStore,
-		ConfigPath: c.configPath, Airbyte: rot, Getenv: stdio.Getenv}
+		ConfigPath: c.configPath, Airbyte: rot, Getenv: stdio.Getenv, Store: a.store}
 }

@@ -75,8 +75,12 @@ type ReadOptions struct {
 	// StartDate is the earliest date to read time-windowed streams from
 	// (zero: as far back as Zoom keeps, six months).
 	StartDate time.Time
-	// Lookback re-reads this much before an incremental cursor.
-	Lookback time.Duration
+	// Lookback re-reads this much before an incremental cursor;
+	// StreamLookback overrides it per stream.
+	Lookback       time.Duration
+	StreamLookback map[string]time.Duration
+	// StreamPageSize overrides PageSize per stream.
+	StreamPageSize map[string]int
 	// CommitEvery commits after this many records (default 20,000) and
 	// CommitInterval after this long (default 5 s), whichever comes first.
 	CommitEvery    int
@@ -118,8 +122,9 @@ type StreamResult struct {
 
 // Summary is a read's outcome.
 type Summary struct {
+	// Streams are the selected streams' results, in streams.All order.
 	Streams []*StreamResult
-	// Requests counts the API requests made for records (not retries).
+	// Elapsed is the read's wall time.
 	Elapsed time.Duration
 }
 
@@ -153,6 +158,8 @@ type engine struct {
 	results     map[string]*StreamResult
 	sinceCommit int
 	lastCommit  time.Time
+	dirty       bool          // partitions finished since the last commit
+	interval    time.Duration // the commit interval, grown with the state's size
 	estimates   map[string]int64
 	estDirty    bool
 	running     map[string]bool
@@ -220,7 +227,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		children: map[string][]streams.Stream{}, done: map[string]map[string]bool{},
 		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{}, requests: map[string]int64{},
 		maxCursor: map[string]time.Time{}, failed: map[string]error{}, exhausted: map[string]time.Time{},
-		incomplete: map[string]bool{}, partErr: map[string]error{}, partErrs: map[string]int{}, lastCommit: time.Now(),
+		interval: opts.CommitInterval, incomplete: map[string]bool{}, partErr: map[string]error{}, partErrs: map[string]int{}, lastCommit: time.Now(),
 	}
 	if opts.State != nil {
 		e.st = opts.State.Clone()
@@ -273,6 +280,11 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 			opts.Progress(e.progress())
 		}()
 	}
+	timerStop, timerDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(timerDone)
+		e.commitOnTimer(timerStop)
+	}()
 	for i := 0; i < opts.MaxConcurrency; i++ {
 		wg.Add(1)
 		go func() {
@@ -291,6 +303,8 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		}()
 	}
 	wg.Wait()
+	close(timerStop)
+	<-timerDone
 	return e.finish(ctx, start)
 }
 
@@ -403,12 +417,24 @@ func (e *engine) windows(s streams.Stream) []window {
 	if !e.opts.StartDate.IsZero() && e.opts.StartDate.After(from) {
 		from = e.opts.StartDate.UTC().Truncate(24 * time.Hour)
 	}
+	sixMonths := from
 	if e.opts.Incremental[s.Name] {
 		if c, ok := parseTime(e.st.Stream(s.Name).Cursor); ok {
-			c = c.Add(-e.opts.Lookback).Truncate(24 * time.Hour)
+			c = c.Add(-e.lookback(s.Name)).Truncate(24 * time.Hour)
 			if c.After(from) {
 				from = c
 			}
+		}
+	}
+	if from.After(today) { // a cursor in the future (a clock set wrong)
+		from = today
+	}
+	if s.WindowKeys {
+		// Rows that are totals over their window keep calendar-month
+		// windows, so a re-read month has the same key.
+		from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if from.Before(sixMonths) {
+			from = sixMonths
 		}
 	}
 	if s.Window == streams.YearMonthWindow {
@@ -446,7 +472,7 @@ func (e *engine) windows(s streams.Stream) []window {
 func (e *engine) run(ctx context.Context, t task) {
 	s := t.stream
 	if e.streamFailed(s.Name) || ctx.Err() != nil {
-		e.markIncomplete(s.Name, nil)
+		e.markIncomplete(s.Name)
 		return
 	}
 	if reset, ok := e.categoryExhausted(t.category()); ok {
@@ -477,7 +503,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		if s.Detail != "" {
 			fields, err := decodeObject(item)
 			if err != nil {
-				e.failPartition(s.Name, t.partKey, fmt.Errorf("list item of %s: %w", s.Name, err))
+				e.failPartition(s.Name, fmt.Errorf("list item of %s: %w", s.Name, err))
 				return true
 			}
 			key := t.partKey + "detail=" + str(fields[s.DetailFrom[firstKey(s.DetailFrom)]])
@@ -489,8 +515,12 @@ func (e *engine) run(ctx context.Context, t task) {
 	ok := true
 	if s.PageSize > 0 {
 		req.PageSize = s.PageSize
-		if e.opts.PageSize > 0 && e.opts.PageSize < s.PageSize {
-			req.PageSize = e.opts.PageSize
+		want := e.opts.PageSize
+		if n := e.opts.StreamPageSize[s.Name]; n > 0 {
+			want = n
+		}
+		if want > 0 && want < s.PageSize {
+			req.PageSize = want
 		}
 		first := true
 		for page, err := range e.client.Pages(ctx, req, s.Envelope) {
@@ -521,7 +551,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 		items, err := envelopeItems(raw, s.Envelope)
 		if err != nil {
-			e.failPartition(s.Name, t.partKey, fmt.Errorf("%s %s: %w", s.Name, path, err))
+			e.failPartition(s.Name, fmt.Errorf("%s %s: %w", s.Name, path, err))
 			return
 		}
 		for _, item := range items {
@@ -531,7 +561,7 @@ func (e *engine) run(ctx context.Context, t task) {
 		}
 	}
 	if !ok || ctx.Err() != nil {
-		e.markIncomplete(s.Name, nil)
+		e.markIncomplete(s.Name)
 		return
 	}
 	if s.Window != streams.NoWindow {
@@ -554,11 +584,15 @@ func (e *engine) record(t task, rec json.RawMessage, emit, hasChildren bool) boo
 	}
 	rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
 	if err != nil {
-		e.failPartition(s.Name, t.partKey, fmt.Errorf("record of %s: %w", s.Name, err))
+		e.failPartition(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
 		return false
 	}
+	// A record older than the stream's cursor is not emitted again, but its
+	// children are still considered: each child stream judges by its own
+	// cursor, which may be behind the parent's (a child read for the first
+	// time, or one that failed when the parent completed).
 	if s.Cursor != "" && e.opts.Incremental[s.Name] && !e.newEnough(s.Name, fields[s.Cursor]) {
-		return true
+		emit = false
 	}
 	if emit {
 		if err := e.write(s.Name, rec, fields[s.Cursor]); err != nil {
@@ -594,7 +628,7 @@ func (e *engine) runDetail(ctx context.Context, t task) {
 	}
 	path, err := fillPath(s.Detail, s.DetailFrom, "", t.item)
 	if err != nil {
-		e.failPartition(s.Name, t.partKey, err)
+		e.failPartition(s.Name, err)
 		return
 	}
 	req := e.client.NewRequest(http.MethodGet, path, nil, nil)
@@ -606,7 +640,7 @@ func (e *engine) runDetail(ctx context.Context, t task) {
 		return
 	}
 	if !e.record(t, raw, e.selected[s.Name] && !isDone, hasChildren) || ctx.Err() != nil {
-		e.markIncomplete(s.Name, nil)
+		e.markIncomplete(s.Name)
 		return
 	}
 	e.partitionDone(s.Name, t.partKey)
@@ -634,18 +668,18 @@ func (e *engine) partitionErrorRaw(s streams.Stream, cat zoomapi.Category, err e
 	var ae *zoomapi.AuthError
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		e.markIncomplete(s.Name, nil)
+		e.markIncomplete(s.Name)
 	case errors.As(err, &rl) && rl.Daily:
 		e.exhaust(cat, rl.Reset)
 		e.rateLimited(s.Name, rl.Reset)
 	case errors.As(err, &ae):
 		e.setFatal(err)
-		e.markIncomplete(s.Name, nil)
+		e.markIncomplete(s.Name)
 	case errors.As(err, new(*zoomapi.ScopeError)):
 		// The app lacks a scope: no partition of this stream can succeed.
 		e.fail(s.Name, err)
 	default:
-		e.failPartition(s.Name, "", err)
+		e.failPartition(s.Name, err)
 	}
 }
 
@@ -668,7 +702,7 @@ func (e *engine) write(stream string, rec json.RawMessage, cursor any) error {
 		}
 	}
 	e.sinceCommit++
-	if e.sinceCommit >= e.opts.CommitEvery || time.Since(e.lastCommit) >= e.opts.CommitInterval {
+	if e.sinceCommit >= e.opts.CommitEvery || time.Since(e.lastCommit) >= e.interval {
 		return e.commitLocked()
 	}
 	return nil
@@ -681,7 +715,7 @@ func (e *engine) commitLocked() error {
 		e.fatal, e.sinkFailed = fmt.Errorf("commit output: %w", err), true
 		return e.fatal
 	}
-	e.sinceCommit, e.lastCommit = 0, time.Now()
+	e.sinceCommit, e.lastCommit, e.dirty = 0, time.Now(), false
 	if e.estDirty {
 		for n, v := range e.estimates {
 			e.events.Estimate(n, v)
@@ -689,11 +723,17 @@ func (e *engine) commitLocked() error {
 		e.estDirty = false
 	}
 	snap := e.st.Clone()
+	entries := 0
 	for n, d := range e.done {
 		if e.needed[n] {
 			snap.Stream(n).Done = sortedKeys(d)
+			entries += len(d)
 		}
 	}
+	// The state lists every finished partition of the sync under way and is
+	// sent whole at each commit: as it grows, commit less often, so the
+	// state written stays about 20,000 entries per interval.
+	e.interval = min(e.opts.CommitInterval*time.Duration(max(1, entries/20000)), 10*time.Minute)
 	if err := e.events.State(snap); err != nil {
 		e.fatal = fmt.Errorf("save state: %w", err)
 		return e.fatal
@@ -704,7 +744,27 @@ func (e *engine) commitLocked() error {
 func (e *engine) partitionDone(stream, key string) {
 	e.emitMu.Lock()
 	e.done[stream][key] = true
+	e.dirty = true
 	e.emitMu.Unlock()
+}
+
+// commitOnTimer commits on the interval even when no record flows (a
+// phase of skipped partitions, a slow endpoint), until stop is closed.
+func (e *engine) commitOnTimer(stop <-chan struct{}) {
+	tick := time.NewTicker(min(e.opts.CommitInterval, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			e.emitMu.Lock()
+			if e.fatal == nil && (e.dirty || e.sinceCommit > 0) && time.Since(e.lastCommit) >= e.interval {
+				_ = e.commitLocked()
+			}
+			e.emitMu.Unlock()
+		case <-stop:
+			return
+		}
+	}
 }
 
 func (e *engine) isDone(stream, key string) bool {
@@ -779,13 +839,21 @@ func (e *engine) newEnough(stream string, v any) bool {
 	if !ok {
 		return true
 	}
-	return t.After(c.Add(-e.opts.Lookback))
+	return t.After(c.Add(-e.lookback(stream)))
+}
+
+// lookback is how far before its cursor a stream's incremental read starts.
+func (e *engine) lookback(stream string) time.Duration {
+	if d, ok := e.opts.StreamLookback[stream]; ok {
+		return d
+	}
+	return e.opts.Lookback
 }
 
 // failPartition records an error that lost one partition: the stream goes
 // on with its other partitions, ends incomplete, and keeps its progress so
 // a later run reads the lost partition again.
-func (e *engine) failPartition(stream, _ string, err error) {
+func (e *engine) failPartition(stream string, err error) {
 	e.failMu.Lock()
 	defer e.failMu.Unlock()
 	e.incomplete[stream] = true
@@ -817,7 +885,7 @@ func (e *engine) streamFailed(stream string) bool {
 	return false
 }
 
-func (e *engine) markIncomplete(stream string, _ error) {
+func (e *engine) markIncomplete(stream string) {
 	e.failMu.Lock()
 	e.incomplete[stream] = true
 	e.failMu.Unlock()

@@ -48,6 +48,7 @@ type readFlags struct {
 func (f *readFlags) register(fs *pflag.FlagSet) {
 	f.common.register(fs)
 	f.auth.register(fs)
+	f.auth.registerStore(fs)
 	fs.StringVar(&f.catalog, "catalog", "", "configured catalog (Airbyte) naming the streams and their sync modes")
 	fs.StringVar(&f.stateIn, "state", "", "state to start from: Airbyte state messages or a zoom-connector state file")
 	fs.StringVar(&f.stateFile, "state-file", "", "state file to start from (if it exists) and to keep up to date, atomically")
@@ -82,7 +83,14 @@ func runRead(ctx context.Context, args []string, stdio IO) int {
 	if job.format == FormatAirbyte {
 		rot = &AirbyteRotation{ConfigPath: f.configPath}
 	}
-	client, err := NewClientWith(cfg, f.auth.options(&f.common, stdio, log, rot))
+	opts := f.auth.options(&f.common, stdio, log, rot)
+	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitFail
+	}
+	defer closeTokens()
+	client, err := NewClientWith(cfg, opts)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
 		return ExitUsage
@@ -296,6 +304,8 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		PageSize:       cfg.PageSize,
 		StartDate:      start,
 		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
+		StreamLookback: streamLookbacks(cfg, job.streams),
+		StreamPageSize: streamPageSizes(cfg, job.streams),
 		Log:            log,
 	})
 	if cerr := sink.Close(); cerr != nil && err == nil {
@@ -439,4 +449,22 @@ func categoryCaps(cfg *config.Config) map[zoomapi.Category]int {
 		zoomapi.CategoryLight: r.Light, zoomapi.CategoryMedium: r.Medium,
 		zoomapi.CategoryHeavy: r.Heavy, zoomapi.CategoryResourceIntensive: r.ResourceIntensive / 60,
 	})
+}
+
+// streamLookbacks and streamPageSizes are the per-stream settings of the
+// config (streams.NAME.lookback_days and page_size).
+func streamLookbacks(cfg *config.Config, names []string) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, n := range names {
+		out[n] = cfg.StreamLookback(n)
+	}
+	return out
+}
+
+func streamPageSizes(cfg *config.Config, names []string) map[string]int {
+	out := map[string]int{}
+	for _, n := range names {
+		out[n] = cfg.StreamPageSize(n)
+	}
+	return out
 }

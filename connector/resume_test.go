@@ -271,3 +271,42 @@ func TestReadIncrementalReadsOnlyNew(t *testing.T) {
 		t.Errorf("second run sent %d Heavy requests, first %d: incremental reads should send far fewer", heavy2, heavy1)
 	}
 }
+
+// TestChildReadAfterItsParentsCursorMoved reads a parent stream alone
+// incrementally, then adds a child: the child must be read in full, not
+// hidden by the parent's cursor (a regression found in review).
+func TestChildReadAfterItsParentsCursorMoved(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 6})
+	cfgPath := writeConfig(t, readConfig(f, "lookback_days", 0))
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	r1 := runMain(t, "read", "--config", cfgPath, "--allow-host", f.host, "--state-file", statePath, "--streams", "past_meeting_instances")
+	if r1.code != 0 {
+		t.Fatalf("first read: %d %s", r1.code, tail(r1.stderr, 2000))
+	}
+	r2 := runMain(t, "read", "--config", cfgPath, "--allow-host", f.host, "--state-file", statePath,
+		"--streams", "past_meeting_instances,past_meeting_participants")
+	if r2.code != 0 {
+		t.Fatalf("second read: %d %s", r2.code, tail(r2.stderr, 2000))
+	}
+	got := parseAirbyte(t, []byte(r2.stdout), false)
+	if n := len(got.records["past_meeting_instances"]); n != 0 {
+		t.Errorf("second run re-emitted %d instances", n)
+	}
+	want := truthSets(t, f.sim)
+	compareWithTruth(t, got.records, want, []string{"past_meeting_participants"})
+}
+
+func TestPerStreamPageSize(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 6})
+	cfg := readConfig(f, "streams", map[string]any{"users": map[string]any{"page_size": 2}})
+	r := runMain(t, "read", "--config", writeConfig(t, cfg), "--allow-host", f.host, "--streams", "users")
+	if r.code != 0 {
+		t.Fatalf("read: %d %s", r.code, tail(r.stderr, 2000))
+	}
+	users := len(f.sim.Truth()["users"])
+	if got := f.sim.Counters().Snapshot().Requests["GET /users"]; got < users/2 {
+		t.Errorf("GET /users sent %d times for %d users at page_size 2: the per-stream page size was ignored", got, users)
+	}
+}

@@ -2,7 +2,9 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,7 +15,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoom-connector/zoom-connector/connector/serve"
+	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/store"
+	"github.com/zoom-connector/zoom-connector/internal/tokenstore"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
 // EnvStore names the store of serve and of the webhook_events stream when
@@ -37,6 +42,7 @@ type serveFlags struct {
 	tlsCert         string
 	tlsKey          string
 	shutdownTimeout time.Duration
+	oauthRedirect   string
 }
 
 func (f *serveFlags) register(fs *pflag.FlagSet) {
@@ -50,6 +56,7 @@ func (f *serveFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&f.oauthRedirect, "oauth-redirect-url", "", "turn on GET /connect/{tenant} for an oauth app: its redirect URL exactly as registered (https://HOST/oauth/callback; http only on a loopback address)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight on SIGTERM/SIGINT")
 }
 
@@ -130,6 +137,14 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 		TrustProxy:         f.trustProxy,
 		Log:                log,
 	}
+	if f.oauthRedirect != "" {
+		co, err := serveConnectOptions(cfg, st, f.oauthRedirect, f.allowHosts, stdio.Getenv, log)
+		if err != nil {
+			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
+			return ExitUsage
+		}
+		opts.Connect = co
+	}
 	if len(targets) > 0 {
 		client, err := NewClient(cfg, f.allowHosts, log)
 		if err != nil {
@@ -153,4 +168,38 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 		return ExitFail
 	}
 	return ExitOK
+}
+
+// serveConnectOptions builds the OAuth tenant flow of serve: the oauth
+// app of cfg, the tenants' tokens in st (sealed with the key from the
+// environment), and one refresh-token source per tenant.
+func serveConnectOptions(cfg *config.Config, st store.Store, redirect string, allowHosts []string, getenv func(string) string, log *slog.Logger) (*serve.ConnectOptions, error) {
+	if !cfg.IsOAuth() {
+		return nil, errors.New("--oauth-redirect-url needs an oauth configuration (\"auth\": {\"auth_type\": \"oauth\", \"client_id\", \"client_secret\"})")
+	}
+	if _, err := serve.CheckRedirectURL(redirect); err != nil {
+		return nil, err
+	}
+	key, err := tokenstore.KeyFromEnv(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("token store: %w", err)
+	}
+	c, err := tokenstore.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("token store: %w", err)
+	}
+	tokens, err := store.NewTokenStore(st, c)
+	if err != nil {
+		return nil, err
+	}
+	app := &zoomapi.OAuthApp{TokenURL: cfg.OAuthTokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(), AllowHosts: allowHosts}
+	sources := &zoomapi.TokenSources{New: func(tenant string) (zoomapi.TokenSource, error) {
+		return zoomapi.NewUserTokenSource(zoomapi.UserOAuthConfig{
+			TokenURL: cfg.OAuthTokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
+			Store: tokenstore.Tenant{Store: tokens, ID: tenant}, AllowHosts: allowHosts,
+			ReconnectHint: "reconnect this account: open /connect/" + tenant + " again",
+		})
+	}}
+	return &serve.ConnectOptions{App: app, RedirectURL: redirect, Tokens: tokens, Sources: sources,
+		Identify: serve.ZoomIdentifier(cfg.APIBaseURL, allowHosts, log)}, nil
 }

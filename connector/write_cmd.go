@@ -16,6 +16,7 @@ import (
 // writeFlags are the write command's flags.
 type writeFlags struct {
 	common
+	auth        authFlags
 	catalog     string
 	input       string
 	inputFormat string
@@ -27,6 +28,8 @@ type writeFlags struct {
 
 func (f *writeFlags) register(fs *pflag.FlagSet) {
 	f.common.register(fs)
+	f.auth.register(fs)
+	f.auth.registerStore(fs)
 	fs.StringVar(&f.catalog, "catalog", "", "configured catalog (Airbyte); rows are then Airbyte RECORD messages on stdin")
 	fs.StringVar(&f.input, "input", "", "input file of rows, or - for stdin (instead of Airbyte messages)")
 	fs.StringVar(&f.inputFormat, "input-format", "", "input format: jsonl, csv, parquet or arrow (default: from the file extension, else jsonl)")
@@ -115,7 +118,13 @@ func runWrite(ctx context.Context, args []string, stdio IO) int {
 		*o.w = file
 	}
 
-	client, err := NewClient(cfg, f.allowHosts, log)
+	opts := f.auth.options(&f.common, stdio, log, nil)
+	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	if err != nil {
+		return fail(ExitFail, "%v", err)
+	}
+	defer closeTokens()
+	client, err := NewClientWith(cfg, opts)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}

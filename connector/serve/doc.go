@@ -24,6 +24,16 @@
 //	                      a 303 redirect to the thank-you page for a plain
 //	                      form post. Zoom's errors become messages fit for a
 //	                      visitor.
+//	GET  /connect/{tenant}  (with Options.Connect) starts connecting a Zoom
+//	                      account for the tenant through Zoom's consent
+//	                      screen: a one-time state bound to the tenant and
+//	                      to an HttpOnly cookie, PKCE S256, the exact
+//	                      configured redirect URL; 302 to Zoom.
+//	GET  /oauth/callback  Zoom's redirect back: the state is used once, the
+//	                      cookie must match, the code is exchanged and the
+//	                      tokens are stored encrypted for the tenant
+//	                      (store.TokenStore), with the Zoom account that
+//	                      connected, which app_deauthorized then deletes.
 //	GET  /healthz         the process is up.
 //	GET  /readyz          the store answers (503 while shutting down).
 //	GET  /metrics         Prometheus text format.

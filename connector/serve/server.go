@@ -76,6 +76,10 @@ type Options struct {
 	Now func() time.Time
 	// Log receives request logs and errors (default: discard).
 	Log *slog.Logger
+	// Connect, if set, turns on the OAuth tenant flow (GET /connect/{tenant}
+	// and GET /oauth/callback) and the deletion of a tenant's tokens on
+	// app_deauthorized.
+	Connect *ConnectOptions
 }
 
 // Server is the HTTP application; Handler serves it.
@@ -88,6 +92,7 @@ type Server struct {
 	origins  map[string]bool
 	draining atomic.Bool
 	handler  http.Handler
+	connect  *connectFlow
 }
 
 // New checks opts, applies defaults and builds the server.
@@ -153,6 +158,15 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /metrics", s.metrics.serveHTTP)
+	if opts.Connect != nil {
+		cf, err := newConnectFlow(*opts.Connect, opts.Now)
+		if err != nil {
+			return nil, err
+		}
+		s.connect = cf
+		mux.HandleFunc("GET /connect/{tenant}", s.handleConnect)
+		mux.HandleFunc("GET "+CallbackPath, s.handleCallback)
+	}
 	s.handler = s.logRequests(securityHeaders(mux))
 	return s, nil
 }
