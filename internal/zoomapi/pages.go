@@ -147,10 +147,12 @@ func DecodePage(body []byte, envelopeKey string) (*Page, error) {
 	}
 	arr, ok := top[envelopeKey]
 	if !ok {
-		if p.TotalRecords == 0 || p.NextPageToken == "" {
+		// Zoom leaves the array out of an empty answer; one that announces
+		// records or another page and has no array is not that.
+		if p.TotalRecords == 0 || (p.TotalRecords < 0 && p.NextPageToken == "") {
 			return p, nil
 		}
-		return nil, fmt.Errorf("envelope key %q missing from page (total_records %d, next_page_token set)", envelopeKey, p.TotalRecords)
+		return nil, fmt.Errorf("envelope key %q missing from page (total_records %d, next_page_token %t)", envelopeKey, p.TotalRecords, p.NextPageToken != "")
 	}
 	delete(top, envelopeKey)
 	if isNull(arr) {

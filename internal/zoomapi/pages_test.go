@@ -197,6 +197,7 @@ func TestDecodePage(t *testing.T) {
 		{"no total", `{"next_page_token":"abc","activity_logs":[]}`, 0, -1, "abc", `"users" missing`},
 		{"absent empty total0", `{"total_records":0,"next_page_token":"x"}`, 0, 0, "x", ""},
 		{"absent last page", `{"page_size":30}`, 0, -1, "", ""},
+		{"absent with records announced", `{"total_records":12}`, 0, 0, "", "missing"},
 		{"null array", `{"users":null}`, 0, -1, "", ""},
 		{"not array", `{"users":{"a":1}}`, 0, -1, "", "not an array"},
 		{"not object", `[1,2]`, 0, -1, "", "not a JSON object"},
