@@ -445,7 +445,8 @@ func TestEscapedPathSentVerbatim(t *testing.T) {
 	cases := []struct{ uuid, want string }{
 		{"/ajXp112QmuoKj4854875==", "/v2/past_meetings/%252FajXp112QmuoKj4854875%253D%253D/participants?page_size=30"},
 		{"ab//cd+e=", "/v2/past_meetings/ab%252F%252Fcd%252Be%253D/participants?page_size=30"},
-		{"ab/cd+e=", "/v2/past_meetings/ab%2Fcd%2Be%3D/participants?page_size=30"},
+		{"ab/cd+e=", "/v2/past_meetings/ab%252Fcd%252Be%253D/participants?page_size=30"},
+		{"abcd+e=", "/v2/past_meetings/abcd%2Be%3D/participants?page_size=30"},
 	}
 	for _, tc := range cases {
 		req := c.NewRequest("GET", "/past_meetings/"+EscapeMeetingUUID(tc.uuid)+"/participants", map[string][]string{"page_size": {"30"}}, nil)

@@ -37,7 +37,7 @@ func FuzzEscapeMeetingUUID(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.HasPrefix(s, "/") || strings.Contains(s, "//") {
+		if strings.Contains(s, "/") {
 			if d, err = url.PathUnescape(d); err != nil {
 				t.Fatal(err)
 			}

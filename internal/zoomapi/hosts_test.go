@@ -63,7 +63,8 @@ func TestEscapeMeetingUUID(t *testing.T) {
 		"/ajXp112QmuoKj4854875==":  "%252FajXp112QmuoKj4854875%253D%253D",
 		"ab//cd":                   "ab%252F%252Fcd",
 		"4444AAAiAAAAAiAiAiiAii==": "4444AAAiAAAAAiAiAiiAii%3D%3D",
-		"a+b/c=":                   "a%2Bb%2Fc%3D",
+		"a+b/c=":                   "a%252Bb%252Fc%253D",
+		"a+b=":                     "a%2Bb%3D",
 		"85746065432":              "85746065432",
 	}
 	for in, want := range cases {

@@ -7,14 +7,17 @@ import (
 
 // EscapeMeetingUUID returns a meeting or webinar UUID escaped for use as one
 // path segment. Zoom requires UUIDs that begin with "/" or contain "//" to be
-// double URL-encoded; others are encoded once (so "+", "=" and a single "/"
-// become %2B, %3D and %2F).
+// double URL-encoded. A UUID with a single "/" elsewhere is double-encoded
+// too: Zoom documents only the first two cases, and a gateway that decoded
+// a single %2F would split the path, so double-encoding any "/" is the safe
+// rule (zoom-api-facts.md §f). Others are encoded once ("+" and "=" become
+// %2B and %3D).
 // https://developers.zoom.us/docs/api/meetings/#tag/meetings/GET/past_meetings/{meetingId}/participants
 //
 // Example: "/ajXp112QmuoKj4854875==" → "%252FajXp112QmuoKj4854875%253D%253D".
 func EscapeMeetingUUID(uuid string) string {
 	once := escapeStrict(uuid)
-	if strings.HasPrefix(uuid, "/") || strings.Contains(uuid, "//") {
+	if strings.Contains(uuid, "/") {
 		return escapeStrict(once)
 	}
 	return once
