@@ -328,6 +328,24 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	connectPage(w, http.StatusOK, "Connected", "The Zoom account is connected to "+pc.tenant+". You can close this window.")
 }
 
+// deleteTenantTokens handles app_deauthorized for the tenant tokens: it
+// deletes those of the tenants the account (and user) connected, and
+// forgets their token sources. Without the connect flow it still deletes
+// them (a previous run may have connected tenants).
+func (s *Server) deleteTenantTokens(ctx context.Context, accountID, userID string) error {
+	var tenants []string
+	var err error
+	if s.connect != nil {
+		tenants, err = s.connect.forgetTenants(ctx, accountID, userID)
+	} else {
+		tenants, err = store.DeleteAccountTokens(ctx, s.opts.Store, accountID, userID)
+	}
+	if err == nil && len(tenants) > 0 {
+		s.log.Info("app deauthorized: tenant tokens deleted", "account_id", accountID, "tenants", strings.Join(tenants, ","))
+	}
+	return err
+}
+
 // forgetTenants deletes the tokens of the tenants connected by a Zoom
 // account that removed the app, and forgets their token sources. It
 // returns the tenants.

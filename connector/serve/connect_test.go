@@ -605,6 +605,22 @@ func TestConnectOff(t *testing.T) {
 	if err == nil {
 		t.Error("connect options without app, tokens or identify accepted")
 	}
+	// Without the connect flow, app_deauthorized still deletes the tokens
+	// of tenants connected earlier.
+	k, _, _ := tokenstore.NewKey()
+	c, _ := tokenstore.NewCipher(k)
+	tokens, _ := store.NewTokenStore(f.store, c)
+	ctx := context.Background()
+	if err := tokens.SaveConnected(ctx, "site-a", &tokenstore.Record{RefreshToken: "rt"}, store.TenantAccount{AccountID: "ACCX", UserID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"event":"app_deauthorized","event_ts":%d,"payload":{"account_id":"ACCX","user_id":"u1","client_id":"c","deauthorization_time":"2025-01-01T00:00:00Z"}}`, f.clock.Now().UnixMilli())
+	if resp, _ := do(t, signed(t, f.ts.URL, testSecret, f.clock.Now(), body)); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("deauthorize: %d", resp.StatusCode)
+	}
+	if _, err := tokens.Load(ctx, "site-a"); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("tokens after deauthorization without connect: %v", err)
+	}
 }
 
 func mustReq(t *testing.T, u string) *http.Request {

@@ -166,19 +166,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		e.AccountID = p.AccountID
-		if s.connect != nil {
-			// The tenants' tokens first: a failure answers 503 and Zoom's
-			// retry deletes them (a redelivery deletes them too).
-			tenants, terr := s.connect.forgetTenants(ctx, p.AccountID, p.UserID)
-			if terr != nil {
-				s.metrics.rejected("store_error")
-				s.log.Error("app deauthorized: delete tenant tokens", "account_id", p.AccountID, "error", terr.Error())
-				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-				return
-			}
-			if len(tenants) > 0 {
-				s.log.Info("app deauthorized: tenant tokens deleted", "account_id", p.AccountID, "tenants", strings.Join(tenants, ","))
-			}
+		// The tenants' tokens first: a failure answers 503 and Zoom's retry
+		// deletes them (a redelivery deletes them too).
+		if terr := s.deleteTenantTokens(ctx, p.AccountID, p.UserID); terr != nil {
+			s.metrics.rejected("store_error")
+			s.log.Error("app deauthorized: delete tenant tokens", "account_id", p.AccountID, "error", terr.Error())
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
 		}
 		_, stored, err = s.opts.Store.Deauthorize(ctx, store.Deauthorization{
 			AccountID: p.AccountID, UserID: p.UserID, ClientID: p.ClientID, DeauthorizedAt: p.Time, ReceivedAt: e.ReceivedAt,

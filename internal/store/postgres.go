@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS registration_ledger (
 	created_at    BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS registration_ledger_account ON registration_ledger (account_id);
-`
+` + postgresTokensSchema
 
 // pgMaxConns bounds the connections one process opens.
 const pgMaxConns = 4

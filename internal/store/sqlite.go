@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS registration_ledger (
 	created_at    INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS registration_ledger_account ON registration_ledger (account_id);
-`
+` + sqliteTokensSchema
 
 type sqliteBackend struct{ db *sql.DB }
 
