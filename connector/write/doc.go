@@ -33,20 +33,70 @@
 // eventually consistent) could still be added twice. The ledger cannot help
 // there, because it only knows what Zoom confirmed.
 //
+// # Occurrences of a recurring meeting
+//
+// Zoom's registrant list does not reliably say which occurrences a person
+// chose, so the list decides only rows without occurrence_ids: a listed
+// email counts as registered for the whole meeting. A row with
+// occurrence_ids is decided by the ledger key (and this run's own
+// registrations), which includes the occurrence_ids: it is already
+// registered when the same email was registered for the same occurrence_ids,
+// or for the whole meeting (a registration without occurrence_ids covers
+// every occurrence). An email registered only for other occurrences, or
+// listed by Zoom without the ledger knowing how, is sent; Zoom answers a
+// repeated add with the existing registration. After a request whose outcome
+// is unknown, such a row counts as applied only if its email was not listed
+// before the request; otherwise it is sent again.
+//
 // # Zoom's limits
 //
 // 4,999 registrants a meeting (code 3043 "maximum attendee capacity"): rows
 // past it are rejected. The per-registrant daily limit of add calls (a daily
-// 429): that row is rejected and the others go on. Per-second 429s are
-// retried by the client. A deleted meeting (404 code 3001), a meeting whose
-// host may not schedule (3161) or without registration: every row for that
-// target is rejected with Zoom's code and message.
+// 429 naming the registrant): that row is rejected and the others go on.
+// Per-second 429s are retried by the client. A deleted meeting (404 code
+// 3001), a meeting whose host may not schedule (3161) or without
+// registration: every row for that target is rejected with Zoom's code and
+// message. These answers are about the row or its target and do not change
+// on a re-run, so the rows are rejected and dead-lettered.
+//
+// A daily 429 of the account's quota for a rate-limit category (Heavy for
+// batch_registrants, Light for single adds and reading a target, Medium for
+// listing registrants) marks that category exhausted for the rest of the
+// run, as the read engine does: no further request of it is sent, and the
+// rows that need one are deferred with code 429 and a reason naming the reset
+// time. Other categories go on (single adds continue when Heavy is out).
+// Errors that outlast the client's retries (5xx, network failures, a request
+// whose outcome stayed unknown after DefaultMaxAttempts, a re-listing that
+// failed, a target that could not be read) defer their rows too.
+//
+// # Statuses
+//
+// Each row ends with one status in the results:
+//
+//   - registered: Zoom confirmed it in this run (method batch or single).
+//   - already_registered: nothing was sent; Zoom's list, the ledger or this
+//     run shows the registration (registrant_id when known).
+//   - rejected: validation, malformed input, or a permanent Zoom answer
+//     (code and reason); also written to the dead-letter output.
+//   - deferred: not done for a temporary reason (code 429 for a daily limit,
+//     or the HTTP status of the last error; the reason says why and when
+//     relevant the reset time). Not a dead letter and not in the ledger: a
+//     re-run with the same ledger (after the reset, for a daily limit)
+//     sends it, and sends nothing twice.
+//   - would_register: a dry run would send it.
+//
+// The run's exit status (the write command) is 0 when every row is
+// registered or already was, and 1 when any row was rejected or deferred;
+// the summary line then says how many rows were deferred, why, and that a
+// re-run picks them up.
 //
 // # Outputs
 //
 // Results (JSON lines, one per row, see Result), dead letters (each rejected
 // row as it came in plus "_row" and "_error"), STATE echoes on stdout in
 // Airbyte mode (each only after every record before it has been committed or
-// dead-lettered), and a Summary. No output holds the client secret, and logs
+// dead-lettered), and a Summary. Once a row is deferred, no later STATE is
+// echoed (Summary.StatesHeld counts them): echoing one would tell the
+// platform that the deferred row is done, and it would never be resent. No output holds the client secret, and logs
 // hold counts, never row data.
 package write

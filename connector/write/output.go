@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,12 @@ const (
 	StatusRegistered        = "registered"
 	StatusAlreadyRegistered = "already_registered"
 	StatusRejected          = "rejected"
+	// StatusDeferred is a row not done for a temporary reason: Zoom's daily
+	// rate limit of a request category (code 429; the reason names the
+	// reset time), or 5xx answers, network failures or a request whose
+	// outcome stayed unknown after the client's retries. It is not a dead
+	// letter and not in the ledger: a re-run (with the same ledger) sends it.
+	StatusDeferred = "deferred"
 	// StatusWouldRegister is a dry run's status for a row it would send.
 	StatusWouldRegister = "would_register"
 )
@@ -41,6 +49,8 @@ type Result struct {
 	// answered one.
 	Code   int    `json:"code,omitempty"`
 	Reason string `json:"reason,omitempty"`
+
+	why string // a deferred row's cause, for the summary
 }
 
 // Summary counts what a run did. Requests counts the requests sent, by
@@ -51,18 +61,24 @@ type Summary struct {
 	AlreadyRegistered int
 	WouldRegister     int
 	Rejected          int
+	// Deferred counts rows not done for a temporary reason (StatusDeferred);
+	// DeferredWhy counts them by cause.
+	Deferred    int
+	DeferredWhy map[string]int
 	// Invalid and Malformed are the rejected rows that failed validation or
 	// could not be read.
 	Invalid   int
 	Malformed int
-	// StatesEchoed counts Airbyte STATE messages echoed.
+	// StatesEchoed counts Airbyte STATE messages echoed; StatesHeld those
+	// not echoed because a row before them was deferred.
 	StatesEchoed int
+	StatesHeld   int
 	Requests     map[string]int
 	DryRun       bool
 }
 
-// Failed reports whether any row was rejected.
-func (s *Summary) Failed() bool { return s.Rejected > 0 }
+// Failed reports whether any row was rejected or deferred (exit status 1).
+func (s *Summary) Failed() bool { return s.Rejected > 0 || s.Deferred > 0 }
 
 // String is the one-paragraph summary printed on stderr.
 func (s *Summary) String() string {
@@ -79,10 +95,24 @@ func (s *Summary) String() string {
 	if s.Invalid+s.Malformed > 0 {
 		fmt.Fprintf(&b, " (%d invalid, %d malformed)", s.Invalid, s.Malformed)
 	}
+	if s.Deferred > 0 {
+		fmt.Fprintf(&b, ", %d deferred", s.Deferred)
+	}
 	fmt.Fprintf(&b, "; requests: %d batch, %d single, %d get, %d list",
 		s.Requests["batch"], s.Requests["single"], s.Requests["get"], s.Requests["list"])
 	if s.StatesEchoed > 0 {
 		fmt.Fprintf(&b, "; %d states echoed", s.StatesEchoed)
+	}
+	if s.Deferred > 0 {
+		var whys []string
+		for _, w := range slices.Sorted(maps.Keys(s.DeferredWhy)) {
+			whys = append(whys, fmt.Sprintf("%d: %s", s.DeferredWhy[w], w))
+		}
+		fmt.Fprintf(&b, "; %d rows deferred, not done for a temporary reason (%s)", s.Deferred, strings.Join(whys, "; "))
+		if s.StatesHeld > 0 {
+			fmt.Fprintf(&b, "; %d later states not echoed", s.StatesHeld)
+		}
+		b.WriteString(": they are not dead letters; a re-run with the same ledger (after the reset, for a daily limit) picks them up and sends nothing twice")
 	}
 	return b.String()
 }
@@ -98,7 +128,7 @@ type outputs struct {
 }
 
 func newOutputs(results, dead io.Writer, dryRun bool) *outputs {
-	o := &outputs{sum: Summary{Requests: map[string]int{}, DryRun: dryRun}, deadW: dead}
+	o := &outputs{sum: Summary{Requests: map[string]int{}, DeferredWhy: map[string]int{}, DryRun: dryRun}, deadW: dead}
 	if results != nil {
 		o.results = bufio.NewWriter(results)
 	}
@@ -136,6 +166,9 @@ func (o *outputs) result(r *row, res Result) error {
 		o.sum.AlreadyRegistered++
 	case StatusWouldRegister:
 		o.sum.WouldRegister++
+	case StatusDeferred:
+		o.sum.Deferred++
+		o.sum.DeferredWhy[res.why]++
 	case StatusRejected:
 		o.sum.Rejected++
 		switch r.bad {
@@ -216,14 +249,19 @@ func (o *outputs) flush() error {
 	return nil
 }
 
+// deferred returns how many rows were deferred so far.
+func (o *outputs) deferred() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sum.Deferred
+}
+
 // summary returns a copy of the counts.
 func (o *outputs) summary() *Summary {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	s := o.sum
-	s.Requests = map[string]int{}
-	for k, v := range o.sum.Requests {
-		s.Requests[k] = v
-	}
+	s.Requests = maps.Clone(o.sum.Requests)
+	s.DeferredWhy = maps.Clone(o.sum.DeferredWhy)
 	return &s
 }

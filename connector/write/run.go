@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -38,11 +39,12 @@ type Options struct {
 	// Results receives one JSON line per row (see Result); nil for none.
 	Results io.Writer
 	// DeadLetter receives each rejected row as it came in, plus "_row" and
-	// "_error"; nil for none.
+	// "_error"; nil for none. Deferred rows are not dead letters.
 	DeadLetter io.Writer
 	// States receives the Airbyte STATE messages of the input, each echoed
 	// once every row before it is committed or dead-lettered (usually
-	// stdout in Airbyte mode); nil drops them.
+	// stdout in Airbyte mode); nil drops them. Once a row is deferred, no
+	// later STATE is echoed, so the platform sends that row again.
 	States io.Writer
 	// Ledger records confirmed registrations; nil for none.
 	Ledger *Ledger
@@ -71,11 +73,15 @@ type engine struct {
 
 	mu      sync.Mutex
 	targets map[TargetKey]*target
+	// exhausted maps a rate-limit category whose daily limit Zoom reported
+	// to its reset: no request of it is sent for the rest of the run.
+	exhausted map[zoomapi.Category]time.Time
 }
 
 // Run validates and writes every row of opts.Source and returns what it
-// did. Rows Zoom or validation rejected are counted in the Summary, not
-// returned as an error: the error is for what stopped the run (unreadable
+// did. Rows Zoom or validation rejected, and rows deferred for a temporary
+// reason (Zoom's daily limit, errors that outlasted the retries), are
+// counted in the Summary, not returned as an error: the error is for what stopped the run (unreadable
 // input, bad credentials, a failed ledger write, cancellation), and the
 // Summary then covers the rows handled before it.
 //
@@ -99,7 +105,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		cfg: cfg, client: opts.Client, ledger: opts.Ledger, log: log, dryRun: cfg.DryRun,
 		out:            newOutputs(opts.Results, opts.DeadLetter, cfg.DryRun),
 		maxRegistrants: opts.MaxRegistrants, maxAttempts: opts.MaxAttempts, pageSize: cfg.PageSize,
-		targets: map[TargetKey]*target{},
+		targets: map[TargetKey]*target{}, exhausted: map[zoomapi.Category]time.Time{},
 	}
 	if e.maxRegistrants == 0 {
 		e.maxRegistrants = MaxRegistrants
@@ -120,7 +126,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	log.Info("write: starting", "dry_run", cfg.DryRun, "ledger_entries", opts.Ledger.Len())
 
-	echoed := 0
+	echoed, held := 0, 0
 	var seg []*row
 	flushSeg := func() error {
 		err := e.process(ctx, seg)
@@ -138,9 +144,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 			log.Warn("write: input columns ignored (no registrant field of that name and no mapping)", "columns", cols)
 		}
 		s := e.out.summary()
-		s.StatesEchoed = echoed
+		s.StatesEchoed, s.StatesHeld = echoed, held
 		log.Info("write: done", "rows", s.Rows, "registered", s.Registered, "already_registered", s.AlreadyRegistered,
-			"rejected", s.Rejected, "would_register", s.WouldRegister, "requests", s.Requests)
+			"rejected", s.Rejected, "deferred", s.Deferred, "would_register", s.WouldRegister, "requests", s.Requests)
 		return s, err
 	}
 	for {
@@ -154,6 +160,17 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		if it.State != nil {
 			if err := flushSeg(); err != nil {
 				return finish(err)
+			}
+			if e.out.deferred() > 0 {
+				// A row before this STATE was deferred: echoing it would
+				// tell the platform that row is done, and it would never
+				// be sent again. Hold this and every later STATE.
+				if held == 0 {
+					log.Warn("write: rows were deferred; STATE messages from here on are not echoed, so the platform sends those rows again",
+						"deferred", e.out.deferred())
+				}
+				held++
+				continue
 			}
 			if states != nil {
 				if err := states.WriteState(*it.State); err != nil {
@@ -226,7 +243,7 @@ func (e *engine) target(k TargetKey) *target {
 	defer e.mu.Unlock()
 	t, ok := e.targets[k]
 	if !ok {
-		t = &target{key: k, existing: map[string]registrant{}}
+		t = &target{key: k, existing: map[string]registrant{}, done: map[string]registrant{}}
 		e.targets[k] = t
 	}
 	return t

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
@@ -26,6 +27,19 @@ type rejection struct {
 	reason string
 }
 
+// deferral is why a row was not done for a temporary reason: Zoom's daily
+// limit, or errors that outlasted the client's retries. The row is neither
+// rejected nor dead-lettered, and a re-run picks it up.
+type deferral struct {
+	code   int
+	reason string // the row's reason in the results
+	why    string // the short cause the summary groups rows by
+}
+
+// whyTemporary is the summary's cause for temporary errors other than a
+// daily limit.
+const whyTemporary = "temporary Zoom or network errors outlasted the retries"
+
 // registrant is an existing registration of a target.
 type registrant struct {
 	id, joinURL string
@@ -41,10 +55,60 @@ type target struct {
 	noBatch bool       // Zoom refused batch_registrants for this target
 	fatal   *rejection // every row is rejected (deleted, no registration, ...)
 	full    *rejection // capacity reached: rows not yet registered are rejected
+	// deferred: the target could not be read for a temporary reason; every
+	// row of it is deferred for the rest of the run.
+	deferred *deferral
 	// existing maps lower-case emails to their registration: every status,
-	// listed once, plus what this run added.
+	// listed once, plus what this run added. Zoom's list does not say which
+	// occurrences a registrant chose, so it decides whole-target rows only.
 	existing map[string]registrant
-	count    int
+	// done holds what this run registered, by occKey(email, occurrence_ids):
+	// it (with the ledger) decides rows that name occurrences.
+	done  map[string]registrant
+	count int
+}
+
+// occKey is the key of t.done.
+func occKey(email, occ string) string { return email + "\n" + occ }
+
+// find reports whether r needs no request because its person is already
+// registered as the row asks, from what the target's list and this run
+// show (the ledger is asked separately).
+//
+// A row without occurrence_ids asks for the whole meeting: a listed email
+// counts, whatever occurrences it chose. A row with occurrence_ids counts
+// as registered only when this run registered the same occurrences, or the
+// whole meeting (which covers every occurrence), for that email; an email
+// that Zoom's list shows, perhaps through other occurrences, is sent again
+// (Zoom answers a repeated add with the existing registration).
+func (t *target) find(r *row) (registrant, string, bool) {
+	if r.occ == "" {
+		if reg, ok := t.existing[r.email]; ok {
+			return reg, "already registered for this " + string(t.key.Kind), true
+		}
+		return registrant{}, "", false
+	}
+	if reg, ok := t.done[occKey(r.email, r.occ)]; ok {
+		return reg, "registered earlier in this run for these occurrences", true
+	}
+	if reg, ok := t.done[occKey(r.email, "")]; ok {
+		return reg, "registered earlier in this run for the whole meeting, every occurrence included", true
+	}
+	return registrant{}, "", false
+}
+
+// findLedger looks r up in the ledger: its own key, or for a row with
+// occurrence_ids also the whole-meeting key of the same email.
+func (e *engine) findLedger(t *target, r *row) (LedgerEntry, string, bool) {
+	if le, ok := e.ledger.lookup(ledgerKey(t.key, r.email, r.occ)); ok {
+		return le, "registered by an earlier run (ledger)", true
+	}
+	if r.occ != "" {
+		if le, ok := e.ledger.lookup(ledgerKey(t.key, r.email, "")); ok {
+			return le, "registered for the whole meeting by an earlier run (ledger)", true
+		}
+	}
+	return LedgerEntry{}, "", false
 }
 
 // batchAllowed reports whether Zoom takes batch_registrants for the target:
@@ -74,6 +138,158 @@ func targetWide(ae *zoomapi.APIError) bool {
 	return ae.Code == 3038 || zoomapi.IsSkippable(ae)
 }
 
+// perRegistrantDaily reports Zoom's per-registrant daily 429 ("You have
+// exceeded the daily rate limit of "3" for Add meeting registrant API
+// requests for the registrant ..."): it concerns one person, not the
+// account's quota, so it rejects that row only.
+func perRegistrantDaily(rl *zoomapi.RateLimitError) bool {
+	return rl.Daily && strings.Contains(strings.ToLower(rl.Message), "registrant")
+}
+
+// accountDaily returns the daily 429 of an account quota (a category's
+// daily limit), not the per-registrant one.
+func accountDaily(err error) (*zoomapi.RateLimitError, bool) {
+	var rl *zoomapi.RateLimitError
+	if errors.As(err, &rl) && rl.Daily && !perRegistrantDaily(rl) {
+		return rl, true
+	}
+	return nil, false
+}
+
+// exhaustedError reports a category whose daily limit is reached: rl is
+// Zoom's 429 that said so, or nil when the request was not sent because an
+// earlier one had.
+type exhaustedError struct {
+	cat   zoomapi.Category
+	reset time.Time
+	rl    *zoomapi.RateLimitError
+}
+
+func (e *exhaustedError) Error() string {
+	reset := e.reset.UTC().Format(time.RFC3339)
+	if e.rl != nil {
+		return fmt.Sprintf("Zoom's daily limit of %s requests is reached (resets at %s): %s", e.cat, reset, e.rl.Message)
+	}
+	return fmt.Sprintf("Zoom's daily limit of %s requests was reached earlier in this run (resets at %s): not sent", e.cat, reset)
+}
+
+func (e *exhaustedError) Unwrap() error {
+	if e.rl == nil {
+		return nil
+	}
+	return e.rl
+}
+
+// temporary reports errors that say nothing about the row itself, so the
+// row is deferred rather than rejected: a daily or per-second 429 of the
+// account (not the per-registrant one), a 5xx or 408 after the client's
+// retries, a request whose outcome stayed unknown, a network failure, an
+// answer that could not be read. Zoom's 4xx answers are permanent.
+func temporary(err error) bool {
+	var ee *exhaustedError
+	if errors.As(err, &ee) {
+		return true
+	}
+	var rl *zoomapi.RateLimitError
+	if errors.As(err, &rl) {
+		return !perRegistrantDaily(rl)
+	}
+	if errors.Is(err, zoomapi.ErrOutcomeUnknown) {
+		return true
+	}
+	var ae *zoomapi.APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout
+	}
+	return true
+}
+
+// deferralFor describes a temporary error as a deferral; what says what
+// was being done ("" for nothing more than the error).
+func deferralFor(err error, what string) deferral {
+	if what != "" {
+		what += ": "
+	}
+	var ee *exhaustedError
+	if errors.As(err, &ee) {
+		return deferral{code: http.StatusTooManyRequests, reason: what + ee.Error() + "; a re-run after the reset picks the row up",
+			why: dailyWhy(ee.cat, ee.reset)}
+	}
+	d := deferral{reason: what + err.Error() + "; a re-run picks the row up", why: whyTemporary}
+	var rl *zoomapi.RateLimitError
+	var ae *zoomapi.APIError
+	switch {
+	case errors.As(err, &rl):
+		d.code = http.StatusTooManyRequests
+	case errors.As(err, &ae):
+		d.code = ae.StatusCode
+	}
+	return d
+}
+
+// dailyWhy is the summary's cause for a category's daily limit.
+func dailyWhy(cat zoomapi.Category, reset time.Time) string {
+	return fmt.Sprintf("Zoom's daily limit of %s requests reached, resets at %s", cat, reset.UTC().Format(time.RFC3339))
+}
+
+// exhaust remembers that cat's daily limit is reached until reset (as the
+// read engine does): no further request of that category is sent in this
+// run.
+func (e *engine) exhaust(cat zoomapi.Category, reset time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.exhausted[cat]; !ok {
+		e.log.Warn("write: Zoom's daily rate limit reached: no more requests of this category in this run; their rows are deferred",
+			"category", string(cat), "resets", reset.UTC().Format(time.RFC3339))
+		e.exhausted[cat] = reset
+	}
+}
+
+// checkExhausted returns an *exhaustedError when cat's daily limit was
+// reached earlier in the run.
+func (e *engine) checkExhausted(cat zoomapi.Category) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if reset, ok := e.exhausted[cat]; ok {
+		return &exhaustedError{cat: cat, reset: reset}
+	}
+	return nil
+}
+
+// noteDaily exhausts req's category when err is an account's daily 429,
+// and returns err as an *exhaustedError then.
+func (e *engine) noteDaily(req *zoomapi.Request, err error) error {
+	rl, ok := accountDaily(err)
+	if !ok {
+		return err
+	}
+	reset := rl.Reset
+	if reset.IsZero() {
+		y, m, d := time.Now().UTC().Date()
+		reset = time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	}
+	e.exhaust(category(req), reset)
+	return &exhaustedError{cat: category(req), reset: reset, rl: rl}
+}
+
+func category(req *zoomapi.Request) zoomapi.Category {
+	if req.Category == "" {
+		return zoomapi.CategoryMedium
+	}
+	return req.Category
+}
+
+// do sends one request, counted under kind, unless its category is
+// exhausted; a daily 429 exhausts the category.
+func (e *engine) do(ctx context.Context, kind string, req *zoomapi.Request, v any) error {
+	if err := e.checkExhausted(category(req)); err != nil {
+		return err
+	}
+	e.out.request(kind)
+	_, err := e.client.Do(ctx, req, v)
+	return e.noteDaily(req, err)
+}
+
 // zoomRejection turns a Zoom error into a rejection with its code and
 // message (and field errors, which name fields but never values).
 func zoomRejection(err error) rejection {
@@ -95,7 +311,7 @@ func zoomRejection(err error) rejection {
 	var rl *zoomapi.RateLimitError
 	if errors.As(err, &rl) {
 		if rl.Daily {
-			return rejection{code: http.StatusTooManyRequests, reason: "Zoom's daily limit: " + rl.Message}
+			return rejection{code: http.StatusTooManyRequests, reason: "Zoom's daily limit for this registrant: " + rl.Message}
 		}
 		return rejection{code: http.StatusTooManyRequests, reason: "rate limited by Zoom after retries: " + rl.Message}
 	}
@@ -114,26 +330,28 @@ func (e *engine) load(ctx context.Context, t *target) error {
 	var info struct {
 		Type int `json:"type"`
 	}
-	e.out.request("get")
-	if _, err := e.client.Do(ctx, req, &info); err != nil {
+	failed := func(err error, what string) error {
 		if abortErr(err) {
 			return err
+		}
+		if temporary(err) {
+			d := deferralFor(err, what)
+			t.deferred = &d
+			e.log.Warn("write: target deferred (temporary error)", "target", t.key.String(), "code", d.code)
+			return nil
 		}
 		rj := zoomRejection(err)
 		t.fatal = &rj
 		e.log.Info("write: target rejected", "target", t.key.String(), "code", rj.code)
 		return nil
 	}
+	if err := e.do(ctx, "get", req, &info); err != nil {
+		return failed(err, "reading the "+string(t.key.Kind)+" failed")
+	}
 	t.typ = info.Type
 	existing, err := e.list(ctx, t)
 	if err != nil {
-		if abortErr(err) {
-			return err
-		}
-		rj := zoomRejection(err)
-		t.fatal = &rj
-		e.log.Info("write: target rejected", "target", t.key.String(), "code", rj.code)
-		return nil
+		return failed(err, "listing the registrants failed")
 	}
 	t.existing = existing
 	t.count = len(existing)
@@ -149,10 +367,13 @@ func (e *engine) list(ctx context.Context, t *target) (map[string]registrant, er
 		req := e.client.NewRequest(http.MethodGet, t.key.path()+"/registrants", url.Values{"status": {status}}, nil)
 		req.Category = zoomapi.CategoryMedium
 		req.PageSize = e.pageSize
+		if err := e.checkExhausted(req.Category); err != nil {
+			return nil, err
+		}
 		for page, err := range e.client.Pages(ctx, req, "registrants") {
 			e.out.request("list")
 			if err != nil {
-				return nil, err
+				return nil, e.noteDaily(req, err)
 			}
 			for _, item := range page.Items {
 				var r struct {
@@ -224,13 +445,14 @@ func (e *engine) decide(ctx context.Context, t *target, r *row, pending *[]*row,
 	if t.fatal != nil {
 		return e.reject(r, *t.fatal)
 	}
-	if reg, ok := t.existing[r.email]; ok {
-		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL,
-			Reason: "already registered for this " + string(t.key.Kind)})
+	if t.deferred != nil {
+		return e.deferRow(r, *t.deferred)
 	}
-	if le, ok := e.ledger.lookup(ledgerKey(t.key, r.email, r.occ)); ok {
-		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL,
-			Reason: "registered by an earlier run (ledger)"})
+	if reg, why, ok := t.find(r); ok {
+		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
+	}
+	if le, why, ok := e.findLedger(t, r); ok {
+		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL, Reason: why})
 	}
 	if t.full != nil {
 		return e.reject(r, *t.full)
@@ -258,6 +480,30 @@ func (e *engine) reject(r *row, rj rejection) error {
 	return e.out.result(r, Result{Status: StatusRejected, Code: rj.code, Reason: rj.reason})
 }
 
+// deferRow reports a row not done for a temporary reason: no dead letter,
+// no ledger entry, so a re-run sends it.
+func (e *engine) deferRow(r *row, d deferral) error {
+	return e.out.result(r, Result{Status: StatusDeferred, Code: d.code, Reason: d.reason, why: d.why})
+}
+
+func (e *engine) deferAll(rows []*row, d deferral) error {
+	for _, r := range rows {
+		if err := e.deferRow(r, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failRows reports rows a request failed for: deferred for a temporary
+// error, rejected for Zoom's permanent answer.
+func (e *engine) failRows(rows []*row, err error, what string) error {
+	if temporary(err) {
+		return e.deferAll(rows, deferralFor(err, what))
+	}
+	return e.rejectAll(rows, zoomRejection(err))
+}
+
 // registered records confirmed registrations: ledger first (fsynced), then
 // the target's view and the results.
 func (e *engine) registered(t *target, rows []*row, regs []registrant, method string) error {
@@ -273,6 +519,7 @@ func (e *engine) registered(t *target, rows []*row, regs []registrant, method st
 			t.count++
 		}
 		t.existing[r.email] = regs[i]
+		t.done[occKey(r.email, r.occ)] = regs[i]
 		if err := e.out.result(r, Result{Status: StatusRegistered, Method: method, RegistrantID: regs[i].id, JoinURL: regs[i].joinURL}); err != nil {
 			return err
 		}
@@ -287,6 +534,7 @@ func (e *engine) planned(t *target, rows []*row, method string) error {
 			t.count++
 		}
 		t.existing[r.email] = registrant{}
+		t.done[occKey(r.email, r.occ)] = registrant{}
 		if err := e.out.result(r, Result{Status: StatusWouldRegister, Method: method}); err != nil {
 			return err
 		}
@@ -297,14 +545,25 @@ func (e *engine) planned(t *target, rows []*row, method string) error {
 // reconcile lists the target after a request whose outcome is unknown and
 // records the rows the list shows as registered. It returns the rows still
 // missing.
+//
+// A row with occurrence_ids whose email the list showed before the request
+// stays missing: the list cannot tell whether the request added these
+// occurrences, and sending it again is safe (Zoom answers a repeated add
+// with the existing registration).
 func (e *engine) reconcile(ctx context.Context, t *target, rows []*row, method string) ([]*row, error) {
+	listedBefore := map[string]bool{}
+	for _, r := range rows {
+		if _, ok := t.existing[r.email]; ok && r.occ != "" {
+			listedBefore[r.email] = true
+		}
+	}
 	if err := e.relist(ctx, t); err != nil {
 		return rows, err
 	}
 	var found, missing []*row
 	var regs []registrant
 	for _, r := range rows {
-		if reg, ok := t.existing[r.email]; ok {
+		if reg, ok := t.existing[r.email]; ok && !listedBefore[r.email] {
 			found = append(found, r)
 			regs = append(regs, reg)
 		} else {
@@ -351,8 +610,7 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 				JoinURL      string `json:"join_url"`
 			} `json:"registrants"`
 		}
-		e.out.request("batch")
-		_, err := e.client.Do(ctx, req, &resp)
+		err := e.do(ctx, "batch", req, &resp)
 		if err == nil {
 			got := map[string]registrant{}
 			for _, x := range resp.Registrants {
@@ -376,8 +634,11 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 			}
 			// Zoom's answer left some out: believe only its list.
 			still, lerr := e.reconcile(ctx, t, missing, MethodBatch)
-			if lerr != nil && abortErr(lerr) {
-				return lerr
+			if lerr != nil {
+				if abortErr(lerr) {
+					return lerr
+				}
+				return e.deferAll(still, deferralFor(lerr, "Zoom's batch answer did not include this registrant and listing the registrants failed"))
 			}
 			for _, r := range still {
 				if err := e.reject(r, rejection{reason: "Zoom's batch answer did not include this registrant and its list does not show it"}); err != nil {
@@ -395,16 +656,16 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 				if abortErr(lerr) {
 					return lerr
 				}
-				return e.rejectAll(missing, rejection{reason: "the outcome of the batch request is unknown and listing the registrants failed: " + lerr.Error()})
+				return e.deferAll(missing, deferralFor(lerr, "the outcome of the batch request is unknown and listing the registrants failed"))
 			}
 			remaining = missing
 			if attempt >= e.maxAttempts && len(remaining) > 0 {
-				return e.rejectAll(remaining, rejection{reason: fmt.Sprintf("the outcome of the batch request was unknown %d times and Zoom's list does not show these registrants: %v", attempt, err)})
+				return e.deferAll(remaining, deferralFor(err, fmt.Sprintf("the outcome of the batch request was unknown %d times and Zoom's list does not show these registrants", attempt)))
 			}
 			continue
 		}
 		var ae *zoomapi.APIError
-		if errors.As(err, &ae) {
+		if errors.As(err, &ae) && !temporary(err) {
 			if targetWide(ae) {
 				rj := zoomRejection(err)
 				t.fatal = &rj
@@ -423,7 +684,7 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 			}
 			return nil
 		}
-		return e.rejectAll(remaining, zoomRejection(err))
+		return e.failRows(remaining, err, "")
 	}
 	return nil
 }
@@ -433,12 +694,13 @@ func (e *engine) decideSingle(ctx context.Context, t *target, r *row) error {
 	switch {
 	case t.fatal != nil:
 		return e.reject(r, *t.fatal)
+	case t.deferred != nil:
+		return e.deferRow(r, *t.deferred)
 	case t.full != nil:
 		return e.reject(r, *t.full)
 	}
-	if reg, ok := t.existing[r.email]; ok {
-		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL,
-			Reason: "already registered for this " + string(t.key.Kind)})
+	if reg, why, ok := t.find(r); ok {
+		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
 	}
 	return e.sendSingle(ctx, t, r)
 }
@@ -474,8 +736,7 @@ func (e *engine) sendSingle(ctx context.Context, t *target, r *row) error {
 			RegistrantID string `json:"registrant_id"`
 			JoinURL      string `json:"join_url"`
 		}
-		e.out.request("single")
-		_, err := e.client.Do(ctx, req, &resp)
+		err := e.do(ctx, "single", req, &resp)
 		if err == nil {
 			return e.registered(t, []*row{r}, []registrant{{id: resp.RegistrantID, joinURL: resp.JoinURL}}, MethodSingle)
 		}
@@ -488,15 +749,18 @@ func (e *engine) sendSingle(ctx context.Context, t *target, r *row) error {
 				if abortErr(lerr) {
 					return lerr
 				}
-				return e.reject(r, rejection{reason: "the outcome of the request is unknown and listing the registrants failed: " + lerr.Error()})
+				return e.deferRow(r, deferralFor(lerr, "the outcome of the request is unknown and listing the registrants failed"))
 			}
 			if len(missing) == 0 {
 				return nil
 			}
 			if attempt >= e.maxAttempts {
-				return e.reject(r, rejection{reason: fmt.Sprintf("the outcome of the request was unknown %d times and Zoom's list does not show this registrant: %v", attempt, err)})
+				return e.deferRow(r, deferralFor(err, fmt.Sprintf("the outcome of the request was unknown %d times and Zoom's list does not show this registration", attempt)))
 			}
 			continue
+		}
+		if temporary(err) {
+			return e.deferRow(r, deferralFor(err, ""))
 		}
 		rj := zoomRejection(err)
 		var ae *zoomapi.APIError

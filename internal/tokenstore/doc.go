@@ -13,8 +13,10 @@
 //
 // Store is the persistence interface: FileStore implements it with one JSON
 // file written atomically (temporary file, fsync, rename, fsync of the
-// folder), and the serve command's SQL store can implement it by keeping the
-// bytes of Cipher.Seal in a per-tenant row. Refresh tokens rotate on every
+// folder) under an flock on "<file>.lock", so several processes may share
+// the file without one's rewrite dropping a record another saved; and the
+// serve command's SQL store can implement it by keeping the bytes of
+// Cipher.Seal in a per-tenant row. Refresh tokens rotate on every
 // use, so Save must be durable when it returns: the caller uses a new access
 // token only after the new refresh token is saved.
 //

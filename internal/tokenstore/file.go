@@ -27,9 +27,16 @@ type fileFormat struct {
 
 // FileStore is a Store in one JSON file (mode 0600). Every Save rewrites
 // the file atomically and durably: a temporary file in the same folder,
-// fsync, rename over the old file, fsync of the folder. It is safe for
-// concurrent use within a process; two processes must not write the same
-// file at once (the serve command's SQL store is the multi-process store).
+// fsync, rename over the old file, fsync of the folder.
+//
+// It is safe for concurrent use within a process and, on Unix, across
+// processes (and across FileStore values on the same path): Save and Delete
+// hold an exclusive flock on the sibling file "<path>.lock" around their
+// read-modify-write, and Load and Tenants a shared one, so one writer's
+// rewrite never drops a record another writer saved meanwhile (losing a
+// rotated refresh token loses the tenant's authorization). The lock file is
+// left in place; removing it while a process holds it defeats the lock.
+// Where flock does not exist (Windows) only the in-process lock applies.
 type FileStore struct {
 	path   string
 	cipher *Cipher
@@ -96,9 +103,7 @@ func (f *FileStore) Load(ctx context.Context, tenant string) (*Record, error) {
 	if err := CheckTenant(tenant); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	doc, err := f.read()
-	f.mu.Unlock()
+	doc, err := f.readShared()
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +136,11 @@ func (f *FileStore) Save(ctx context.Context, tenant string, rec *Record) error 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	unlock, err := f.lock(true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	doc, err := f.read()
 	if err != nil {
 		return err
@@ -149,6 +159,11 @@ func (f *FileStore) Delete(ctx context.Context, tenant string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	unlock, err := f.lock(true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	doc, err := f.read()
 	if err != nil {
 		return err
@@ -162,9 +177,7 @@ func (f *FileStore) Delete(ctx context.Context, tenant string) error {
 
 // Tenants lists the tenants that have a record, sorted.
 func (f *FileStore) Tenants() ([]string, error) {
-	f.mu.Lock()
-	doc, err := f.read()
-	f.mu.Unlock()
+	doc, err := f.readShared()
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +187,58 @@ func (f *FileStore) Tenants() ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// lockPath is the sibling file that carries the cross-process lock. The
+// store file itself cannot: it is replaced by a rename on every write, so a
+// lock on it would guard a file that is no longer the store.
+func (f *FileStore) lockPath() string { return f.path + ".lock" }
+
+// lock takes the cross-process lock: exclusive for a read-modify-write,
+// shared for a read. The caller holds f.mu when exclusive. The folder and
+// the lock file are created if missing (0700 and 0600).
+func (f *FileStore) lock(exclusive bool) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+		return nil, fmt.Errorf("tokenstore: create folder of %s: %w", f.path, err)
+	}
+	lf, err := os.OpenFile(f.lockPath(), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil && !exclusive && errors.Is(err, fs.ErrPermission) {
+		// A shared lock needs no write access: an existing lock file in a
+		// read-only folder still serves.
+		lf, err = os.Open(f.lockPath())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: open lock file: %w", err)
+	}
+	if err := flock(lf, exclusive); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("tokenstore: lock %s: %w", f.lockPath(), err)
+	}
+	// Closing the file releases the lock.
+	return func() { _ = lf.Close() }, nil
+}
+
+// readShared reads the file under the in-process lock and a shared
+// cross-process lock, so it never sees a writer's half-done update (the
+// rename is atomic anyway) and never races a writer that holds the lock.
+// A store whose folder does not exist yet is read without creating it.
+func (f *FileStore) readShared() (*fileFormat, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := os.Stat(filepath.Dir(f.path)); errors.Is(err, fs.ErrNotExist) {
+		return f.read()
+	}
+	unlock, err := f.lock(false)
+	if err != nil {
+		// A folder this process may read but not write: no writer can be
+		// holding a lock file that cannot be created, so read as is.
+		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return f.read()
+	}
+	defer unlock()
+	return f.read()
 }
 
 // write replaces the file: temp file, fsync, rename, fsync folder.
