@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // handleToken is Zoom's token endpoint for Server-to-Server OAuth:
@@ -132,11 +133,15 @@ func (s *Server) authenticate(r *http.Request) (*accessToken, int, int, string) 
 	}
 	s.tokMu.Lock()
 	t := s.tokens[raw]
+	var expires time.Time
+	if t != nil {
+		expires = t.expires // ExpireTokens writes it under tokMu
+	}
 	s.tokMu.Unlock()
 	if t == nil {
 		return nil, http.StatusUnauthorized, 124, "Invalid access token."
 	}
-	if !s.opts.Now().Before(t.expires) {
+	if !s.opts.Now().Before(expires) {
 		return nil, http.StatusUnauthorized, 124, "Access token is expired."
 	}
 	return t, 0, 0, ""
