@@ -467,3 +467,35 @@ func TestUnknownPath(t *testing.T) {
 		t.Fatalf("%d", a.status)
 	}
 }
+
+// TestReportRetention: a year after a meeting ran, its participant report
+// answers 400 code 12702, as Zoom does.
+func TestReportRetention(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	s, base, tok := StartTest(t, Options{Now: clk.Now})
+	var uuid string
+	for _, m := range s.Dataset().Meetings {
+		if !m.Deleted && len(m.Instances) > 0 && !strings.ContainsAny(m.Instances[0].UUID, "/+") {
+			uuid = m.Instances[0].UUID
+			break
+		}
+	}
+	if uuid == "" {
+		t.Fatal("no past instance in the dataset")
+	}
+	u := base + "/v2/report/meetings/" + url.PathEscape(uuid) + "/participants"
+	if a := call(t, "GET", u, tok, nil); a.status != 200 {
+		t.Fatalf("recent instance: %d %s", a.status, a.raw)
+	}
+	clk.Advance(366 * 24 * time.Hour)
+	s.tokMu.Lock()
+	for _, at := range s.tokens {
+		at.expires = clk.Now().Add(time.Hour)
+	}
+	s.tokMu.Unlock()
+	a := call(t, "GET", u, tok, nil)
+	if a.status != 400 || a.body["code"] != float64(12702) {
+		t.Fatalf("instance a year old: %d %s", a.status, a.raw)
+	}
+}
