@@ -60,6 +60,48 @@ func (f *serveFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight on SIGTERM/SIGINT")
 }
 
+// applyConfig takes the config's serve settings for every flag not given
+// on the command line.
+func (f *serveFlags) applyConfig(sc *config.ServeConfig, changed func(string) bool) {
+	if sc == nil {
+		return
+	}
+	if !changed("listen") && sc.Listen != "" {
+		f.listen = sc.Listen
+	}
+	if !changed("store") && sc.Store != "" {
+		f.store = sc.Store
+	}
+	if !changed("target") {
+		for _, t := range sc.Targets {
+			kind, id := "meeting", t.MeetingID
+			if t.WebinarID != 0 {
+				kind, id = "webinar", t.WebinarID
+			}
+			spec := kind + ":" + strconv.FormatInt(id, 10)
+			if t.Label != "" {
+				spec += ":" + t.Label
+			}
+			f.targets = append(f.targets, spec)
+		}
+	}
+	if !changed("allowed-origin") {
+		f.origins = append(f.origins, sc.AllowedOrigins...)
+	}
+	if !changed("thank-you-url") && sc.ThankYouURL != "" {
+		f.thankYou = sc.ThankYouURL
+	}
+	if !changed("rate-limit") && sc.RateLimitPerMinute > 0 {
+		f.rateLimit = sc.RateLimitPerMinute
+	}
+	if !changed("trust-proxy") && sc.TrustProxy {
+		f.trustProxy = true
+	}
+	if !changed("oauth-redirect-url") && sc.OAuthRedirectURL != "" {
+		f.oauthRedirect = sc.OAuthRedirectURL
+	}
+}
+
 // storeLocation is --store, else $ZOOM_CONNECTOR_STORE, else the default.
 func storeLocation(flag string, getenv func(string) string) string {
 	if flag != "" {
@@ -91,7 +133,8 @@ func parseTarget(s string) (serve.Target, error) {
 // runServe is the serve command: webhooks and the registration endpoint.
 func runServe(ctx context.Context, args []string, stdio IO) int {
 	var f serveFlags
-	if _, err := parseFlags("serve", args, stdio.Stderr, f.register); err != nil {
+	fs, err := parseFlags("serve", args, stdio.Stderr, f.register)
+	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
 		return ExitUsage
 	}
@@ -105,6 +148,7 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: configuration error: %v\n", err)
 		return ExitUsage
 	}
+	f.applyConfig(cfg.Serve, fs.Changed)
 	if cfg.WebhookSecretToken.IsZero() {
 		fmt.Fprintln(stdio.Stderr, "zoom-connector serve: configuration error: /webhook_secret_token: required (the Secret Token of the Zoom app's event subscription)")
 		return ExitUsage

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/serve"
+	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/store"
 )
 
@@ -182,5 +183,31 @@ func TestServeCommand(t *testing.T) {
 	}
 	if _, err := parseTarget("meeting:x"); err == nil {
 		t.Fatal("bad target accepted")
+	}
+}
+
+// TestServeSettingsFromConfig: the config's serve block fills every flag
+// the command line leaves out, and a flag given wins.
+func TestServeSettingsFromConfig(t *testing.T) {
+	t.Parallel()
+	cfg, _, err := config.Parse([]byte(`{"account_id":"a","client_id":"b","client_secret":"c","serve":{
+		"listen":"127.0.0.1:9999","store":"/tmp/x.db","targets":[{"webinar_id":91234567890,"label":"launch"},{"meeting_id":85746065432}],
+		"allowed_origins":["https://www.example.org"],"thank_you_url":"https://www.example.org/thanks","rate_limit_per_minute":5,"trust_proxy":true}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f serveFlags
+	f.listen, f.rateLimit = "127.0.0.1:8080", 10
+	f.applyConfig(cfg.Serve, func(name string) bool { return name == "listen" })
+	if f.listen != "127.0.0.1:8080" {
+		t.Errorf("--listen given on the command line was overridden: %s", f.listen)
+	}
+	if f.store != "/tmp/x.db" || f.thankYou != "https://www.example.org/thanks" || f.rateLimit != 5 || !f.trustProxy ||
+		strings.Join(f.targets, ",") != "webinar:91234567890:launch,meeting:85746065432" || strings.Join(f.origins, ",") != "https://www.example.org" {
+		t.Errorf("config not applied: %+v", f)
+	}
+	if _, _, err := config.Parse([]byte(`{"account_id":"a","client_id":"b","client_secret":"c","serve":{"targets":[{"label":"x"}],"rate_limit_per_minute":0}}`), nil); err == nil ||
+		!strings.Contains(err.Error(), "/serve/targets/0") || !strings.Contains(err.Error(), "/serve/rate_limit_per_minute") {
+		t.Errorf("bad serve block: %v", err)
 	}
 }

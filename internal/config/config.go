@@ -95,6 +95,26 @@ type StreamConfig struct {
 	LookbackDays *int
 }
 
+// ServeConfig is the serve command's part of the configuration; the
+// command's flags override it.
+type ServeConfig struct {
+	Listen             string        `json:"listen"`
+	Targets            []ServeTarget `json:"targets"`
+	AllowedOrigins     []string      `json:"allowed_origins"`
+	ThankYouURL        string        `json:"thank_you_url"`
+	RateLimitPerMinute int           `json:"rate_limit_per_minute"`
+	TrustProxy         bool          `json:"trust_proxy"`
+	Store              string        `json:"store"`
+	OAuthRedirectURL   string        `json:"oauth_redirect_url"`
+}
+
+// ServeTarget is a meeting or webinar the registration endpoint accepts.
+type ServeTarget struct {
+	MeetingID int64  `json:"meeting_id"`
+	WebinarID int64  `json:"webinar_id"`
+	Label     string `json:"label"`
+}
+
 // Target names the meeting or webinar the write command adds registrants to.
 // Exactly one of MeetingID and WebinarID is non-zero in a valid Target.
 type Target struct {
@@ -163,6 +183,8 @@ type Config struct {
 
 	// WebhookSecretToken verifies Zoom webhook signatures (serve command).
 	WebhookSecretToken Secret
+	// Serve holds the serve command's settings (nil: none).
+	Serve *ServeConfig
 
 	// Mapping maps upstream column names to registrant fields (write command).
 	Mapping map[string]string

@@ -274,6 +274,7 @@ type rawConfig struct {
 	CheckpointSeconds     int                  `json:"checkpoint_interval_seconds"`
 	Streams               map[string]rawStream `json:"streams"`
 	WebhookSecretToken    Secret               `json:"webhook_secret_token"`
+	Serve                 *ServeConfig         `json:"serve"`
 	Mapping               map[string]string    `json:"mapping"`
 	DefaultTarget         *struct {
 		MeetingID     json.RawMessage `json:"meeting_id"`
@@ -309,6 +310,7 @@ func (r *rawConfig) build() (*Config, []Violation) {
 		RequestTimeout:        time.Duration(r.RequestTimeoutSeconds * float64(time.Second)),
 		CheckpointInterval:    time.Duration(r.CheckpointSeconds) * time.Second,
 		WebhookSecretToken:    r.WebhookSecretToken,
+		Serve:                 r.Serve,
 		Mapping:               r.Mapping,
 		AutoApprove:           r.AutoApprove,
 		SendConfirmationEmail: r.SendConfirmationEmail,
