@@ -31,7 +31,7 @@ const (
 	DefaultMaxRetryAfter  = 60 * time.Second
 	DefaultMaxBodyBytes   = 32 << 20
 	DefaultRefreshBefore  = 5 * time.Minute
-	DefaultAdaptiveQuiet  = 30 * time.Second
+	DefaultAdaptiveQuiet  = 10 * time.Second
 	DefaultUserAgent      = "zoom-connector"
 )
 
@@ -58,7 +58,7 @@ type Config struct {
 	// Rates overrides the plan's requests per second for some categories.
 	Rates map[Category]rate.Limit
 	// AdaptiveQuiet is the 429-free period after which a lowered rate grows
-	// back by 10% of nominal (default 30s).
+	// back by 10% of nominal (default 10s).
 	AdaptiveQuiet time.Duration
 	// RequestTimeout bounds each attempt (default 30s).
 	RequestTimeout time.Duration

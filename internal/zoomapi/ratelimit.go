@@ -66,11 +66,18 @@ func PlanRates(plan string) (map[Category]rate.Limit, error) {
 	return nil, fmt.Errorf("zoomapi: unknown plan %q (want free, pro, business or unlimited)", plan)
 }
 
-// Adaptive tuning: on a per-second 429 the rate is halved (at most once per
-// decreaseGap), never below floorFraction of nominal; after a quiet period
-// without 429s it grows back by recoverFraction of nominal per period.
+// Adaptive tuning: on a per-second 429 the rate drops by a quarter (at most
+// once per decreaseGap), never below floorFraction of nominal; after a
+// quiet period without 429s it grows back by recoverFraction of nominal per
+// period.
+//
+// headroom: the limiter paces requests at 95% of each limit. Zoom counts
+// requests in one-second windows as they arrive, and network jitter bunches
+// evenly spaced requests, so pacing at exactly the limit draws 429s (which
+// then cost far more than 5%).
 const (
-	decreaseFactor  = 0.5
+	headroom        = 0.95
+	decreaseFactor  = 0.75
 	floorFraction   = 0.1
 	recoverFraction = 0.1
 	decreaseGap     = time.Second
@@ -90,7 +97,7 @@ type catLimiter struct {
 }
 
 func newCatLimiter(r rate.Limit, quiet time.Duration) *catLimiter {
-	return &catLimiter{nominal: r, current: r, lim: rate.NewLimiter(r, 1), quiet: quiet}
+	return &catLimiter{nominal: r, current: r, lim: rate.NewLimiter(r*headroom, 1), quiet: quiet}
 }
 
 // wait blocks (through sleep) until the category allows one more request.
@@ -130,7 +137,7 @@ func (l *catLimiter) throttled(t time.Time) {
 		next = floor
 	}
 	l.current = next
-	l.lim.SetLimitAt(t, next)
+	l.lim.SetLimitAt(t, next*headroom)
 	l.lastChange, l.lastDecrease = t, t
 }
 
@@ -143,7 +150,7 @@ func (l *catLimiter) recoverLocked(t time.Time) {
 		next = l.nominal
 	}
 	l.current = next
-	l.lim.SetLimitAt(t, next)
+	l.lim.SetLimitAt(t, next*headroom)
 	l.lastChange = t
 }
 

@@ -58,8 +58,11 @@ func TestLimiterPacesRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if el := clk.Now().Sub(start); el < time.Second-time.Millisecond || el > time.Second+time.Millisecond {
-		t.Fatalf("5 light requests on free took %v of fake time, want 1s (4 x 250ms)", el)
+	// Paced at 95% of 4/s: 4 gaps of 1/3.8 s.
+	gaps := 4.0
+	want := time.Duration(gaps * float64(time.Second) / 3.8)
+	if el := clk.Now().Sub(start); el < want-time.Millisecond || el > want+time.Millisecond {
+		t.Fatalf("5 light requests on free took %v of fake time, want %v (4 gaps at 95%% of 4/s)", el, want)
 	}
 }
 
