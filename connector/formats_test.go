@@ -24,7 +24,7 @@ import (
 // 2^53 exact, and meeting UUIDs with "/" and "//" intact.
 func TestReadArrowParquetMatchTruth(t *testing.T) {
 	t.Parallel()
-	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 4})
+	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 4})
 	schemas, err := outputSchemas(streams.Names())
 	if err != nil {
 		t.Fatal(err)

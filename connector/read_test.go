@@ -176,7 +176,7 @@ func tail(s string, n int) string {
 
 func TestReadJSONLMatchesTruth(t *testing.T) {
 	t.Parallel()
-	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 5})
+	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 5})
 	dir := t.TempDir()
 	stateFile := filepath.Join(dir, "state.json")
 	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host,

@@ -16,7 +16,7 @@ func main() {
 	// A soft memory limit keeps a long read's heap close to its live size
 	// (the GC works harder as it nears the limit); GOMEMLIMIT overrides it.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(160 << 20)
+		debug.SetMemoryLimit(128 << 20)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := connector.Main(ctx, os.Args[1:], connector.IO{
