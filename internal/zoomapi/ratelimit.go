@@ -66,18 +66,18 @@ func PlanRates(plan string) (map[Category]rate.Limit, error) {
 	return nil, fmt.Errorf("zoomapi: unknown plan %q (want free, pro, business or unlimited)", plan)
 }
 
-// Adaptive tuning: on a per-second 429 the rate drops by a quarter (at most
+// Adaptive tuning: on a per-second 429 the rate drops by a fifth (at most
 // once per decreaseGap), never below floorFraction of nominal; after a
 // quiet period without 429s it grows back by recoverFraction of nominal per
 // period.
 //
-// headroom: the limiter paces requests at 95% of each limit. Zoom counts
+// headroom: the limiter paces requests at 90% of each limit. Zoom counts
 // requests in one-second windows as they arrive, and network jitter bunches
 // evenly spaced requests, so pacing at exactly the limit draws 429s (which
-// then cost far more than 5%).
+// then cost far more than 10%).
 const (
-	headroom        = 0.95
-	decreaseFactor  = 0.75
+	headroom        = 0.9
+	decreaseFactor  = 0.8
 	floorFraction   = 0.1
 	recoverFraction = 0.1
 	decreaseGap     = time.Second

@@ -58,11 +58,11 @@ func TestLimiterPacesRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Paced at 95% of 4/s: 4 gaps of 1/3.8 s.
+	// Paced at 90% of 4/s: 4 gaps of 1/3.6 s.
 	gaps := 4.0
-	want := time.Duration(gaps * float64(time.Second) / 3.8)
+	want := time.Duration(gaps * float64(time.Second) / 3.6)
 	if el := clk.Now().Sub(start); el < want-time.Millisecond || el > want+time.Millisecond {
-		t.Fatalf("5 light requests on free took %v of fake time, want %v (4 gaps at 95%% of 4/s)", el, want)
+		t.Fatalf("5 light requests on free took %v of fake time, want %v (4 gaps at 90%% of 4/s)", el, want)
 	}
 }
 
