@@ -364,7 +364,7 @@ func syncMissNote(s *SyncResult) string {
 	}
 	return fmt.Sprintf("Why: the floor assumes the %s category runs at its limit from the first second to the last, but here %s needs %.0f s too, so both must stay saturated at once. "+
 		"The engine's %d workers each take a task and then wait in that task's category limiter while holding their slot: when the queue is mostly %s work, nearly every worker waits on the %s limiter and the %s discovery that feeds later %s work (listing meetings, instances) gets a few slots only, and the read ends with a tail of one category while the other idles. "+
-		"What would close it (connector/engine.go, not owned here): admit a task only when its category limiter has a token (per-category queues, or a `zoomapi.Client` method that reserves a category's next slot before a worker takes the task), so that a category at its limit never holds workers the other categories need; and prefer parent (listing) tasks, which unlock the floor category's work, over leaf tasks.",
+		"The engine already shares max_concurrency between categories in proportion to their rates; what would close the rest: admit a task only when its category limiter has a token (a `zoomapi.Client` method that reserves a category's next slot before a worker takes the task), and prefer parent (listing) tasks, which unlock the floor category's work, over leaf tasks.",
 		s.FloorCategory, second, best, s.MaxConcurrency, s.FloorCategory, s.FloorCategory, second, s.FloorCategory)
 }
 
@@ -372,8 +372,8 @@ func throughputMissNote(r *Report, t *ChildRead) string {
 	return fmt.Sprintf("Why: the read makes %s requests for %s records (%.1f records per request): most streams are children with a few records per parent (participants of one instance, registrants of one meeting), so the cost is per request, not per record. "+
 		"Each request costs %.0f µs of connector CPU and %.0f µs of simulator CPU; at %.1f records per request, 50,000 records/s means %s requests/s, which the simulator alone cannot serve on %d cores (%.1f cores at its measured cost). "+
 		"The wall time also shows the cores are not saturated (%.1f s of CPU in %.2f s on %d cores). "+
-		"What would close it: (1) in the connector, keep connections alive — the client uses http.DefaultTransport, whose MaxIdleConnsPerHost is 2, so with max_concurrency above 2 most requests open a new TCP connection (set MaxIdleConnsPerHost to max_concurrency in zoomapi.New; HTTP and syscalls are a large share of the profile); "+
-		"(2) add parent keys by splicing them into the record's JSON instead of decoding and re-encoding every record (connector.addKeys, see the profile); (3) the Airbyte sink converts every record against its schema only to name extra fields, which nearly doubles its CPU per record against JSON lines. "+
+		"Done already: the client keeps as many idle connections as requests in flight, and parent keys are spliced into the raw JSON (no decode and re-encode). "+
+		"What would close the rest: a cheaper way for the Airbyte sink to find fields its schema lacks (it converts every record against its schema, nearly doubling its CPU per record against JSON lines), and fewer allocations in the output conversion. "+
 		"Even so, the target is only reachable on this machine for streams with full pages (300 records per request); for child streams it needs the simulator on other cores, which a real Zoom account is.",
 		thousands(int64(t.Requests)), thousands(t.Records), float64(t.Records)/float64(t.Requests),
 		t.ConnectorCPUSeconds*1e6/float64(t.Requests), t.SimulatorCPUSeconds*1e6/float64(t.Requests),
