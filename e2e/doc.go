@@ -69,6 +69,7 @@
 //	go test -run='^$' -fuzz=FuzzDecodePage -fuzztime=60s ./internal/zoomapi/
 //	go test -run='^$' -fuzz=FuzzEscapeMeetingUUID -fuzztime=60s ./internal/zoomapi/
 //	go test -run='^$' -fuzz=FuzzCheckURL -fuzztime=60s ./internal/zoomapi/
+//	go test -run='^$' -fuzz=FuzzRowParsers -fuzztime=60s ./connector/write/       # registrant rows (CSV, JSON lines)
 //
 // Go fuzzes one target per command; the registrant row parsers' targets
 // live with the write command (connector/write).
