@@ -170,7 +170,14 @@ type s2sSource struct {
 	now    func() time.Time
 	redact *redactor
 
-	mu       sync.Mutex
+	tokenCache
+}
+
+// tokenCache is what both token sources share: an access token cached
+// until its refresh time, and at most one fetch in flight, whose result
+// every caller waiting meanwhile receives.
+type tokenCache struct {
+	mu       sync.Mutex // also guards the embedding source's fields
 	tok      *oauth2.Token
 	expiry   time.Time
 	inflight *tokenCall
@@ -180,6 +187,57 @@ type tokenCall struct {
 	done chan struct{}
 	tok  *oauth2.Token
 	err  error
+}
+
+// get returns the cached token while now is before its refresh time.
+// Otherwise it starts fetch, once for all callers, and waits for it or for
+// ctx. The fetch outlives a caller whose ctx ends (a rotated refresh token
+// must still be saved). check, when set, runs first under the lock and may
+// refuse with a sticky error. fetch stores the new token and its refresh
+// time under c.mu itself.
+func (c *tokenCache) get(ctx context.Context, now func() time.Time, check func() error, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	c.mu.Lock()
+	if check != nil {
+		if err := check(); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+	}
+	if c.tok != nil && now().Before(c.expiry) {
+		t := c.tok
+		c.mu.Unlock()
+		return t, nil
+	}
+	call := c.inflight
+	if call == nil {
+		call = &tokenCall{done: make(chan struct{})}
+		c.inflight = call
+		go func() {
+			tok, err := fetch(context.WithoutCancel(ctx))
+			c.mu.Lock()
+			call.tok, call.err = tok, err
+			c.inflight = nil
+			c.mu.Unlock()
+			close(call.done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-call.done:
+		return call.tok, call.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// invalidate drops the cached token if it is stale (the one the API
+// refused), so the next get fetches a new one; a newer token is kept.
+func (c *tokenCache) invalidate(stale *oauth2.Token) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stale == nil || (c.tok != nil && c.tok.AccessToken == stale.AccessToken) {
+		c.tok = nil
+	}
 }
 
 // NewS2STokenSource returns a TokenSource for Zoom Server-to-Server OAuth.
@@ -239,60 +297,31 @@ func newS2SSource(cfg S2SConfig, red *redactor) (*s2sSource, error) {
 
 // Token implements TokenSource.
 func (s *s2sSource) Token(ctx context.Context) (*oauth2.Token, error) {
-	s.mu.Lock()
-	if s.tok != nil && s.now().Before(s.expiry) {
-		t := s.tok
-		s.mu.Unlock()
-		return t, nil
-	}
-	call := s.inflight
-	if call == nil {
-		call = &tokenCall{done: make(chan struct{})}
-		s.inflight = call
-		go s.fetch(context.WithoutCancel(ctx), call)
-	}
-	s.mu.Unlock()
-	select {
-	case <-call.done:
-		return call.tok, call.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return s.get(ctx, s.now, nil, s.fetch)
 }
 
 // Invalidate implements TokenSource.
-func (s *s2sSource) Invalidate(stale *oauth2.Token) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if stale == nil || (s.tok != nil && s.tok.AccessToken == stale.AccessToken) {
-		s.tok = nil
-	}
-}
+func (s *s2sSource) Invalidate(stale *oauth2.Token) { s.invalidate(stale) }
 
-func (s *s2sSource) fetch(ctx context.Context, call *tokenCall) {
+func (s *s2sSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	start := s.now()
 	tok, err := s.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.hc))
 	if err != nil {
-		call.err = s.classify(err)
-	} else {
-		s.redact.add(tok.AccessToken, tok.RefreshToken)
-		call.tok = tok
+		return nil, s.classify(err)
 	}
+	s.redact.add(tok.AccessToken, tok.RefreshToken)
+	lifetime := time.Duration(tok.ExpiresIn) * time.Second
+	if lifetime <= 0 && !tok.Expiry.IsZero() {
+		lifetime = time.Until(tok.Expiry)
+	}
+	if lifetime <= 0 {
+		lifetime = time.Hour // Zoom S2S tokens live one hour
+	}
+	early := min(s.early, lifetime/2)
 	s.mu.Lock()
-	if err == nil {
-		lifetime := time.Duration(tok.ExpiresIn) * time.Second
-		if lifetime <= 0 && !tok.Expiry.IsZero() {
-			lifetime = time.Until(tok.Expiry)
-		}
-		if lifetime <= 0 {
-			lifetime = time.Hour // Zoom S2S tokens live one hour
-		}
-		early := min(s.early, lifetime/2)
-		s.tok, s.expiry = tok, start.Add(lifetime-early)
-	}
-	s.inflight = nil
+	s.tok, s.expiry = tok, start.Add(lifetime-early)
 	s.mu.Unlock()
-	close(call.done)
+	return tok, nil
 }
 
 // classify turns an oauth2 error into a sanitized *AuthError.

@@ -88,15 +88,12 @@ type userSource struct {
 	now      func() time.Time
 	redact   *redactor
 
-	mu       sync.Mutex
-	loaded   bool          // store read
-	refresh  string        // current refresh token (may be newer than the saved one while pending != nil)
-	tok      *oauth2.Token // usable access token
-	expiry   time.Time     // when tok is refreshed
-	pending  *UserTokens   // issued but not yet saved
-	pendExp  time.Time
-	fatal    error // sticky invalid_grant
-	inflight *tokenCall
+	tokenCache             // the usable access token, when it is refreshed; mu guards the fields below too
+	loaded     bool        // store read
+	refresh    string      // current refresh token (may be newer than the saved one while pending != nil)
+	pending    *UserTokens // issued but not yet saved
+	pendExp    time.Time
+	fatal      error // sticky invalid_grant
 }
 
 // NewUserTokenSource returns a TokenSource for a user-authorized OAuth app:
@@ -178,51 +175,11 @@ func tokenHTTPClient(c *http.Client) *http.Client {
 
 // Token implements TokenSource.
 func (s *userSource) Token(ctx context.Context) (*oauth2.Token, error) {
-	s.mu.Lock()
-	if s.fatal != nil {
-		err := s.fatal
-		s.mu.Unlock()
-		return nil, err
-	}
-	if s.tok != nil && s.now().Before(s.expiry) {
-		t := s.tok
-		s.mu.Unlock()
-		return t, nil
-	}
-	call := s.inflight
-	if call == nil {
-		call = &tokenCall{done: make(chan struct{})}
-		s.inflight = call
-		// The refresh outlives a cancelled caller: once Zoom may have
-		// rotated the refresh token, the new one must be saved.
-		go s.fetch(context.WithoutCancel(ctx), call)
-	}
-	s.mu.Unlock()
-	select {
-	case <-call.done:
-		return call.tok, call.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return s.get(ctx, s.now, func() error { return s.fatal }, s.obtain)
 }
 
 // Invalidate implements TokenSource.
-func (s *userSource) Invalidate(stale *oauth2.Token) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if stale == nil || (s.tok != nil && s.tok.AccessToken == stale.AccessToken) {
-		s.tok = nil
-	}
-}
-
-func (s *userSource) fetch(ctx context.Context, call *tokenCall) {
-	tok, err := s.obtain(ctx)
-	s.mu.Lock()
-	call.tok, call.err = tok, err
-	s.inflight = nil
-	s.mu.Unlock()
-	close(call.done)
-}
+func (s *userSource) Invalidate(stale *oauth2.Token) { s.invalidate(stale) }
 
 // obtain runs with s.inflight set, so at most one obtain runs at a time and
 // the fields it reads outside the lock are not written concurrently.
