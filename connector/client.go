@@ -16,6 +16,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/fsutil"
 	"github.com/zoom-connector/zoom-connector/internal/store"
 	"github.com/zoom-connector/zoom-connector/internal/tokenstore"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
@@ -262,7 +263,7 @@ func (c configFileTokens) SaveTokens(_ context.Context, t *zoomapi.UserTokens) e
 	if fi, err := os.Stat(c.path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	return tokenstore.WriteFileAtomic(c.path, out, mode, nil)
+	return fsutil.WriteFileAtomic(c.path, out, mode, nil)
 }
 
 // AirbyteRotation emits rotated refresh tokens as Airbyte CONTROL

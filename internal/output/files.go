@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/zoom-connector/zoom-connector/internal/fsutil"
 )
 
 // Writer is the output of a sync: the file writers of this package and the
@@ -213,24 +215,12 @@ func (w *fileWriter) finish(stream string, sp *streamParts) error {
 		err = os.Rename(p.tmp, p.final)
 	}
 	if err == nil {
-		err = syncDir(w.dir)
+		err = fsutil.SyncDir(w.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", filepath.Base(p.final), err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // Commit implements Writer: every stream with records since the last Commit

@@ -1,0 +1,71 @@
+package state
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "state.json")
+	st := New()
+	st.Stream("recordings").Cursor = "2026-11-01T00:00:00Z"
+	st.Stream("meeting_registrants").Done = []string{"meetingId=2;", "meetingId=1;"}
+	if err := st.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Streams["recordings"].Cursor != "2026-11-01T00:00:00Z" || strings.Join(got.Streams["meeting_registrants"].Done, ",") != "meetingId=1;,meetingId=2;" {
+		t.Fatalf("round trip: %+v", got.Streams)
+	}
+	if st, err := Load(filepath.Join(t.TempDir(), "missing.json")); err != nil || len(st.Streams) != 0 {
+		t.Fatalf("a missing file must be an empty state: %v", err)
+	}
+}
+
+func TestParseRefusesBadStates(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{`{"version":2,"streams":{}}`, "newer than this connector"},
+		{`{"streams":{}}`, `no "version"`},
+		{`[1,2]`, "not valid JSON"},
+		{`{"version":1,"streams":{"users":{"cursor":5}}}`, "not valid JSON"},
+	} {
+		if _, err := Parse([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%s) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+	big := make([]byte, MaxBytes+1)
+	if _, err := Parse(big); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("oversized state: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "s.json")
+	_ = os.WriteFile(p, []byte(`{"version":9}`), 0o600)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Errorf("Load error should name the file: %v", err)
+	}
+}
+
+func TestStreamStateRoundTrip(t *testing.T) {
+	t.Parallel()
+	ss := &StreamState{Cursor: "2026-11-01", Done: []string{"b", "a"}, Complete: true}
+	b, err := ss.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseStream(b)
+	if err != nil || got.Cursor != "2026-11-01" || !got.Complete || strings.Join(got.Done, ",") != "a,b" {
+		t.Fatalf("%s -> %+v, %v", b, got, err)
+	}
+	if _, err := ParseStream([]byte(`{"version":7}`)); err == nil {
+		t.Error("a newer stream state was accepted")
+	}
+	if _, err := ParseStream([]byte(`{"version":1,"surprise":true}`)); err == nil {
+		t.Error("an unknown field was accepted")
+	}
+}
