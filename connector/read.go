@@ -74,6 +74,11 @@ func runRead(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: configuration error: %v\n", err)
 		return ExitUsage
 	}
+	// webhook_events comes from the serve command's store, not from Zoom's
+	// API: it is read first, and the engine reads the other streams.
+	if code, done := readWebhookEvents(ctx, &f, stdio, log); done {
+		return code
+	}
 	job, err := f.plan(cfg)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
@@ -142,6 +147,9 @@ func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
 		}
 		var unknown []string
 		for _, cs := range cat.Streams {
+			if cs.Stream.Name == WebhookEventsStream {
+				continue // read from the serve store by readWebhookEvents
+			}
 			s, ok := streams.ByName(cs.Stream.Name)
 			if !ok {
 				unknown = append(unknown, cs.Stream.Name)

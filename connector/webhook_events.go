@@ -79,11 +79,12 @@ func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Lo
 		if !slices.Contains(names, WebhookEventsStream) {
 			return 0, false
 		}
-		if len(names) > 1 {
-			fmt.Fprintf(stdio.Stderr, "zoom-connector read: a catalog with %s and other streams is not supported yet: use a catalog with %s alone\n", WebhookEventsStream, WebhookEventsStream)
-			return ExitUsage, true
-		}
 		selected = true
+		for _, n := range names {
+			if n != WebhookEventsStream {
+				others = append(others, n)
+			}
+		}
 	} else {
 		for _, n := range f.streams {
 			if strings.TrimSpace(n) == WebhookEventsStream {
@@ -123,7 +124,10 @@ func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Lo
 		return ExitFail, true
 	}
 	if len(others) > 0 {
-		f.streams = others
+		if f.catalog == "" {
+			f.streams = others
+		}
+		// With a catalog, plan() skips webhook_events, read here.
 		return 0, false
 	}
 	return ExitOK, true

@@ -19,6 +19,7 @@ import (
 	"github.com/zoom-connector/zoom-connector/connector/serve"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/store"
+	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
 func TestReadWebhookEvents(t *testing.T) {
@@ -209,5 +210,42 @@ func TestServeSettingsFromConfig(t *testing.T) {
 	if _, _, err := config.Parse([]byte(`{"account_id":"a","client_id":"b","client_secret":"c","serve":{"targets":[{"label":"x"}],"rate_limit_per_minute":0}}`), nil); err == nil ||
 		!strings.Contains(err.Error(), "/serve/targets/0") || !strings.Contains(err.Error(), "/serve/rate_limit_per_minute") {
 		t.Errorf("bad serve block: %v", err)
+	}
+}
+
+// TestReadCatalogMixesWebhookEventsAndZoomStreams: an Airbyte catalog with
+// webhook_events and a Zoom stream reads both.
+func TestReadCatalogMixesWebhookEventsAndZoomStreams(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 2})
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "events.db")
+	st, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"event":"meeting.created","event_ts":1,"payload":{"account_id":"A","object":{"id":1}}}`
+	if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: 1, AccountID: "A", ObjectID: "1", Body: json.RawMessage(body)}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cat := filepath.Join(dir, "catalog.json")
+	os.WriteFile(cat, []byte(`{"streams":[
+		{"stream":{"name":"webhook_events","json_schema":{},"supported_sync_modes":["incremental"]},"sync_mode":"incremental","destination_sync_mode":"append"},
+		{"stream":{"name":"users","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}`), 0o600)
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host, "--catalog", cat},
+		IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			if k == EnvStore {
+				return dbPath
+			}
+			return ""
+		}})
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := parseAirbyte(t, out.Bytes(), false)
+	if len(got.records["webhook_events"]) != 1 || len(got.records["users"]) != len(f.sim.Truth()["users"]) {
+		t.Fatalf("webhook_events %d, users %d (want 1 and %d)\n%.1500s\n%s", len(got.records["webhook_events"]), len(got.records["users"]), len(f.sim.Truth()["users"]), out.String(), errb.String())
 	}
 }
