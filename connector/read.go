@@ -243,6 +243,9 @@ func loadStateInput(path string) (*state.State, error) {
 			return nil, fmt.Errorf("state %s: message %d is not a per-stream (STREAM) state", path, i+1)
 		}
 		name := m.Stream.StreamDescriptor.Name
+		if name == WebhookEventsStream {
+			continue // read by readWebhookEvents from the same --state
+		}
 		if _, ok := streams.ByName(name); !ok {
 			return nil, fmt.Errorf("state %s: unknown stream %q", path, name)
 		}

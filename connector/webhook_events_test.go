@@ -245,7 +245,21 @@ func TestReadCatalogMixesWebhookEventsAndZoomStreams(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	got := parseAirbyte(t, out.Bytes(), false)
-	if len(got.records["webhook_events"]) != 1 || len(got.records["users"]) != len(f.sim.Truth()["users"]) {
+	if len(got.records["webhook_events"]) != 1 || len(got.records["users"]) != len(f.sim.Truth()["users"]) || len(got.states) < 2 {
 		t.Fatalf("webhook_events %d, users %d (want 1 and %d)\n%.1500s\n%s", len(got.records["webhook_events"]), len(got.records["users"]), len(f.sim.Truth()["users"]), out.String(), errb.String())
+	}
+}
+
+// TestReadStateWithWebhookEvents: Airbyte passes back the states of every
+// stream, webhook_events included; a read of Zoom streams accepts it.
+func TestReadStateWithWebhookEvents(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 2})
+	sf := filepath.Join(t.TempDir(), "state.json")
+	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2"}}},
+		{"type":"STREAM","stream":{"stream_descriptor":{"name":"users"},"stream_state":{"version":1}}}]`), 0o600)
+	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host, "--streams", "users", "--state", sf)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 }
