@@ -110,7 +110,7 @@ func runDemo(ctx context.Context, args []string, stdio IO) int {
 		total += r.Records
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(stdio.Stdout, "\n%d records from %d streams in %s (%d API requests, %d token request); state in %s\n",
+	fmt.Fprintf(stdio.Stdout, "\n%d records from %d streams in %s (%d API requests, %d token requests: the check and the read each got one); state in %s\n",
 		total, len(sum.Streams), elapsed.Round(time.Millisecond), counters.TotalRequests, counters.TokenRequests, job.stateFile)
 	if sum.Failed() {
 		return ExitFail
