@@ -364,6 +364,7 @@ type airbyteSink struct {
 	schemas map[string]*output.Schema
 }
 
+// Write emits one RECORD message.
 func (s *airbyteSink) Write(stream string, rec json.RawMessage) error {
 	msg := airbyte.AirbyteRecordMessage{Stream: stream, Data: rec}
 	if sc := s.schemas[stream]; sc != nil {
@@ -377,8 +378,11 @@ func (s *airbyteSink) Write(stream string, rec json.RawMessage) error {
 	return s.w.WriteRecord(msg)
 }
 
+// Commit flushes the records written so far.
 func (s *airbyteSink) Commit() error { return s.w.Flush() }
-func (s *airbyteSink) Close() error  { return s.w.Flush() }
+
+// Close flushes what is left.
+func (s *airbyteSink) Close() error { return s.w.Flush() }
 
 // readEvents reports a read: in Airbyte mode as TRACE and STATE messages
 // on stdout, always as logs on stderr, and to the state file if any.
@@ -390,6 +394,7 @@ type readEvents struct {
 	last      map[string][]byte // last emitted stream state, to emit changes only
 }
 
+// StreamStatus emits a STREAM_STATUS trace (Airbyte) or logs a rate-limit stop.
 func (e *readEvents) StreamStatus(stream string, st StreamStatus, reset time.Time) {
 	if e.aw == nil {
 		if st == StatusIncomplete && !reset.IsZero() {
@@ -406,12 +411,14 @@ func (e *readEvents) StreamStatus(stream string, st StreamStatus, reset time.Tim
 	}
 }
 
+// Estimate emits an ESTIMATE trace in Airbyte mode.
 func (e *readEvents) Estimate(stream string, rows int64) {
 	if e.aw != nil {
 		_ = e.aw.TraceEstimate(stream, rows)
 	}
 }
 
+// StreamError logs why a stream failed and, in Airbyte mode, emits an ERROR trace.
 func (e *readEvents) StreamError(stream string, err error) {
 	e.log.Error("stream failed", "stream", stream, "error", err.Error())
 	if e.aw != nil {
@@ -419,6 +426,7 @@ func (e *readEvents) StreamError(stream string, err error) {
 	}
 }
 
+// State saves the state file and, in Airbyte mode, emits a STATE message per changed stream.
 func (e *readEvents) State(st *state.State) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

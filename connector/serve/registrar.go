@@ -56,6 +56,7 @@ type VisitorError struct {
 	Err     error
 }
 
+// Error returns the message fit to show a visitor.
 func (e *VisitorError) Error() string {
 	if e.Err != nil {
 		return e.Outcome + ": " + e.Err.Error()
@@ -63,6 +64,7 @@ func (e *VisitorError) Error() string {
 	return e.Outcome + ": " + e.Message
 }
 
+// Unwrap returns Zoom's error behind the visitor message.
 func (e *VisitorError) Unwrap() error { return e.Err }
 
 // Messages shown to visitors.

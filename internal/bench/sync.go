@@ -204,6 +204,7 @@ func (r *SyncResult) Diffs() []EndpointDiff {
 // tokenBudget is one token request per started hour of sync.
 func tokenBudget(wall float64) int { return int(math.Max(1, math.Ceil(wall/3600))) }
 
+// String summarises the read in one line.
 func (r *SyncResult) String() string {
 	return fmt.Sprintf("%s/%s: %d records in %.1fs (floor %.1fs, x%.2f), %d requests (minimum %d), %d 429s, %d token requests",
 		r.Dataset, r.Plan, r.Records, r.WallSeconds, r.FloorSeconds, r.Ratio, r.SentTotal, r.Minimum.Total, r.Limited429+r.Daily429, r.TokenRequests)
