@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/zoom-connector/zoom-connector/internal/testkit"
 	"time"
 
 	"os"
@@ -21,38 +22,14 @@ import (
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
-// canonical re-encodes a JSON value with sorted keys and exact numbers.
-func canonical(t testing.TB, raw []byte) string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %.200s: %v", raw, err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// The helpers shared with the e2e suite (internal/testkit).
+type airbyteOutput = testkit.Output
 
-// truthSets returns each stream's expected records as canonical JSON.
-func truthSets(t testing.TB, sim *zoomsim.Server) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for name, recs := range sim.Truth() {
-		for _, r := range recs {
-			b, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[name] = append(out[name], canonical(t, b))
-		}
-		sort.Strings(out[name])
-	}
-	return out
-}
+var (
+	canonical    = testkit.Canonical
+	truthSets    = testkit.TruthSets
+	parseAirbyte = testkit.ParseAirbyte
+)
 
 // compareWithTruth reports, per stream, the records missing, unexpected
 // and duplicated.

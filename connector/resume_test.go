@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -41,61 +40,6 @@ func childCommand(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-type airbyteOutput struct {
-	records map[string][]string // stream -> canonical records
-	states  map[string]json.RawMessage
-	lines   int
-}
-
-// parseAirbyte splits Airbyte stdout into records and the last state per
-// stream. With committedOnly, records after the last STATE are dropped, as
-// a platform drops what no state covers.
-func parseAirbyte(t *testing.T, out []byte, committedOnly bool) airbyteOutput {
-	t.Helper()
-	res := airbyteOutput{records: map[string][]string{}, states: map[string]json.RawMessage{}}
-	var pending []struct{ stream, rec string }
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		var m struct {
-			Type   string
-			Record struct {
-				Stream string
-				Data   json.RawMessage
-			}
-			State json.RawMessage
-		}
-		if err := json.Unmarshal(line, &m); err != nil {
-			// A killed process can leave half a line.
-			break
-		}
-		res.lines++
-		switch m.Type {
-		case "RECORD":
-			pending = append(pending, struct{ stream, rec string }{m.Record.Stream, canonical(t, m.Record.Data)})
-		case "STATE":
-			var st struct {
-				Stream struct {
-					StreamDescriptor struct{ Name string } `json:"stream_descriptor"`
-				}
-			}
-			_ = json.Unmarshal(m.State, &st)
-			res.states[st.Stream.StreamDescriptor.Name] = append(json.RawMessage(nil), m.State...)
-			for _, p := range pending {
-				res.records[p.stream] = append(res.records[p.stream], p.rec)
-			}
-			pending = nil
-		}
-	}
-	if !committedOnly {
-		for _, p := range pending {
-			res.records[p.stream] = append(res.records[p.stream], p.rec)
-		}
-	}
-	return res
-}
-
 // TestReadKilledAndResumed kills a read with SIGKILL part-way, resumes
 // from the STATE messages it had emitted, and checks that what the first
 // run committed plus the resumed run is the full record set.
@@ -117,12 +61,12 @@ func TestReadKilledAndResumed(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		first := parseAirbyte(t, out.Bytes(), true)
-		if len(first.states) == 0 {
-			t.Fatalf("kill %d after %v: no STATE emitted yet (%d lines)", i, delay, first.lines)
+		if len(first.States) == 0 {
+			t.Fatalf("kill %d after %v: no STATE emitted yet (%d lines)", i, delay, first.Lines)
 		}
 		// Resume from the per-stream states, as Airbyte passes them.
 		var msgs []json.RawMessage
-		for _, st := range first.states {
+		for _, st := range first.States {
 			msgs = append(msgs, st)
 		}
 		statePath := filepath.Join(dir, "state.json")
@@ -138,9 +82,9 @@ func TestReadKilledAndResumed(t *testing.T) {
 		union := map[string][]string{}
 		var firstN, secondN int
 		for _, n := range streams.Names() {
-			union[n] = append(append([]string{}, first.records[n]...), second.records[n]...)
-			firstN += len(first.records[n])
-			secondN += len(second.records[n])
+			union[n] = append(append([]string{}, first.Records[n]...), second.Records[n]...)
+			firstN += len(first.Records[n])
+			secondN += len(second.Records[n])
 		}
 		dups := countDuplicates(union, want)
 		total := 0
@@ -245,7 +189,7 @@ func TestReadIncrementalReadsOnlyNew(t *testing.T) {
 	a, b := parseAirbyte(t, []byte(r1.stdout), false), parseAirbyte(t, []byte(r2.stdout), false)
 	today := time.Now().UTC().Format("2006-01-02")
 	for _, s := range streams.All() {
-		n1, n2 := len(a.records[s.Name]), len(b.records[s.Name])
+		n1, n2 := len(a.Records[s.Name]), len(b.Records[s.Name])
 		switch {
 		case !s.Incremental():
 			if n2 != n1 {
@@ -256,7 +200,7 @@ func TestReadIncrementalReadsOnlyNew(t *testing.T) {
 				t.Errorf("%s: second run re-read %d records of instances already read", s.Name, n2)
 			}
 		default: // windowed: only today's window is read again
-			for _, rec := range b.records[s.Name] {
+			for _, rec := range b.Records[s.Name] {
 				if !strings.Contains(rec, today) {
 					t.Errorf("%s: second run re-read an old record %.200s", s.Name, rec)
 					break
@@ -290,11 +234,11 @@ func TestChildReadAfterItsParentsCursorMoved(t *testing.T) {
 		t.Fatalf("second read: %d %s", r2.code, tail(r2.stderr, 2000))
 	}
 	got := parseAirbyte(t, []byte(r2.stdout), false)
-	if n := len(got.records["past_meeting_instances"]); n != 0 {
+	if n := len(got.Records["past_meeting_instances"]); n != 0 {
 		t.Errorf("second run re-emitted %d instances", n)
 	}
 	want := truthSets(t, f.sim)
-	compareWithTruth(t, got.records, want, []string{"past_meeting_participants"})
+	compareWithTruth(t, got.Records, want, []string{"past_meeting_participants"})
 }
 
 func TestPerStreamPageSize(t *testing.T) {

@@ -245,8 +245,8 @@ func TestReadCatalogMixesWebhookEventsAndZoomStreams(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	got := parseAirbyte(t, out.Bytes(), false)
-	if len(got.records["webhook_events"]) != 1 || len(got.records["users"]) != len(f.sim.Truth()["users"]) || len(got.states) < 2 {
-		t.Fatalf("webhook_events %d, users %d (want 1 and %d)\n%.1500s\n%s", len(got.records["webhook_events"]), len(got.records["users"]), len(f.sim.Truth()["users"]), out.String(), errb.String())
+	if len(got.Records["webhook_events"]) != 1 || len(got.Records["users"]) != len(f.sim.Truth()["users"]) || len(got.States) < 2 {
+		t.Fatalf("webhook_events %d, users %d (want 1 and %d)\n%.1500s\n%s", len(got.Records["webhook_events"]), len(got.Records["users"]), len(f.sim.Truth()["users"]), out.String(), errb.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -10,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/internal/testkit"
 	"io/fs"
 	"net/url"
 	"os"
@@ -419,137 +419,14 @@ func tail(s string, n int) string {
 // ---------------------------------------------------------------------
 // Airbyte output and the ground truth
 
-// canonical re-encodes a JSON value with sorted keys and exact numbers.
-func canonical(t testing.TB, raw []byte) string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %.200s: %v", raw, err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// The shared helpers (internal/testkit).
+type airbyteOutput = testkit.Output
 
-// truthSets returns each stream's expected records as canonical JSON.
-func truthSets(t testing.TB, s *zoomsim.Server) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for name, recs := range s.Truth() {
-		out[name] = []string{}
-		for _, r := range recs {
-			b, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[name] = append(out[name], canonical(t, b))
-		}
-		sort.Strings(out[name])
-	}
-	return out
-}
-
-// airbyteOutput is a parsed Airbyte stdout.
-type airbyteOutput struct {
-	records map[string][]string // stream -> canonical records
-	// states is the last STATE message per stream.
-	states map[string]json.RawMessage
-	// status is the last STREAM_STATUS per stream, reasons its reason types.
-	status  map[string]string
-	reasons map[string][]string
-	// errors are the TRACE ERROR messages.
-	errors []string
-	lines  int
-	// truncated is set when the output ends in half a line.
-	truncated bool
-}
-
-// parseAirbyte splits Airbyte stdout into records, states and traces.
-// With committedOnly, records after the last STATE are dropped, as a
-// platform drops what no state covers.
-func parseAirbyte(t testing.TB, out []byte, committedOnly bool) airbyteOutput {
-	t.Helper()
-	res := airbyteOutput{records: map[string][]string{}, states: map[string]json.RawMessage{},
-		status: map[string]string{}, reasons: map[string][]string{}}
-	type rec struct{ stream, rec string }
-	var pending []rec
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		var m struct {
-			Type   string
-			Record struct {
-				Stream string
-				Data   json.RawMessage
-			}
-			State json.RawMessage
-			Trace struct {
-				Type  string
-				Error struct {
-					Message string
-				}
-				StreamStatus struct {
-					StreamDescriptor struct{ Name string } `json:"stream_descriptor"`
-					Status           string
-					Reasons          []struct{ Type string }
-				} `json:"stream_status"`
-			}
-		}
-		if err := json.Unmarshal(line, &m); err != nil {
-			// A killed process can leave half a line.
-			res.truncated = true
-			break
-		}
-		res.lines++
-		switch m.Type {
-		case "RECORD":
-			pending = append(pending, rec{m.Record.Stream, canonical(t, m.Record.Data)})
-		case "STATE":
-			var st struct {
-				Stream struct {
-					StreamDescriptor struct{ Name string } `json:"stream_descriptor"`
-				}
-			}
-			_ = json.Unmarshal(m.State, &st)
-			res.states[st.Stream.StreamDescriptor.Name] = append(json.RawMessage(nil), m.State...)
-			for _, p := range pending {
-				res.records[p.stream] = append(res.records[p.stream], p.rec)
-			}
-			pending = nil
-		case "TRACE":
-			switch m.Trace.Type {
-			case "ERROR":
-				res.errors = append(res.errors, m.Trace.Error.Message)
-			case "STREAM_STATUS":
-				n := m.Trace.StreamStatus.StreamDescriptor.Name
-				res.status[n] = m.Trace.StreamStatus.Status
-				res.reasons[n] = nil
-				for _, r := range m.Trace.StreamStatus.Reasons {
-					res.reasons[n] = append(res.reasons[n], r.Type)
-				}
-			}
-		}
-	}
-	if !committedOnly {
-		for _, p := range pending {
-			res.records[p.stream] = append(res.records[p.stream], p.rec)
-		}
-	}
-	return res
-}
-
-func (o airbyteOutput) total() int {
-	n := 0
-	for _, r := range o.records {
-		n += len(r)
-	}
-	return n
-}
+var (
+	canonical    = testkit.Canonical
+	truthSets    = testkit.TruthSets
+	parseAirbyte = testkit.ParseAirbyte
+)
 
 // diff is how a record set differs from the truth.
 type diff struct {

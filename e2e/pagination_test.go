@@ -31,21 +31,21 @@ func TestPaginationRepeatedTokenStopsPartition(t *testing.T) {
 	}
 	out := parseAirbyte(t, r.stdout, false)
 	cycled := 0
-	for _, m := range out.errors {
+	for _, m := range out.Errors {
 		if strings.Contains(m, "cycle") {
 			cycled++
 		}
 	}
 	if cycled == 0 {
-		t.Errorf("no Airbyte TRACE ERROR names the cycle: %q", out.errors)
+		t.Errorf("no Airbyte TRACE ERROR names the cycle: %q", out.Errors)
 	}
-	d := compare(out.records, truthSets(t, s.Server), nil)
+	d := compare(out.Records, truthSets(t, s.Server), nil)
 	figures.add(func(f *tally) { f.recordsCompared += d.compared; f.duplicates += d.duplicates })
 	if d.duplicates+d.unexpected > 0 {
 		t.Errorf("after token cycles: %s", d)
 	}
 	incomplete := 0
-	for _, st := range out.status {
+	for _, st := range out.Status {
 		if st == "INCOMPLETE" {
 			incomplete++
 		}
@@ -74,6 +74,6 @@ func TestPaginationExpiredTokenRestartsPartition(t *testing.T) {
 		t.Errorf("read with expired page tokens: %s", r)
 	}
 	restarts := strings.Count(string(r.stderr), "restarting partition")
-	d := expectExact(t, "expired page tokens", parseAirbyte(t, r.stdout, false).records, truthSets(t, s.Server), nil)
+	d := expectExact(t, "expired page tokens", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
 	t.Logf("summary: expire_token=0.1: %d tokens expired, %d partition restarts logged, %s", c.Faults["expire_token"], restarts, d)
 }

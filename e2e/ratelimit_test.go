@@ -34,7 +34,7 @@ func TestRateLimitPerSecondWaitedOut(t *testing.T) {
 	if c.Limited429 == 0 {
 		t.Errorf("the simulator sent no 429: the test proves nothing (%s)", faultSummary(c))
 	}
-	d := expectExact(t, "per-second 429s", parseAirbyte(t, r.stdout, false).records, truthSets(t, s.Server), nil)
+	d := expectExact(t, "per-second 429s", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
 	t.Logf("summary: per-second limits: %d 429s waited out in %v, %s", c.Limited429, r.elapsed.Round(time.Millisecond), d)
 }
 
@@ -73,20 +73,20 @@ func TestRateLimitDailyStopsHeavyStreams(t *testing.T) {
 		switch {
 		case !heavy:
 			others = append(others, n)
-			if out.status[n] != "COMPLETE" {
-				t.Errorf("%s (not Heavy): status %q, want COMPLETE", n, out.status[n])
+			if out.Status[n] != "COMPLETE" {
+				t.Errorf("%s (not Heavy): status %q, want COMPLETE", n, out.Status[n])
 			}
-		case out.status[n] == "INCOMPLETE":
-			if !slices.Contains(out.reasons[n], "RATE_LIMITED") {
-				t.Errorf("%s: INCOMPLETE without a RATE_LIMITED reason (%v)", n, out.reasons[n])
+		case out.Status[n] == "INCOMPLETE":
+			if !slices.Contains(out.Reasons[n], "RATE_LIMITED") {
+				t.Errorf("%s: INCOMPLETE without a RATE_LIMITED reason (%v)", n, out.Reasons[n])
 			}
-		case out.status[n] != "COMPLETE":
-			t.Errorf("%s (Heavy): status %q, want INCOMPLETE with RATE_LIMITED (or COMPLETE if it fit in the quota)", n, out.status[n])
+		case out.Status[n] != "COMPLETE":
+			t.Errorf("%s (Heavy): status %q, want INCOMPLETE with RATE_LIMITED (or COMPLETE if it fit in the quota)", n, out.Status[n])
 		}
 	}
-	expectExact(t, "streams the daily limit did not stop", out.records, want, others)
+	expectExact(t, "streams the daily limit did not stop", out.Records, want, others)
 	// Heavy streams: what was emitted is true and not repeated.
-	hd := compare(out.records, want, heavyStreams)
+	hd := compare(out.Records, want, heavyStreams)
 	if hd.unexpected+hd.duplicates > 0 {
 		t.Errorf("Heavy streams: %s", hd)
 	}
@@ -125,10 +125,10 @@ func TestRateLimitDailyStopsHeavyStreams(t *testing.T) {
 		resumed := parseAirbyte(t, r3.stdout, false)
 		union := map[string][]string{}
 		for _, n := range heavyStreams {
-			union[n] = append(slices.Clone(out.records[n]), resumed.records[n]...)
+			union[n] = append(slices.Clone(out.Records[n]), resumed.Records[n]...)
 		}
 		ud := expectExact(t, "Heavy streams, stopped then resumed after the reset", union, want, heavyStreams)
-		t.Logf("resume after the reset: first run %d Heavy records, resumed run %d: %s", hd.compared, compare(resumed.records, want, heavyStreams).compared, ud)
+		t.Logf("resume after the reset: first run %d Heavy records, resumed run %d: %s", hd.compared, compare(resumed.Records, want, heavyStreams).compared, ud)
 	}
 	t.Logf("summary: daily quota %d: first run %d daily 429s, %d Heavy requests, %v; second run %d more daily 429s; Heavy streams after the first run: %s",
 		quota, c.Daily429, c.ByCategory[zoomsim.Heavy], r.elapsed.Round(time.Millisecond), c2.Daily429-c.Daily429, hd)

@@ -56,7 +56,7 @@ func TestCrashAndResume(t *testing.T) {
 	if clean.code != 0 {
 		t.Fatalf("clean read: %s", clean)
 	}
-	expectExact(t, "clean read before the kills", parseAirbyte(t, clean.stdout, false).records, want, nil)
+	expectExact(t, "clean read before the kills", parseAirbyte(t, clean.stdout, false).Records, want, nil)
 	full := clean.elapsed
 	t.Logf("a clean read takes %v and emits %d records", full.Round(time.Millisecond), total)
 
@@ -126,9 +126,9 @@ func TestCrashAndResume(t *testing.T) {
 			switch p.mode {
 			case killAirbyte:
 				first = parseAirbyte(t, out.Bytes(), true)
-				checkpointed = len(first.states) > 0
+				checkpointed = len(first.States) > 0
 				var msgs []json.RawMessage
-				for _, st := range first.states {
+				for _, st := range first.States {
 					msgs = append(msgs, st)
 				}
 				b, _ := json.Marshal(msgs)
@@ -161,7 +161,7 @@ func TestCrashAndResume(t *testing.T) {
 			second := parseAirbyte(t, r.stdout, false)
 			union := map[string][]string{}
 			for n := range want {
-				union[n] = append(append([]string{}, first.records[n]...), second.records[n]...)
+				union[n] = append(append([]string{}, first.Records[n]...), second.Records[n]...)
 			}
 			d := compare(union, want, nil)
 			figures.add(func(f *tally) {
@@ -174,7 +174,7 @@ func TestCrashAndResume(t *testing.T) {
 				t.Errorf("killed %s (%s): first run + resumed run: %s\n  first missing: %.300s\n  first unexpected: %.300s",
 					how, p.mode, d, d.firstMissing, d.firstUnexpected)
 			}
-			firstN, secondN := first.total(), second.total()
+			firstN, secondN := first.Total(), second.Total()
 			if checkpointed && secondN >= total {
 				t.Errorf("the resumed run read %d records, no fewer than a full read (%d): it did not resume", secondN, total)
 			}

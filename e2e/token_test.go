@@ -26,7 +26,7 @@ func TestTokenColdStartOneRequest(t *testing.T) {
 		t.Errorf("cold start with max_concurrency 16: %d token requests, want exactly 1", c.TokenRequests)
 	}
 	want := truthSets(t, s.Server)
-	d := expectExact(t, "cold start", parseAirbyte(t, r.stdout, false).records, want, nil)
+	d := expectExact(t, "cold start", parseAirbyte(t, r.stdout, false).Records, want, nil)
 	t.Logf("summary: cold start, 16 workers: token requests %d, %s, %v", c.TokenRequests, d, r.elapsed.Round(time.Millisecond))
 }
 
@@ -52,7 +52,7 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 	if n := p.status(http.StatusUnauthorized); n > 0 {
 		t.Errorf("%d requests were rejected with 401: the token was not refreshed before it expired", n)
 	}
-	d := expectExact(t, "2 s tokens", parseAirbyte(t, r.stdout, false).records, truthSets(t, s.Server), nil)
+	d := expectExact(t, "2 s tokens", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
 	t.Logf("summary: 2 s token TTL over a %v read: token requests %d, 401s %d, %s", r.elapsed.Round(time.Millisecond), c.TokenRequests, p.status(401), d)
 }
 
@@ -94,7 +94,7 @@ func TestTokenExpiredMidRunIsRefreshed(t *testing.T) {
 	if c.TokenRequests < 2 || c.TokenRequests > 1+expired {
 		t.Errorf("tokens expired %d times: %d token requests, want between 2 and %d (one refresh per expiry)", expired, c.TokenRequests, 1+expired)
 	}
-	d := expectExact(t, "tokens expired mid-run", parseAirbyte(t, r.stdout, false).records, truthSets(t, s.Server), nil)
+	d := expectExact(t, "tokens expired mid-run", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
 	t.Logf("summary: tokens expired %d times mid-run: 401s %d, token requests %d, %s", expired, p.status(401), c.TokenRequests, d)
 }
 
@@ -134,7 +134,7 @@ func TestTokenOne401RefreshesOnceRetriesOnce(t *testing.T) {
 	if tries != 2 {
 		t.Errorf("the request answered 401 (%s) was sent %d times, want 2 (once, then one retry)", victim, tries)
 	}
-	d := expectExact(t, "one 401", parseAirbyte(t, r.stdout, false).records, truthSets(t, s.Server), nil)
+	d := expectExact(t, "one 401", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
 	t.Logf("summary: one 401 code 124: token requests %d, victim sent %d times, %s", c.TokenRequests, tries, d)
 }
 

@@ -38,7 +38,7 @@ func TestTransportMixedFaults(t *testing.T) {
 			t.Errorf("seed %d: read under mixed=0.1: %s", seed, r)
 		}
 		out := parseAirbyte(t, r.stdout, false)
-		d := expectExact(t, "mixed=0.1", out.records, truthSets(t, s.Server), nil)
+		d := expectExact(t, "mixed=0.1", out.Records, truthSets(t, s.Server), nil)
 		if strings.Contains(string(r.stdout), "<html") {
 			t.Errorf("seed %d: an HTML error page reached stdout", seed)
 		}
