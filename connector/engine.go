@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -403,21 +404,30 @@ type window struct {
 	end   time.Time
 }
 
-// retention is how far back Zoom serves report data.
+// retention is how far back Zoom serves report data ("within the last six
+// months"), the age beyond which start_date earns a warning.
 const retention = 6 * 30 * 24 * time.Hour
 
+// defaultMonths is how far back windowed streams read without start_date.
+const defaultMonths = 6
+
 // windows splits [start, today] into calendar months, as Zoom requires
-// windows of at most a month. The start is the latest of start_date, six
-// months ago (Zoom keeps no older reports) and, for an incremental read,
-// the cursor less the lookback.
+// windows of at most a month. The start is start_date (six months ago
+// without one), moved forward to the stream's MaxAgeMonths (reports: Zoom
+// keeps no older data) and, for an incremental read, to the cursor less the
+// lookback.
 func (e *engine) windows(s streams.Stream) []window {
 	today := e.now.Truncate(24 * time.Hour)
-	// Zoom serves reports "within the last six months".
-	from := today.AddDate(0, -6, 0)
-	if !e.opts.StartDate.IsZero() && e.opts.StartDate.After(from) {
+	from := today.AddDate(0, -defaultMonths, 0)
+	if !e.opts.StartDate.IsZero() {
 		from = e.opts.StartDate.UTC().Truncate(24 * time.Hour)
 	}
-	sixMonths := from
+	if s.MaxAgeMonths > 0 {
+		if oldest := today.AddDate(0, -s.MaxAgeMonths, 0); from.Before(oldest) {
+			from = oldest
+		}
+	}
+	floor := from
 	if e.opts.Incremental[s.Name] {
 		if c, ok := parseTime(e.st.Stream(s.Name).Cursor); ok {
 			c = c.Add(-e.lookback(s.Name)).Truncate(24 * time.Hour)
@@ -433,8 +443,8 @@ func (e *engine) windows(s streams.Stream) []window {
 		// Rows that are totals over their window keep calendar-month
 		// windows, so a re-read month has the same key.
 		from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if from.Before(sixMonths) {
-			from = sixMonths
+		if from.Before(floor) {
+			from = floor
 		}
 	}
 	if s.Window == streams.YearMonthWindow {
@@ -499,6 +509,7 @@ func (e *engine) run(ctx context.Context, t task) {
 	req := e.client.NewRequest(http.MethodGet, path, t.query, nil)
 	req.Category = s.Category
 	emit := e.selected[s.Name] && !isDone
+	pos := 0 // the record's position in the partition (Stream.Position)
 	handle := func(item json.RawMessage) bool {
 		if s.Detail != "" {
 			fields, err := decodeObject(item)
@@ -510,7 +521,8 @@ func (e *engine) run(ctx context.Context, t task) {
 			e.queue.push(task{stream: s, parent: t.parent, partKey: key, query: t.query, item: fields})
 			return true
 		}
-		return e.record(t, item, emit, hasChildren)
+		pos++
+		return e.record(t, item, pos-1, emit, hasChildren)
 	}
 	ok := true
 	if s.PageSize > 0 {
@@ -572,15 +584,27 @@ func (e *engine) run(ctx context.Context, t task) {
 	}
 }
 
-// record handles one record of a partition: adds the parent keys, applies
-// the incremental cursor, writes it when emit is set, and queues the
-// partitions of the child streams it is the parent of. False stops the
-// partition.
-func (e *engine) record(t task, rec json.RawMessage, emit, hasChildren bool) bool {
+// record handles one record of a partition (the pos-th): rewrites Zoom's
+// zone-less UTC times, adds the parent keys and the position, applies the
+// incremental cursor, writes it when emit is set, and queues the partitions
+// of the child streams it is the parent of. False stops the partition.
+func (e *engine) record(t task, rec json.RawMessage, pos int, emit, hasChildren bool) bool {
 	s := t.stream
 	keys, src := s.Keys, t.parent
 	if s.WindowKeys {
 		keys, src = map[string]string{"from": "from", "to": "to"}, map[string]any{"from": t.query.Get("from"), "to": t.query.Get("to")}
+	}
+	if s.Position != "" {
+		keys, src = maps.Clone(keys), maps.Clone(src)
+		if keys == nil {
+			keys, src = map[string]string{}, map[string]any{}
+		}
+		keys[s.Position], src[s.Position] = s.Position, pos
+	}
+	rec, err := s.RewriteUTCTimes(rec)
+	if err != nil {
+		e.failPartition(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
+		return false
 	}
 	rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
 	if err != nil {
@@ -639,7 +663,7 @@ func (e *engine) runDetail(ctx context.Context, t task) {
 		e.partitionError(s, t, err)
 		return
 	}
-	if !e.record(t, raw, e.selected[s.Name] && !isDone, hasChildren) || ctx.Err() != nil {
+	if !e.record(t, raw, 0, e.selected[s.Name] && !isDone, hasChildren) || ctx.Err() != nil {
 		e.markIncomplete(s.Name)
 		return
 	}

@@ -286,11 +286,16 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		}
 	}
 	ev := &readEvents{aw: aw, stateFile: job.stateFile, log: log, last: map[string][]byte{}}
+	// start_date is not clamped here: each windowed stream moves it forward
+	// to what Zoom keeps (reports: six months; recordings: no limit).
 	start := cfg.StartDate
 	if !start.IsZero() {
-		if clamped, w := cfg.ClampStartDate(time.Now(), retention); w != nil {
-			log.Warn("config: " + w.String())
-			start = clamped
+		if _, w := cfg.ClampStartDate(time.Now(), retention); w != nil {
+			msg := "config: " + w.String()
+			if start.Before(time.Now()) {
+				msg += " for the report streams (recordings read from start_date)"
+			}
+			log.Warn(msg)
 		}
 	}
 	// Airbyte output commits by flushing stdout, which is cheap; a file

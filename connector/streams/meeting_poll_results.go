@@ -10,7 +10,8 @@ func meetingPollResults() Stream {
 		Path: "/past_meetings/{meetingUUID}/polls", Envelope: "questions", Category: zoomapi.CategoryMedium,
 		Parent: "past_meeting_instances", PathFrom: map[string]string{"meetingUUID": "uuid"}, UUIDParam: "meetingUUID",
 		Keys:       map[string]string{"meeting_id": "meeting_id", "meeting_uuid": "uuid"},
-		PrimaryKey: pk("meeting_uuid", "email", "name"), ParentCursor: "start_time",
+		PrimaryKey: pk("meeting_uuid", "position"), Position: "position", ParentCursor: "start_time",
+		UTCTimes: []string{"question_details[].date_time"},
 		Scopes:   []string{"meeting:read:admin", "meeting:read"},
 		Granular: []string{"meeting:read:list_poll_results:admin", "meeting:read:list_poll_results"},
 	}

@@ -10,7 +10,7 @@ func pastMeetingParticipants() Stream {
 		Path: "/past_meetings/{meetingUUID}/participants", Envelope: "participants", PageSize: 300, Category: zoomapi.CategoryMedium,
 		Parent: "past_meeting_instances", PathFrom: map[string]string{"meetingUUID": "uuid"}, UUIDParam: "meetingUUID",
 		Keys:       map[string]string{"meeting_id": "meeting_id", "meeting_uuid": "uuid"},
-		PrimaryKey: pk("meeting_uuid", "id", "join_time"), ParentCursor: "start_time",
+		PrimaryKey: pk("meeting_uuid", "user_id", "join_time"), ParentCursor: "start_time",
 		Scopes:   []string{"meeting:read:admin", "meeting:read"},
 		Granular: []string{"meeting:read:list_past_participants:admin", "meeting:read:list_past_participants"},
 	}

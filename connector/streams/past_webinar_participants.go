@@ -14,7 +14,7 @@ func pastWebinarParticipants() Stream {
 		Path: "/past_webinars/{webinarUUID}/participants", Envelope: "participants", PageSize: 300, Category: zoomapi.CategoryMedium,
 		Parent: "webinars", PathFrom: map[string]string{"webinarUUID": "uuid"}, UUIDParam: "webinarUUID",
 		Keys:       map[string]string{"webinar_id": "id", "webinar_uuid": "uuid"},
-		PrimaryKey: pk("webinar_uuid", "id", "join_time"),
+		PrimaryKey: pk("webinar_uuid", "user_id", "join_time"),
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_past_participants:admin", "webinar:read:list_past_participants"},
 		Needs:      ended,

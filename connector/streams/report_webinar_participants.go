@@ -10,7 +10,7 @@ func reportWebinarParticipants() Stream {
 		Path: "/report/webinars/{webinarUUID}/participants", Envelope: "participants", PageSize: 300, Category: zoomapi.CategoryHeavy,
 		Parent: "webinars", PathFrom: map[string]string{"webinarUUID": "uuid"}, UUIDParam: "webinarUUID",
 		Keys:       map[string]string{"webinar_id": "id", "webinar_uuid": "uuid"},
-		PrimaryKey: pk("webinar_uuid", "id", "join_time"),
+		PrimaryKey: pk("webinar_uuid", "user_id", "join_time"),
 		Scopes:     []string{"report:read:admin"}, Granular: []string{"report:read:list_webinar_participants:admin"},
 		Needs: ended,
 	}

@@ -69,6 +69,23 @@ type Stream struct {
 	// WindowKeys adds the window's from and to dates to each record, for
 	// report rows that are totals over the window.
 	WindowKeys bool
+	// MaxAgeMonths is how many calendar months back Zoom serves a windowed
+	// stream (six for reports: "within the last six months"); a start_date
+	// older than that is moved forward. Zero means Zoom documents no limit
+	// (recordings): the read reaches back to start_date.
+	MaxAgeMonths int
+	// Position, when set, names a field the engine adds to each record: the
+	// record's 0-based position in its partition's answer. It identifies
+	// records that carry no identifier of their own (poll answers and Q&A
+	// of guests, who may have no email and share a name); a partition is
+	// always read whole, so a re-read gives every position again.
+	Position string
+	// UTCTimes lists fields, as paths such as "question_details[].date_time",
+	// that Zoom sends as "yyyy-mm-dd hh:mm:ss" without a zone although they
+	// are UTC; the engine rewrites them as RFC 3339 ("yyyy-mm-ddThh:mm:ssZ")
+	// so they fit their declared date-time format. Values in any other
+	// shape are left as they are.
+	UTCTimes []string
 	// PrimaryKey lists the record fields that identify a record.
 	PrimaryKey [][]string
 	// Cursor is the record field incremental reads advance on; empty means

@@ -8,9 +8,10 @@ func webinarPollResults() Stream {
 		Name: "webinar_poll_results", Doc: "Poll answers of each ended webinar.",
 		Path: "/past_webinars/{webinarId}/polls", Envelope: "questions", Category: zoomapi.CategoryMedium,
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
-		PrimaryKey: pk("webinar_id", "email", "name"),
-		Scopes:     []string{"webinar:read:admin", "webinar:read"},
-		Granular:   []string{"webinar:read:list_past_polls:admin", "webinar:read:list_past_polls"},
-		Needs:      ended,
+		PrimaryKey: pk("webinar_id", "position"), Position: "position",
+		UTCTimes: []string{"question_details[].date_time"},
+		Scopes:   []string{"webinar:read:admin", "webinar:read"},
+		Granular: []string{"webinar:read:list_past_polls:admin", "webinar:read:list_past_polls"},
+		Needs:    ended,
 	}
 }

@@ -13,6 +13,12 @@ import (
 // zoomTime is the layout Zoom uses for date-time fields (always UTC).
 const zoomTime = "2006-01-02T15:04:05Z"
 
+// zoomSpaceTime is the layout real Zoom answers use for poll answer times
+// (question_details[].date_time), UTC without a zone, although both OpenAPI
+// documents declare date-time ("2024-02-20 15:31:33" in a captured answer:
+// see internal/tools/genschemas/zoom_sends.json for the capture).
+const zoomSpaceTime = "2006-01-02 15:04:05"
+
 // zoomDate is the layout of Zoom's date fields (report from/to, daily dates).
 const zoomDate = "2006-01-02"
 
@@ -87,7 +93,6 @@ type User struct {
 	// Meetings and Webinars are the user's, in listing order.
 	Meetings []*Meeting
 	Webinars []*Meeting
-	numID    int64 // the numeric user_id Zoom puts in participant records
 }
 
 // Meeting is a meeting or (Webinar true) a webinar.
@@ -134,6 +139,9 @@ type Instance struct {
 	Recorded     bool
 	Meeting      *Meeting
 	seed         uint64
+	// guestQuirks makes participants 1 and 2 guests named alike without
+	// email or id, and participant 3 a rejoin of participant 1 (quirks()).
+	guestQuirks bool
 }
 
 // End is when the instance ended.
@@ -357,7 +365,6 @@ func (g *gen) users() {
 		if u.Status != "pending" {
 			u.ID = g.token(22)
 			u.PMI = 1_000_000_000 + g.r.Int64N(8_999_999_999)
-			u.numID = 16_778_240 + int64(i)
 			u.ClientVersion = pick(g.r, clientVersions)
 			u.LastLogin = g.now.Add(-time.Duration(g.r.Int64N(int64(20 * 24 * time.Hour)))).Truncate(time.Second)
 			if u.LastLogin.Before(u.CreatedAt) {
@@ -605,6 +612,27 @@ func (g *gen) quirks() {
 			m.ApprovalType, m.NRegistrants, auto = 0, 4, true
 		case !polls && m.NPolls == 0 && len(m.Instances) > 0:
 			m.NPolls, polls = 1, true
+		}
+	}
+	g.guestQuirks()
+}
+
+// guestQuirks marks one meeting instance with polls to hold two guests
+// named alike without email or id and a rejoin (see participants), so
+// every preset has them in the participant and poll streams.
+func (g *gen) guestQuirks() {
+	for pass := 0; pass < 2; pass++ {
+		for _, m := range g.d.Meetings {
+			if m.Deleted || (pass == 0 && m.NPolls == 0) {
+				continue
+			}
+			for _, in := range m.Instances {
+				if in.Duration >= 30 {
+					in.guestQuirks, in.Participants = true, max(in.Participants, 5)
+					m.NPolls = max(m.NPolls, 1)
+					return
+				}
+			}
 		}
 	}
 }
@@ -873,14 +901,31 @@ func (reg *Registrant) object() map[string]any {
 	return o
 }
 
-// participant is one derived participant record of an instance.
+// participant is one derived participant record of an instance: one join.
 type participant struct {
-	ID, UserID, Name, Email, RegistrantID string
-	Join, Leave                           time.Time
-	Internal                              bool
+	// ID is the Zoom user ID of a signed-in participant; "" for guests
+	// and registrants who join without signing in (Zoom sends "id": "").
+	ID string
+	// UserID is Zoom's per-join participant ID: every join, a rejoin of
+	// the same person included, gets its own (Zoom's description of
+	// duration: "they are assigned a different user_id").
+	UserID                    string
+	Name, Email, RegistrantID string
+	FirstName, LastName       string // as poll results give them
+	Join, Leave               time.Time
+	Internal                  bool
+	Rejoin                    bool // a later join of an earlier participant
 }
 
+// guestDeviceNames are the names Zoom shows for guests who join without
+// signing in or typing a name: their device's name, so guests share names.
+var guestDeviceNames = []string{"iPhone", "iPad", "Galaxy S23", "Zoom user"}
+
 // participants derives the instance's participant records (host first).
+// Realistic shapes: guests without email or id, guests sharing a device
+// name, and people who drop and rejoin (a second record with the same id,
+// name and email, a new user_id and a later join time). The instance that
+// quirks() marks has all of them.
 func (d *Dataset) participants(in *Instance) []participant {
 	m := in.Meeting
 	r := childRand(in.seed, 3)
@@ -893,25 +938,42 @@ func (d *Dataset) participants(in *Instance) []participant {
 	}
 	out := make([]participant, 0, in.Participants)
 	end := in.End()
+	uid := int64(16_777_216)
 	for i := 0; i < in.Participants; i++ {
+		uid += 1024 * int64(1+r.IntN(8))
+		quirk := in.guestQuirks && i >= 1 && i <= 3
+		if (quirk && i == 3) || (!quirk && i >= 2 && r.IntN(10) == 0) {
+			j := 1 + r.IntN(i-1)
+			if quirk {
+				j = 1
+			}
+			if p, ok := rejoin(&out[j], r); ok {
+				p.UserID = idStr(uid)
+				out = append(out, p)
+				continue
+			}
+		}
 		p := participant{}
 		switch {
 		case i == 0:
 			h := m.Host
-			p.ID, p.UserID, p.Name, p.Email, p.Internal = h.ID, idStr(h.numID), h.FirstName+" "+h.LastName, h.Email, true
+			p.ID, p.Name, p.Email, p.Internal = h.ID, h.FirstName+" "+h.LastName, h.Email, true
+		case quirk:
+			p.Name = guestDeviceNames[0]
 		case len(approved) > 0 && r.IntN(2) == 0:
 			reg := approved[r.IntN(len(approved))]
-			p.UserID = idStr(16_800_000 + int64(r.IntN(9_000_000)))
 			p.Name, p.Email, p.RegistrantID = reg.FirstName+" "+reg.LastName, reg.Email, reg.ID
+			p.FirstName, p.LastName = reg.FirstName, reg.LastName
 		case r.IntN(2) == 0:
 			u := d.Users[r.IntN(len(d.Users))]
 			if u.ID == "" {
 				u = d.Users[0]
 			}
-			p.ID, p.UserID, p.Name, p.Email, p.Internal = u.ID, idStr(u.numID+int64(1000*(i+1))), u.FirstName+" "+u.LastName, u.Email, true
+			p.ID, p.Name, p.Email, p.Internal = u.ID, u.FirstName+" "+u.LastName, u.Email, true
+		case !m.Webinar && r.IntN(5) == 0:
+			p.Name = pick(r, guestDeviceNames)
 		default:
 			f, l := pick(r, firstNames), pick(r, lastNames)
-			p.UserID = idStr(16_800_000 + int64(r.IntN(9_000_000)))
 			p.Name = f + " " + l
 			// Webinar attendees always give an email (the webinar
 			// participants schema types user_email as format email).
@@ -919,6 +981,10 @@ func (d *Dataset) participants(in *Instance) []participant {
 				p.Email = strings.ToLower(f) + "." + strings.ToLower(strings.ReplaceAll(l, " ", "")) + "@guest.example"
 			}
 		}
+		if p.FirstName == "" {
+			p.FirstName = p.Name
+		}
+		p.UserID = idStr(uid)
 		p.Join = in.Start.Add(time.Duration(r.IntN(in.Duration*30+1)) * time.Second)
 		p.Leave = end.Add(-time.Duration(r.IntN(in.Duration*20+1)) * time.Second)
 		if !p.Leave.After(p.Join) {
@@ -927,6 +993,22 @@ func (d *Dataset) participants(in *Instance) []participant {
 		out = append(out, p)
 	}
 	return out
+}
+
+// rejoin splits an earlier participant's stay: they leave halfway and join
+// again a little later until their original leave time. False when the
+// stay is too short to split.
+func rejoin(earlier *participant, r *rand.Rand) (participant, bool) {
+	stay := earlier.Leave.Sub(earlier.Join)
+	if stay < 4*time.Minute {
+		return participant{}, false
+	}
+	p := *earlier
+	p.Rejoin = true
+	leave := earlier.Join.Add(stay / 2).Truncate(time.Second)
+	p.Join = leave.Add(time.Duration(20+r.IntN(100)) * time.Second)
+	earlier.Leave = leave
+	return p, true
 }
 
 // attendeeEmails is the set of emails of the instance's participants.

@@ -184,6 +184,15 @@ func (m *Meeting) detail(now time.Time, showPrevious bool) map[string]any {
 			settings["registration_type"] = 1
 		}
 	}
+	if !m.Webinar {
+		// Sent by Zoom, not in its schema (extraFieldsAllowed).
+		settings["request_permission_to_unmute_participants"] = false
+		settings["show_join_info"] = m.seed%3 != 2
+		settings["enable_dedicated_group_chat"] = m.seed%5 == 1
+		if m.RegistrationEnabled() {
+			o["registration_url"] = fmt.Sprintf("https://us05web.zoom.us/meeting/register/%s", m.Password+m.Host.ID[:8])
+		}
+	}
 	o["settings"] = settings
 	return o
 }
@@ -416,6 +425,8 @@ func (d *Dataset) pastParticipantItems(in *Instance) []any {
 			"join_time": ztime(p.Join), "leave_time": ztime(p.Leave),
 			"duration": int(p.Leave.Sub(p.Join).Seconds()), "failover": false,
 			"status": "in_meeting", "internal_user": p.Internal, "registrant_id": p.RegistrantID,
+			// Not in Zoom's schema; real answers carry it (extraFieldsAllowed).
+			"groupId": "",
 		}
 		out = append(out, o)
 	}
@@ -439,31 +450,43 @@ func handlePastParticipants(webinar bool) func(*Call) {
 }
 
 // pastPollsObject is the answer of GET /past_meetings/{uuid}/polls and
-// /past_webinars/{id}/polls: every participant with an email answers every
-// question of every poll (when the meeting has polls).
+// /past_webinars/{id}/polls (when the meeting has polls): three in four
+// participants answer every question of every poll, each poll at one
+// second per person. Shapes as in real answers (zoom_sends.json's
+// capture): guests without email have no "email" member, first_name is
+// the display name unless the person registered, and date_time is
+// "yyyy-mm-dd hh:mm:ss" in UTC although Zoom documents RFC 3339.
 func (d *Dataset) pastPollsObject(in *Instance) map[string]any {
 	m := in.Meeting
 	questions := []map[string]any{}
 	if m.NPolls > 0 {
 		r := childRand(in.seed, 7)
 		for _, p := range d.participants(in) {
-			if p.Email == "" {
+			if p.Rejoin || (r.IntN(4) == 0 && !in.guestQuirks) {
 				continue
 			}
 			details := []map[string]any{}
 			for i := 0; i < m.NPolls; i++ {
-				for k, q := range pollQuestions(m, i) {
+				at := in.Start.Add(time.Duration(10+5*i)*time.Minute + time.Duration(r.IntN(240))*time.Second)
+				for _, q := range pollQuestions(m, i) {
 					ans := "More case studies, please"
 					if q.answers != nil {
 						ans = q.answers[r.IntN(len(q.answers))]
 					}
 					details = append(details, map[string]any{
 						"question": q.name, "answer": ans, "polling_id": pollID(m, i),
-						"date_time": ztime(in.Start.Add(time.Duration(10+5*i+k) * time.Minute)),
+						"date_time": at.UTC().Format(zoomSpaceTime),
 					})
 				}
 			}
-			questions = append(questions, map[string]any{"name": p.Name, "email": p.Email, "question_details": details})
+			o := map[string]any{"name": p.Name, "first_name": p.FirstName, "question_details": details}
+			if p.Email != "" {
+				o["email"] = p.Email
+			}
+			if p.LastName != "" {
+				o["last_name"] = p.LastName
+			}
+			questions = append(questions, o)
 		}
 	}
 	return map[string]any{"id": m.ID, "uuid": in.UUID, "start_time": ztime(in.Start), "questions": questions}

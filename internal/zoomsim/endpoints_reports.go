@@ -264,6 +264,9 @@ func (d *Dataset) reportMeetingObject(in *Instance) map[string]any {
 	o["dept"] = in.Meeting.Host.Dept
 	o["custom_keys"] = []map[string]any{}
 	o["tracking_fields"] = []map[string]any{}
+	if !in.Meeting.Webinar {
+		o["host_id"] = in.Meeting.Host.ID // not in Zoom's schema (extraFieldsAllowed)
+	}
 	return o
 }
 
@@ -326,6 +329,12 @@ func (d *Dataset) reportParticipantItems(in *Instance, withRegistrant bool) []an
 			"join_time": ztime(p.Join), "leave_time": ztime(p.Leave),
 			"duration": int(p.Leave.Sub(p.Join).Seconds()), "failover": false,
 			"status": "in_meeting", "customer_key": "",
+		}
+		if p.ID != "" {
+			o["participant_user_id"] = p.ID
+		}
+		if !in.Meeting.Webinar {
+			o["attentiveness_score"] = "" // not in Zoom's schema (extraFieldsAllowed)
 		}
 		if withRegistrant {
 			o["registrant_id"] = p.RegistrantID

@@ -62,14 +62,16 @@ func (d *Dataset) Routes() []Route {
 }
 
 // userListItem is a user as GET /users lists it. Pending users have no id,
-// pmi, last_login_time or last_client_version. display_name is not in the
-// 2023 schema but Zoom sends it (facts file, section f).
+// pmi, last_login_time or last_client_version. display_name, language,
+// phone_number and user_created_at are not in the 2023 schema but Zoom
+// sends them (facts file, section f; the capture in zoom_sends.json).
 func (u *User) listItem() map[string]any {
 	o := map[string]any{
 		"email": u.Email, "first_name": u.FirstName, "last_name": u.LastName,
 		"display_name": u.FirstName + " " + u.LastName,
 		"type":         u.Type, "status": u.Status, "timezone": u.Timezone, "dept": u.Dept,
 		"created_at": ztime(u.CreatedAt), "role_id": u.RoleID, "verified": u.Verified,
+		"language": u.Language, "phone_number": "", "user_created_at": ztime(u.CreatedAt),
 	}
 	if u.ID != "" {
 		o["id"] = u.ID
@@ -89,6 +91,7 @@ func (u *User) listItem() map[string]any {
 func (u *User) detail(d *Dataset) map[string]any {
 	o := u.listItem()
 	delete(o, "display_name")
+	delete(o, "user_created_at")
 	o["account_id"] = d.AccountID
 	o["account_number"] = int64(10_000_000 + int64(len(d.AccountID))*1_000_003)
 	o["role_name"] = u.RoleName

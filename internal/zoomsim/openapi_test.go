@@ -469,6 +469,16 @@ var zoomFormats = map[string]func(any) bool{
 		_, err := time.Parse(zoomDateTimeLayout, s)
 		return err == nil && len(s) == len(zoomDateTimeLayout)
 	},
+	// Zoom's real poll answer times: "2024-02-20 15:31:33", UTC without a
+	// zone (formatAllowed).
+	"zoom-space-date-time": func(v any) bool {
+		s, ok := v.(string)
+		if !ok {
+			return true
+		}
+		_, err := time.Parse("2006-01-02 15:04:05", s)
+		return err == nil && len(s) == 19
+	},
 	"date": func(v any) bool {
 		s, ok := v.(string)
 		if !ok {
@@ -543,12 +553,50 @@ func (s *zoomSpec) successValidator(e specEndpoint, code string) (*jsonschema.Sc
 	if c := s.compiled[key]; c != nil {
 		return c, js, nil
 	}
+	for path, format := range formatAllowed[e.key()] {
+		if err := setFormat(js, path, format); err != nil {
+			return nil, nil, fmt.Errorf("%s: formatAllowed: %w", e.key(), err)
+		}
+	}
 	c, err := compileJSONSchema(key, js)
 	if err != nil {
 		return nil, nil, fmt.Errorf("compile %s: %w", key, err)
 	}
 	s.compiled[key] = c
 	return c, js, nil
+}
+
+// setFormat replaces the format of the field at path ("a[].b") in a
+// converted schema (allOf branches searched too).
+func setFormat(s map[string]any, path, format string) error {
+	parts := strings.Split(path, ".")
+	var walk func(s map[string]any, parts []string) bool
+	walk = func(s map[string]any, parts []string) bool {
+		if len(parts) == 0 {
+			if _, ok := s["format"]; !ok {
+				return false
+			}
+			s["format"] = format
+			return true
+		}
+		found := false
+		for _, b := range schemaBranches(s) {
+			name, each := strings.CutSuffix(parts[0], "[]")
+			p, _ := b["properties"].(map[string]any)
+			next, _ := p[name].(map[string]any)
+			if each && next != nil {
+				next, _ = next["items"].(map[string]any)
+			}
+			if next != nil && walk(next, parts[1:]) {
+				found = true
+			}
+		}
+		return found
+	}
+	if !walk(s, parts) {
+		return fmt.Errorf("no field %s with a format in the schema", path)
+	}
+	return nil
 }
 
 // decodeJSONNumbers decodes JSON keeping numbers as json.Number, so that

@@ -15,7 +15,11 @@ var TruthStreams = []string{
 
 // Truth returns, for each connector stream, the records a complete read
 // must yield at the dataset's clock (d.Now): each record is the object
-// exactly as the endpoint serves it, plus the parent keys named below.
+// exactly as the endpoint serves it, plus the parent keys named below,
+// with two changes the connector makes: the poll results' and Q&A's
+// "position" (the record's 0-based index in the answer's questions array)
+// and the poll results' question_details[].date_time, which Zoom serves as
+// "yyyy-mm-dd hh:mm:ss" in UTC, in RFC 3339 ("yyyy-mm-ddThh:mm:ssZ").
 // Every stream key is present, with an empty slice when it has no records.
 //
 // Parents ("active users" = GET /users, default status active; "listed
@@ -103,8 +107,8 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 			}
 			for _, in := range m.Instances {
 				addAll("past_meeting_participants", d.pastParticipantItems(in), "meeting_id", m.ID, "meeting_uuid", in.UUID)
-				for _, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
-					add("meeting_poll_results", q, "meeting_id", m.ID, "meeting_uuid", in.UUID)
+				for i, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
+					add("meeting_poll_results", rfc3339PollTimes(q), "meeting_id", m.ID, "meeting_uuid", in.UUID, "position", i)
 				}
 				addAll("report_meeting_participants", d.reportParticipantItems(in, false), "meeting_id", m.ID, "meeting_uuid", in.UUID)
 				add("report_meetings", d.reportMeetingObject(in), "meeting_id", m.ID)
@@ -133,11 +137,11 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 					if w.RegistrationEnabled() {
 						addAll("webinar_absentees", d.absenteeItems(in), "webinar_id", w.ID, "webinar_uuid", in.UUID)
 					}
-					for _, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
-						add("webinar_poll_results", q, "webinar_id", w.ID)
+					for i, q := range d.pastPollsObject(in)["questions"].([]map[string]any) {
+						add("webinar_poll_results", rfc3339PollTimes(q), "webinar_id", w.ID, "position", i)
 					}
-					for _, q := range d.pastQAObject(in)["questions"].([]map[string]any) {
-						add("webinar_qna_results", q, "webinar_id", w.ID)
+					for i, q := range d.pastQAObject(in)["questions"].([]map[string]any) {
+						add("webinar_qna_results", q, "webinar_id", w.ID, "position", i)
 					}
 					add("report_webinars", d.reportMeetingObject(in), "webinar_id", w.ID)
 					addAll("report_webinar_participants", d.reportParticipantItems(in, false), "webinar_id", w.ID, "webinar_uuid", in.UUID)
@@ -164,6 +168,29 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 		addAll("report_activities", d.activityItems(from, to))
 	}
 	return t
+}
+
+// rfc3339PollTimes returns a copy of a poll result with its answers'
+// date_time ("yyyy-mm-dd hh:mm:ss", UTC) in RFC 3339, as the connector
+// writes it.
+func rfc3339PollTimes(q map[string]any) map[string]any {
+	out := make(map[string]any, len(q))
+	for k, v := range q {
+		out[k] = v
+	}
+	var details []map[string]any
+	for _, a := range q["question_details"].([]map[string]any) {
+		c := make(map[string]any, len(a))
+		for k, v := range a {
+			c[k] = v
+		}
+		if t, err := time.Parse(zoomSpaceTime, c["date_time"].(string)); err == nil {
+			c["date_time"] = t.Format(time.RFC3339)
+		}
+		details = append(details, c)
+	}
+	out["question_details"] = details
+	return out
 }
 
 func mustDate(s string) time.Time {

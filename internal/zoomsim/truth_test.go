@@ -176,8 +176,8 @@ func walk(c *client) map[string][]map[string]any {
 				for _, p := range c.all("/past_meetings/"+esc(uuid)+"/participants", "participants") {
 					add("past_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
 				}
-				for _, q := range items(c.get("/past_meetings/"+esc(uuid)+"/polls"), "questions") {
-					add("meeting_poll_results", with(q, "meeting_id", mid, "meeting_uuid", uuid))
+				for i, q := range items(c.get("/past_meetings/"+esc(uuid)+"/polls"), "questions") {
+					add("meeting_poll_results", with(rfc3339Answers(c.t, q), "meeting_id", mid, "meeting_uuid", uuid, "position", i))
 				}
 				for _, p := range c.all("/report/meetings/"+esc(uuid)+"/participants", "participants") {
 					add("report_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
@@ -222,11 +222,11 @@ func walk(c *client) map[string][]map[string]any {
 						add("webinar_absentees", with(p, "webinar_id", wid, "webinar_uuid", uuid))
 					}
 				}
-				for _, q := range items(c.get("/past_webinars/"+esc(wid)+"/polls"), "questions") {
-					add("webinar_poll_results", with(q, "webinar_id", wid))
+				for i, q := range items(c.get("/past_webinars/"+esc(wid)+"/polls"), "questions") {
+					add("webinar_poll_results", with(rfc3339Answers(c.t, q), "webinar_id", wid, "position", i))
 				}
-				for _, q := range items(c.get("/past_webinars/"+esc(wid)+"/qa"), "questions") {
-					add("webinar_qna_results", with(q, "webinar_id", wid))
+				for i, q := range items(c.get("/past_webinars/"+esc(wid)+"/qa"), "questions") {
+					add("webinar_qna_results", with(q, "webinar_id", wid, "position", i))
 				}
 				for _, p := range c.all("/report/webinars/"+esc(uuid)+"/participants", "participants") {
 					add("report_webinar_participants", with(p, "webinar_id", wid, "webinar_uuid", uuid))
@@ -255,6 +255,24 @@ func walk(c *client) map[string][]map[string]any {
 		add("report_activities", c.all("/report/activities"+q, "activity_logs")...)
 	}
 	return got
+}
+
+// rfc3339Answers rewrites a served poll result's answer times as the
+// connector does, after checking that the endpoint served them as Zoom
+// really does: "yyyy-mm-dd hh:mm:ss" (UTC, no zone).
+func rfc3339Answers(t testing.TB, q map[string]any) map[string]any {
+	t.Helper()
+	for _, a := range q["question_details"].([]any) {
+		a := a.(map[string]any)
+		v, _ := a["date_time"].(string)
+		tm, err := time.Parse(zoomSpaceTime, v)
+		if err != nil {
+			t.Errorf("poll answer date_time %q is not in Zoom's real shape %q", v, zoomSpaceTime)
+			continue
+		}
+		a["date_time"] = tm.Format(time.RFC3339)
+	}
+	return q
 }
 
 // canon turns records into sorted canonical JSON lines.

@@ -29,6 +29,7 @@ package main
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -57,11 +58,69 @@ var dropEnum = map[string]bool{
 	"meetings:recurrence.weekly_days": true,
 }
 
-// zoomSends lists fields Zoom sends although its OpenAPI document does not
-// declare them, each with its source in ../shared/reference/zoom-api-facts.md.
-var zoomSends = map[string]map[string]any{
-	// facts §f: GET /users items carry display_name (2023 document lacks it).
-	"users": {"display_name": map[string]any{"type": []any{"null", "string"}, "description": "The user's display name (sent by Zoom; missing from its 2023 OpenAPI document)."}},
+// zoomSendsJSON lists the fields Zoom sends although its OpenAPI documents
+// do not declare them, each with its source (see the file's $comment).
+//
+//go:embed zoom_sends.json
+var zoomSendsJSON []byte
+
+// sentField is one entry of zoom_sends.json.
+type sentField struct {
+	Stream      string `json:"stream"`
+	Field       string `json:"field"` // a path: "settings.show_join_info", "a[].b"
+	Type        string `json:"type"`
+	Format      string `json:"format"`
+	Description string `json:"description"`
+	Source      string `json:"source"`
+}
+
+// zoomSends decodes zoom_sends.json; every entry must name a stream, a
+// field, a JSON type and its source.
+func zoomSends() ([]sentField, error) {
+	var doc struct {
+		Comment string      `json:"$comment"`
+		Fields  []sentField `json:"fields"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(zoomSendsJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("zoom_sends.json: %w", err)
+	}
+	for i, f := range doc.Fields {
+		if _, ok := streams.ByName(f.Stream); !ok || f.Field == "" || f.Type == "" || f.Source == "" || f.Description == "" {
+			return nil, fmt.Errorf("zoom_sends.json: entry %d (%s.%s): needs a known stream, a field, a type, a description and a source", i, f.Stream, f.Field)
+		}
+	}
+	return doc.Fields, nil
+}
+
+// addSentField adds f to a stream's properties at its path.
+func addSentField(properties map[string]any, f sentField) error {
+	parts := strings.Split(f.Field, ".")
+	cur := properties
+	for _, p := range parts[:len(parts)-1] {
+		name, each := strings.CutSuffix(p, "[]")
+		next, _ := cur[name].(map[string]any)
+		if each {
+			next, _ = next["items"].(map[string]any)
+		}
+		ps, _ := next["properties"].(map[string]any)
+		if ps == nil {
+			return fmt.Errorf("zoom_sends.json: %s.%s: %q is not an object with properties in the schema", f.Stream, f.Field, p)
+		}
+		cur = ps
+	}
+	last := parts[len(parts)-1]
+	if _, ok := cur[last]; ok {
+		return fmt.Errorf("zoom_sends.json: %s.%s: Zoom's documents declare it now; remove the entry", f.Stream, f.Field)
+	}
+	prop := map[string]any{"type": []any{"null", f.Type}}
+	if f.Format != "" {
+		prop["format"] = f.Format
+	}
+	prop["description"] = f.Description + " Sent by Zoom, not in its OpenAPI documents; source: " + f.Source + "."
+	cur[last] = prop
+	return nil
 }
 
 func main() {
@@ -156,10 +215,14 @@ func Generate(dir string) (map[string][]byte, error) {
 		}
 		docs = append(docs, d)
 	}
+	sent, err := zoomSends()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]byte{}
 	built := map[string]*schemaFile{}
 	for _, s := range streams.All() {
-		sf, err := buildStream(docs, s, built)
+		sf, err := buildStream(docs, s, built, sent)
 		if err != nil {
 			return nil, fmt.Errorf("stream %s: %w", s.Name, err)
 		}
@@ -288,7 +351,7 @@ func recordSchema(docs []*document, s streams.Stream) (map[string]any, string, e
 	return rec, src, nil
 }
 
-func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFile) (*schemaFile, error) {
+func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFile, sent []sentField) (*schemaFile, error) {
 	rec, src, err := recordSchema(docs, s)
 	if err != nil {
 		return nil, err
@@ -310,9 +373,16 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		properties[name] = c.convert(sub, name, name, !pk[name])
 	}
 
-	for name, f := range zoomSends[s.Name] {
-		if _, ok := properties[name]; !ok {
-			properties[name] = f
+	for _, f := range sent {
+		if f.Stream == s.Name {
+			if err := addSentField(properties, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range s.UTCTimes {
+		if err := describeUTCTime(properties, p); err != nil {
+			return nil, err
 		}
 	}
 
@@ -346,6 +416,13 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		properties["to"] = map[string]any{"type": "string", "format": "date", "description": "Added by the connector: the last day (yyyy-mm-dd) of the month window the record was read for."}
 	}
 
+	if s.Position != "" {
+		if _, clash := properties[s.Position]; clash {
+			return nil, fmt.Errorf("position field %q: Zoom has a field of that name", s.Position)
+		}
+		properties[s.Position] = map[string]any{"type": "integer", "description": "Added by the connector: the record's 0-based position in Zoom's answer for its parent (Zoom gives these records no ID, and guests may share a name and have no email)."}
+	}
+
 	var required []string
 	for _, p := range s.PrimaryKey {
 		f, _ := properties[p[0]].(map[string]any)
@@ -367,6 +444,31 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		Required:             required,
 		Properties:           properties,
 	}, nil
+}
+
+// describeUTCTime notes on the field at path (see Stream.UTCTimes) that
+// Zoom sends it without a zone and the connector writes RFC 3339; the field
+// must be declared a date-time.
+func describeUTCTime(properties map[string]any, path string) error {
+	parts := strings.Split(path, ".")
+	cur := properties
+	var f map[string]any
+	for i, p := range parts {
+		name, each := strings.CutSuffix(p, "[]")
+		f, _ = cur[name].(map[string]any)
+		if each {
+			f, _ = f["items"].(map[string]any)
+		}
+		if i < len(parts)-1 {
+			cur, _ = f["properties"].(map[string]any)
+		}
+	}
+	if f == nil || f["format"] != "date-time" {
+		return fmt.Errorf("UTCTimes %s: not a date-time field of the schema", path)
+	}
+	d, _ := f["description"].(string)
+	f["description"] = strings.TrimSpace(d + " Zoom sends yyyy-mm-dd hh:mm:ss (UTC, no zone); the connector writes it as RFC 3339.")
+	return nil
 }
 
 // nonNull returns a JSON Schema type without "null".

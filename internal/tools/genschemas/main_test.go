@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -95,4 +97,83 @@ func roundTrip(t *testing.T, v any) map[string]any {
 	var out map[string]any
 	mustJSON(t, string(b), &out)
 	return out
+}
+
+// TestZoomSendsAreDeclared regenerates the schemas and finds every field of
+// zoom_sends.json, typed as the file says, so that the fields Zoom sends
+// beyond its documents get typed columns; and the added position keys.
+func TestZoomSendsAreDeclared(t *testing.T) {
+	if _, err := os.Stat(openapiDir); err != nil {
+		t.Skipf("Zoom's OpenAPI documents are not at %s: %v", openapiDir, err)
+	}
+	files, err := Generate(openapiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := zoomSends()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) < 16 {
+		t.Fatalf("zoom_sends.json has %d entries, want at least the 16 known", len(sent))
+	}
+	for _, f := range sent {
+		var doc map[string]any
+		mustJSON(t, string(files[f.Stream+".json"]), &doc)
+		cur := doc
+		for _, p := range strings.Split(f.Field, ".") {
+			name, each := strings.CutSuffix(p, "[]")
+			cur, _ = props(cur)[name].(map[string]any)
+			if each {
+				cur, _ = cur["items"].(map[string]any)
+			}
+		}
+		if cur == nil {
+			t.Errorf("%s.%s: not in the generated schema", f.Stream, f.Field)
+			continue
+		}
+		if got := fmt.Sprint(cur["type"]); got != "[null "+f.Type+"]" {
+			t.Errorf("%s.%s: type %s, want [null %s]", f.Stream, f.Field, got, f.Type)
+		}
+		if d, _ := cur["description"].(string); !strings.Contains(d, f.Source) {
+			t.Errorf("%s.%s: description %q does not name the source", f.Stream, f.Field, d)
+		}
+	}
+	for _, s := range []string{"meeting_poll_results", "webinar_poll_results", "webinar_qna_results"} {
+		var doc map[string]any
+		mustJSON(t, string(files[s+".json"]), &doc)
+		if p, _ := props(doc)["position"].(map[string]any); p == nil || p["type"] != "integer" {
+			t.Errorf("%s.position = %v, want a non-null integer", s, p)
+		}
+	}
+}
+
+func TestAddSentFieldErrors(t *testing.T) {
+	properties := map[string]any{
+		"name":     map[string]any{"type": "string"},
+		"settings": map[string]any{"type": "object", "properties": map[string]any{"a": map[string]any{}}},
+		"list":     map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{}}},
+	}
+	for _, c := range []struct {
+		field, want string
+	}{
+		{"name", "declare it now"},
+		{"settings.a", "declare it now"},
+		{"nope.x", "not an object"},
+		{"name.x", "not an object"},
+	} {
+		err := addSentField(properties, sentField{Stream: "s", Field: c.field, Type: "string", Description: "d", Source: "x"})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("addSentField(%s) = %v, want an error containing %q", c.field, err, c.want)
+		}
+	}
+	for _, f := range []string{"settings.b", "list[].c", "top"} {
+		if err := addSentField(properties, sentField{Stream: "s", Field: f, Type: "boolean", Description: "d", Source: "x"}); err != nil {
+			t.Errorf("addSentField(%s): %v", f, err)
+		}
+	}
+	items := properties["list"].(map[string]any)["items"].(map[string]any)
+	if props(items)["c"] == nil {
+		t.Errorf("list[].c not added: %v", items)
+	}
 }
