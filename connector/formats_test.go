@@ -85,6 +85,7 @@ func TestReadArrowParquetMatchTruth(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareWithTruth(t, got, e.want, streams.Names())
+			assertNoExtra(t, dir, format)
 			assertBigMeetingIDs(t, schemas["meetings"], e.truth["meetings"], recs["meetings"])
 			assertSlashUUIDs(t, e.truth["past_meeting_participants"], recs["past_meeting_participants"])
 		})
