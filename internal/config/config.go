@@ -156,8 +156,10 @@ type Config struct {
 	// OAuthTokenURL is the token endpoint; the client secret is sent there.
 	OAuthTokenURL string
 
-	// StartDate is the earliest instant to read, in UTC; zero means "as far
-	// back as each stream allows". See ClampStartDate.
+	// StartDate is the earliest instant to read, in UTC; zero means six
+	// months ago. Each windowed stream moves an older one forward to what
+	// Zoom keeps for it (reports: six months; recordings: no limit). See
+	// ClampStartDate.
 	StartDate time.Time
 	// LookbackDays is how many days incremental reads re-read before the
 	// cursor. Zero is meaningful, so SetDefaults leaves it alone; Load and
