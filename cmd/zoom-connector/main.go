@@ -9,6 +9,10 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	// CA roots for a system that has none (the FROM scratch image): used
+	// only when no system roots load.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"github.com/zoom-connector/zoom-connector/connector"
 )
 
