@@ -2,9 +2,9 @@
 // built zoom-connector binary does on a bad day, against the ground truth
 // of the in-process Zoom simulator (internal/zoomsim).
 //
-// TestMain builds the binary once (go build ./cmd/zoom-connector, with
-// -race when ZC_E2E_RACE=1); if the build fails every test skips and says
-// why. Each test starts its own simulator on 127.0.0.1 with a canary app
+// TestMain builds the binary once (CGO_ENABLED=0 go build
+// ./cmd/zoom-connector, static as in the image; with -race and cgo when
+// ZC_E2E_RACE=1); if the build fails every test skips and says why. Each test starts its own simulator on 127.0.0.1 with a canary app
 // (a unique client id and secret), runs the binary as a child process with
 // --log-level debug, and compares what it wrote, as canonical JSON, with
 // the simulator's Truth. When a test ends, every stdout, stderr, state,

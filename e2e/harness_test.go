@@ -63,11 +63,16 @@ func build(dir string) error {
 	}
 	repoRoot = filepath.Dir(gomod)
 	args := []string{"build", "-o", binPath}
+	// Static (CGO_ENABLED=0), as the Dockerfile builds it: TestImage puts
+	// this very binary in the FROM scratch image. -race needs cgo.
+	cgo := "CGO_ENABLED=0"
 	if os.Getenv("ZC_E2E_RACE") == "1" {
 		args = append(args, "-race")
+		cgo = "CGO_ENABLED=1"
 	}
 	cmd := exec.Command("go", append(args, "./cmd/zoom-connector")...)
 	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), cgo)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v\n%s", err, b)
 	}
