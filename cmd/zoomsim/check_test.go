@@ -17,21 +17,35 @@ import (
 // serveSim runs `zoomsim serve` with args and returns the config it prints.
 func serveSim(t *testing.T, args ...string) map[string]any {
 	t.Helper()
+	return serveSimLines(t, 1, io.Discard, args...)[0]
+}
+
+// serveSimLines runs `zoomsim serve --dataset tiny` with args until the
+// test ends and returns the first n JSON lines it prints on stdout.
+func serveSimLines(t *testing.T, n int, stderr io.Writer, args ...string) []map[string]any {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--dataset", "tiny"}, args...), pw)
+		if err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--dataset", "tiny"}, args...), pw, stderr); err != nil {
+			t.Errorf("zoomsim serve: %v", err)
+		}
 		pw.Close()
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	var cfg map[string]any
-	if err := json.NewDecoder(pr).Decode(&cfg); err != nil {
-		t.Fatal(err)
+	dec := json.NewDecoder(pr)
+	var lines []map[string]any
+	for range n {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, m)
 	}
 	go io.Copy(io.Discard, pr)
-	return cfg
+	return lines
 }
 
 // TestCheckCredentialsAgainstZoomsimServe runs check-credentials, as a user

@@ -18,7 +18,7 @@ func TestServePrintsAWorkingConfig(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--dataset", "tiny", "--seed", "3", "--plan", "business"}, pw)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--dataset", "tiny", "--seed", "3", "--plan", "business"}, pw, io.Discard)
 		pw.Close()
 	}()
 	var cfg map[string]string
@@ -31,6 +31,9 @@ func TestServePrintsAWorkingConfig(t *testing.T) {
 		if cfg[k] == "" {
 			t.Errorf("config lacks %s: %v", k, cfg)
 		}
+	}
+	if cfg["plan"] != "business" {
+		t.Errorf("config says plan %q, the simulator runs business", cfg["plan"])
 	}
 	if !strings.HasPrefix(cfg["api_base_url"], "http://127.0.0.1:") {
 		t.Errorf("not on loopback: %s", cfg["api_base_url"])
@@ -73,8 +76,10 @@ func TestServePrintsAWorkingConfig(t *testing.T) {
 }
 
 func TestServeUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"nope"}, {"serve", "--dataset", "huge"}, {"serve", "--plan", "gold"}, {"serve", "--faults", "boom=1"}} {
-		if err := run(context.Background(), args, io.Discard); err == nil {
+	for _, args := range [][]string{nil, {"nope"}, {"serve", "--dataset", "huge"}, {"serve", "--plan", "gold"}, {"serve", "--faults", "boom=1"},
+		{"serve", "--webhook-target", "http://127.0.0.1:1/webhooks/zoom"}, {"serve", "--webhook-secret", "s"},
+		{"serve", "--oauth-redirect-url", "http://127.0.0.1/cb"}, {"serve", "--oauth-app", "--oauth-redirect-url", "http://127.0.0.1/cb", "--addr", "256.0.0.1:0"}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}

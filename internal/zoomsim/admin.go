@@ -127,7 +127,10 @@ func (s *Server) CreatedRegistrants() []map[string]any {
 //	GET  /_sim/truth/{stream}   one stream's expected records
 //	GET  /_sim/registrants      the registrants created through the API
 //	POST /_sim/expire-tokens    expire every access token now
+//	POST /_sim/webhooks         send an event to the webhook target
+//	GET  /_sim/webhooks         the webhook delivery attempts so far
 func (s *Server) adminRoutes(mux *http.ServeMux) {
+	s.webhookAdminRoutes(mux)
 	mux.HandleFunc("GET /_sim/config", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Config("http://"+r.Host))
 	})

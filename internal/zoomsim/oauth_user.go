@@ -26,6 +26,13 @@ const (
 	RefreshTokenTTL = 90 * 24 * time.Hour
 )
 
+// Default identities of the user-authorized app that `zoomsim serve
+// --oauth-app` registers: test values, like DefaultClientID.
+const (
+	DefaultOAuthClientID     = "zoomsim-oauth-client-id"
+	DefaultOAuthClientSecret = "zoomsim-oauth-client-secret"
+)
+
 // UserApp is a simulated user-authorized (authorization code) OAuth app.
 type UserApp struct {
 	ClientID     string

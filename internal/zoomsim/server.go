@@ -182,6 +182,11 @@ type ConnectorConfig struct {
 	AccountID     string `json:"account_id"`
 	ClientID      string `json:"client_id"`
 	ClientSecret  string `json:"client_secret"`
+	// Plan is the simulator's rate-limit plan, so the connector paces
+	// itself at the limits the simulator enforces (the connector's default
+	// is pro, which makes a read of an unlimited simulator slow for
+	// nothing). Empty when Options.Limits replaced the plan's limits.
+	Plan string `json:"plan,omitempty"`
 }
 
 // Config returns a connector config for the first app, for a simulator
@@ -189,6 +194,10 @@ type ConnectorConfig struct {
 func (s *Server) Config(base string) ConnectorConfig {
 	base = strings.TrimRight(base, "/")
 	app := s.opts.Apps[0]
+	plan := s.opts.Plan
+	if s.opts.Limits != nil {
+		plan = "" // custom limits that no plan names
+	}
 	return ConnectorConfig{
 		APIBaseURL:    base + "/v2",
 		OAuthTokenURL: base + "/oauth/token",
@@ -196,6 +205,7 @@ func (s *Server) Config(base string) ConnectorConfig {
 		AccountID:     app.AccountID,
 		ClientID:      app.ClientID,
 		ClientSecret:  app.ClientSecret,
+		Plan:          plan,
 	}
 }
 

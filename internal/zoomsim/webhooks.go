@@ -27,13 +27,13 @@ const DefaultWebhookTimeout = 3 * time.Second
 // WebhookDelivery is one attempt to deliver an event, as logged by the
 // simulator.
 type WebhookDelivery struct {
-	Event   string
-	EventTS int64
+	Event   string `json:"event"`
+	EventTS int64  `json:"event_ts"`
 	// Attempt is 1 for the first delivery, 2.. for retries.
-	Attempt int
+	Attempt int `json:"attempt"`
 	// Status is the HTTP status received, 0 for a transport error or timeout.
-	Status int
-	Err    string
+	Status int    `json:"status"`
+	Err    string `json:"error,omitempty"`
 }
 
 // webhooks is a simulator's webhook sender. It lives beside the Server
@@ -272,4 +272,38 @@ func (w *webhooks) post(ctx context.Context, url, secret string, body []byte, no
 		return resp.StatusCode, nil, err
 	}
 	return resp.StatusCode, b, nil
+}
+
+// webhookAdminRoutes lets a person drive the webhook sender by hand:
+// POST /_sim/webhooks with {"event": "meeting.created", "payload": {...}}
+// sends that event (signed, with retries) to the target set by
+// SetWebhookTarget and answers 202; without a target it answers 409.
+// GET /_sim/webhooks lists every delivery attempt.
+func (s *Server) webhookAdminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /_sim/webhooks", func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Event   string         `json:"event"`
+			Payload map[string]any `json:"payload"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&ev); err != nil || ev.Event == "" {
+			http.Error(w, `body must be {"event": "...", "payload": {...}}`, http.StatusBadRequest)
+			return
+		}
+		wh := s.webhooks()
+		wh.mu.Lock()
+		on := wh.url != ""
+		wh.mu.Unlock()
+		if !on {
+			http.Error(w, "no webhook target: start zoomsim serve with --webhook-target", http.StatusConflict)
+			return
+		}
+		if ev.Payload == nil {
+			ev.Payload = map[string]any{"account_id": s.data.AccountID}
+		}
+		s.SendWebhook(ev.Event, ev.Payload)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	mux.HandleFunc("GET /_sim/webhooks", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.WebhookDeliveries())
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +156,58 @@ func TestWebhookRetriesGiveUpAndTimeout(t *testing.T) {
 	}
 	if s3.ValidateWebhookEndpoint(ctx) == nil {
 		t.Fatal("validation without a target")
+	}
+}
+
+// TestWebhookAdminAPI drives the sender through /_sim/webhooks as a person
+// with curl would: refused without a target or with a bad body, then an
+// event sent, signed, and listed in the deliveries.
+func TestWebhookAdminAPI(t *testing.T) {
+	s, base, _ := StartTest(t, Options{Dataset: "tiny", Seed: 1})
+	post := func(body string) int {
+		resp, err := http.Post(base+"/_sim/webhooks", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ev := `{"event":"meeting.created","payload":{"account_id":"A","object":{"id":7}}}`
+	if code := post(ev); code != http.StatusConflict {
+		t.Fatalf("without a target: %d, want 409", code)
+	}
+	rcv := &hookReceiver{t: t, secret: "k", statuses: []int{200}}
+	ts := httptest.NewServer(rcv)
+	defer ts.Close()
+	s.SetWebhookTarget(ts.URL, "k")
+	if code := post(`{"payload":{}}`); code != http.StatusBadRequest {
+		t.Fatalf("no event name: %d, want 400", code)
+	}
+	if code := post(ev); code != http.StatusAccepted {
+		t.Fatalf("send: %d, want 202", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rcv.mu.Lock()
+	got := len(rcv.bodies)
+	var body map[string]any
+	if got == 1 {
+		_ = json.Unmarshal(rcv.bodies[0], &body)
+	}
+	rcv.mu.Unlock()
+	if got != 1 || body["event"] != "meeting.created" {
+		t.Fatalf("receiver got %d deliveries: %v", got, body)
+	}
+	resp, err := http.Get(base + "/_sim/webhooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var log []WebhookDelivery
+	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil || len(log) != 1 || log[0].Status != 200 || log[0].Event != "meeting.created" {
+		t.Fatalf("GET /_sim/webhooks: %v %+v", err, log)
 	}
 }
