@@ -163,7 +163,7 @@ const EventURLValidationName = "endpoint.url_validation"
 // nothing when no target is set. Payloads usually hold account_id and
 // object.
 func (s *Server) SendWebhook(event string, payload map[string]any) {
-	s.webhooks().send(s, event, s.webhookBody(event, payload))
+	s.webhooks().send(s, event, s.webhookBody(event, payload), nil)
 }
 
 func (s *Server) webhookBody(event string, payload map[string]any) []byte {
@@ -199,7 +199,9 @@ func (s *Server) webhookRegistrantCreated(m *Meeting, reg *Registrant) {
 	s.SendWebhook(kind+".registration_created", map[string]any{"account_id": s.data.AccountID, "object": obj})
 }
 
-func (w *webhooks) send(s *Server, event string, body []byte) {
+// send delivers body in the background, retrying as Zoom does; first, if
+// not nil, receives the first attempt's outcome (it needs room for one).
+func (w *webhooks) send(s *Server, event string, body []byte, first chan<- WebhookDelivery) {
 	w.mu.Lock()
 	url, secret, delays := w.url, w.secret, append([]time.Duration(nil), w.delays...)
 	w.mu.Unlock()
@@ -222,6 +224,9 @@ func (w *webhooks) send(s *Server, event string, body []byte) {
 			w.mu.Lock()
 			w.log = append(w.log, d)
 			w.mu.Unlock()
+			if attempt == 1 && first != nil {
+				first <- d
+			}
 			if err == nil && status >= 200 && status < 300 {
 				return
 			}
@@ -276,9 +281,10 @@ func (w *webhooks) post(ctx context.Context, url, secret string, body []byte, no
 
 // webhookAdminRoutes lets a person drive the webhook sender by hand:
 // POST /_sim/webhooks with {"event": "meeting.created", "payload": {...}}
-// sends that event (signed, with retries) to the target set by
-// SetWebhookTarget and answers 202; without a target it answers 409.
-// GET /_sim/webhooks lists every delivery attempt.
+// sends that event (signed) to the target set by SetWebhookTarget and
+// answers 200 with the first attempt's outcome once it is known (Zoom's
+// retries, if it failed, go on in the background); without a target it
+// answers 409. GET /_sim/webhooks lists every delivery attempt.
 func (s *Server) webhookAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		var ev struct {
@@ -300,10 +306,15 @@ func (s *Server) webhookAdminRoutes(mux *http.ServeMux) {
 		if ev.Payload == nil {
 			ev.Payload = map[string]any{"account_id": s.data.AccountID}
 		}
-		s.SendWebhook(ev.Event, ev.Payload)
-		w.WriteHeader(http.StatusAccepted)
+		first := make(chan WebhookDelivery, 1)
+		wh.send(s, ev.Event, s.webhookBody(ev.Event, ev.Payload), first)
+		select {
+		case d := <-first:
+			writeJSON(w, d)
+		case <-r.Context().Done():
+		}
 	})
 	mux.HandleFunc("GET /_sim/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, s.WebhookDeliveries())
+		writeJSON(w, append([]WebhookDelivery{}, s.WebhookDeliveries()...))
 	})
 }
