@@ -4,7 +4,8 @@
 # when the system has none), so nothing else is needed to reach api.zoom.us.
 #
 #   docker build -t zoom-connector:dev .
-#       compiles the binary in golang:1.26 (stage "build").
+#       compiles the binary in golang:1.26 (stage "build"); BuildKit (the
+#       default builder since Docker 23) skips the unused "prebuilt" stage.
 #   buildah --storage-driver vfs bud --isolation chroot \
 #       --build-arg BINARY_FROM=prebuilt -f Dockerfile -t zoom-connector:ci DIR
 #       takes a static binary (CGO_ENABLED=0) named zoom-connector from DIR
