@@ -10,6 +10,16 @@ import (
 	"testing"
 )
 
+// imageConfig is the part of an OCI image config the Dockerfile sets.
+type imageConfig struct {
+	User       string
+	Env        []string
+	Entrypoint []string
+	Labels     map[string]string
+	// Files are the image's regular files (absolute paths), from COPY.
+	Files []string
+}
+
 // parseDockerfile reads what the Dockerfile's final stage declares: the
 // files it copies, its user, environment, labels and entrypoint, with
 // ${ARG}s expanded from args and the ARG defaults. It knows only the

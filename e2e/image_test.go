@@ -122,16 +122,6 @@ func (b buildah) must(args ...string) []byte {
 	return out
 }
 
-// imageConfig is the part of an OCI image config the Dockerfile sets.
-type imageConfig struct {
-	User       string
-	Env        []string
-	Entrypoint []string
-	Labels     map[string]string
-	// Files are the image's regular files (absolute paths), from COPY.
-	Files []string
-}
-
 func (b buildah) inspect(image string) imageConfig {
 	b.t.Helper()
 	var doc struct {
