@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/x509roots/fallback/bundle"
+
 	"github.com/zoom-connector/zoom-connector/internal/airbyte/protocoltest"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -190,6 +192,20 @@ func compareImageFiles(t *testing.T, want imageConfig, rootfs string) {
 	if fileSHA(t, bin) != fileSHA(t, binPath) {
 		t.Errorf("%s in the image is not the binary CI built", want.Entrypoint[0])
 	}
+	// The image has no CA certificates: the binary must carry them
+	// (cmd/zoom-connector's TestEmbeddedRoots shows they are used).
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := 0
+	for r := range bundle.Roots() {
+		if !bytes.Contains(data, r.Certificate) {
+			t.Fatalf("%s lacks the embedded CA root %.60x…", want.Entrypoint[0], r.Certificate)
+		}
+		roots++
+	}
+	t.Logf("image: %s carries %d CA roots", want.Entrypoint[0], roots)
 	if fi, err := os.Stat(bin); err != nil || fi.Mode()&0o005 != 0o005 {
 		t.Errorf("%s is not readable and executable by every user: %v %v", want.Entrypoint[0], fi.Mode(), err)
 	}
