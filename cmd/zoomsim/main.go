@@ -35,6 +35,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, pflag.ErrHelp) {
+		return // --help printed the usage
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoomsim:", err)
 		os.Exit(2)
@@ -58,12 +61,13 @@ type options struct {
 	webhookURL, webhookToken string
 }
 
-func parseFlags(args []string) (options, error) {
+func parseFlags(args []string, usage io.Writer) (options, error) {
 	var o options
 	if len(args) == 0 || args[0] != "serve" {
 		return o, errors.New("usage: zoomsim serve [--addr ADDR] [--dataset tiny|small|large] [--seed N] [--plan free|pro|business|unlimited] [--latency DURATION] [--faults SPEC] [--oauth-app] [--webhook-target URL --webhook-secret SECRET]")
 	}
 	fs := pflag.NewFlagSet("zoomsim serve", pflag.ContinueOnError)
+	fs.SetOutput(usage)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on")
 	fs.StringVar(&o.sim.Dataset, "dataset", "small", "dataset preset: tiny, small or large")
 	fs.Int64Var(&o.sim.Seed, "seed", 1, "seed for the dataset and the fault draws")
@@ -95,7 +99,7 @@ func parseFlags(args []string) (options, error) {
 // run serves until ctx ends, printing the connector config (and the OAuth
 // app) on stdout once it listens; notes for people go to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args)
+	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // TestServePrintsAWorkingConfig runs `zoomsim serve`, reads the JSON line
@@ -82,5 +86,15 @@ func TestServeUsageErrors(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
+	}
+}
+
+// TestServeHelp: --help is not an error (main exits 0 after pflag printed
+// the usage).
+func TestServeHelp(t *testing.T) {
+	var errb bytes.Buffer
+	if err := run(context.Background(), []string{"serve", "--help"}, io.Discard, &errb); !errors.Is(err, pflag.ErrHelp) ||
+		!strings.Contains(errb.String(), "--oauth-app") || !strings.Contains(errb.String(), "--webhook-target") {
+		t.Fatalf("--help: %v\n%s", err, errb.String())
 	}
 }
