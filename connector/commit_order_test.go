@@ -46,10 +46,10 @@ func (r *orderRecorder) Commit() error {
 	return nil
 }
 
-func (r *orderRecorder) State(*state.State) error                  { r.add("S"); return nil }
+func (r *orderRecorder) State(*state.State) error                     { r.add("S"); return nil }
 func (r *orderRecorder) StreamStatus(string, StreamStatus, time.Time) {}
-func (r *orderRecorder) Estimate(string, int64)                      {}
-func (r *orderRecorder) StreamError(string, error)                   {}
+func (r *orderRecorder) Estimate(string, int64)                       {}
+func (r *orderRecorder) StreamError(string, error)                    {}
 
 // engineClient is a client of the simulator, as the read command builds it.
 func engineClient(t *testing.T, f *simFixture) *zoomapi.Client {
