@@ -193,10 +193,65 @@ func TestDescribePayloadKeepsRegistrantsApart(t *testing.T) {
 	}
 }
 
+// nearMisses are signatures that differ from good only in length or case:
+// truncated, extended, and with letters changed to upper case. A
+// comparison by prefix or without regard to case accepts some of them.
+func nearMisses(good string) map[string]string {
+	hexPart := strings.TrimPrefix(good, "v0=")
+	firstLetter := strings.IndexAny(hexPart, "abcdef")
+	oneUpper := good
+	if firstLetter >= 0 {
+		oneUpper = "v0=" + hexPart[:firstLetter] + strings.ToUpper(hexPart[firstLetter:firstLetter+1]) + hexPart[firstLetter+1:]
+	}
+	return map[string]string{
+		"one character short":   good[:len(good)-1],
+		"half of it":            good[:3+32],
+		"the prefix alone":      "v0=",
+		"one character more":    good + "0",
+		"twice":                 good + good,
+		"a trailing space":      good + " ",
+		"upper-case hex":        "v0=" + strings.ToUpper(hexPart),
+		"one upper-case letter": oneUpper,
+		"upper-case V0":         "V0=" + hexPart,
+	}
+}
+
+// TestVerifyRejectsNearMisses: Verify accepts the exact signature and
+// nothing that is only truncated, extended or changed in case.
+func TestVerifyRejectsNearMisses(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1700000000, 0)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	good := Sign([]byte(testSecret), ts, []byte(createdBody))
+	h := func(sig string) http.Header {
+		h := http.Header{}
+		h.Set(HeaderSignature, sig)
+		h.Set(HeaderTimestamp, ts)
+		return h
+	}
+	if err := Verify([]byte(testSecret), h(good), []byte(createdBody), now); err != nil {
+		t.Fatalf("the exact signature was refused: %v", err)
+	}
+	for name, sig := range nearMisses(good) {
+		if sig == good {
+			t.Fatalf("%s: the near miss equals the signature", name)
+		}
+		if err := Verify([]byte(testSecret), h(sig), []byte(createdBody), now); err == nil {
+			t.Errorf("%s: accepted %q", name, sig)
+		}
+	}
+}
+
 func FuzzVerify(f *testing.F) {
 	f.Add([]byte(createdBody), "v0=00", "1700000000")
 	f.Add([]byte{}, "", "")
 	f.Add([]byte("x"), "v0="+strings.Repeat("a", 64), "-1")
+	for _, sig := range nearMisses(Sign([]byte(testSecret), "1700000000", []byte(createdBody))) {
+		f.Add([]byte(createdBody), sig, "1700000000")
+	}
+	for _, sig := range nearMisses(Sign([]byte(testSecret), "1700000000", nil)) {
+		f.Add([]byte{}, sig, "1700000000")
+	}
 	now := time.Unix(1700000000, 0)
 	f.Fuzz(func(t *testing.T, body []byte, sig, ts string) {
 		h := http.Header{}
