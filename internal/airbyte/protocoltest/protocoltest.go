@@ -1,7 +1,8 @@
 // Package protocoltest validates emitted Airbyte messages against the
 // upstream protocol schema, ../shared/airbyte-protocol/airbyte_protocol.yaml
 // (the shared/ folder sits beside the repository's directory). Tests that
-// use it are skipped when that folder is absent.
+// use it are skipped when that folder is absent, and fail with CI=true
+// (see internal/testkit/refdir).
 package protocoltest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/zoom-connector/zoom-connector/internal/testkit/refdir"
 	"gopkg.in/yaml.v3"
 )
 
@@ -121,7 +123,7 @@ func get(t testing.TB) *loaded {
 	t.Helper()
 	l := load()
 	if l.skip {
-		t.Skipf("%s (%v)", SkipMessage, l.err)
+		refdir.Missing(t, "%s (%v)", SkipMessage, l.err)
 	}
 	if l.err != nil {
 		t.Fatalf("protocoltest: %v", l.err)
@@ -159,7 +161,7 @@ func Definitions(t testing.TB) map[string]any {
 // Validator returns a function that checks one emitted line (a single JSON
 // object, trailing newline allowed) against the AirbyteMessage definition
 // and fails the test it is given with the schema's explanation. Validator
-// skips t when ../shared/airbyte-protocol is absent.
+// skips t when ../shared/airbyte-protocol is absent (fails it with CI=true).
 func Validator(t testing.TB) func(t testing.TB, line []byte) {
 	t.Helper()
 	s := Schema(t, "AirbyteMessage")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/zoom-connector/zoom-connector/internal/testkit/refdir"
 )
 
 // capture records Errorf calls instead of failing the test.
@@ -41,7 +43,7 @@ func TestValidatorRejectsBadMessages(t *testing.T) {
 func TestProtocolDir(t *testing.T) {
 	dir, err := ProtocolDir()
 	if err != nil {
-		t.Skipf("%s (%v)", SkipMessage, err)
+		refdir.Missing(t, "%s (%v)", SkipMessage, err)
 	}
 	if !strings.HasSuffix(dir, "shared/airbyte-protocol") {
 		t.Errorf("dir = %s", dir)

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/zoom-connector/zoom-connector/internal/testkit/refdir"
 )
 
 // openapiDir is Zoom's OpenAPI documents, in shared/ beside the repository.
@@ -17,7 +19,7 @@ const openapiDir = "../../../../shared/zoom-openapi"
 // `go run ./internal/tools/genschemas -openapi ../shared/zoom-openapi -out spec/streams`.
 func TestCommittedSchemasAreUpToDate(t *testing.T) {
 	if _, err := os.Stat(openapiDir); err != nil {
-		t.Skipf("Zoom's OpenAPI documents are not at %s: %v", openapiDir, err)
+		refdir.Missing(t, "Zoom's OpenAPI documents are not at %s: %v", openapiDir, err)
 	}
 	files, err := Generate(openapiDir)
 	if err != nil {
