@@ -53,7 +53,7 @@ func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if InCI() {
-		t.Fatalf("%s\nCI=true: the reference folder shared/ must sit beside the repository in CI (tests skip without it only when CI is not set)", msg)
+		t.Fatalf("%s\nCI=true: a failure, not a skip: the reference folder shared/ must sit beside the repository in CI (tests skip without it only when CI is not set)", msg)
 	}
 	t.Skip(msg)
 }
