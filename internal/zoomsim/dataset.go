@@ -66,6 +66,9 @@ type Dataset struct {
 	created    map[int64][]*Registrant // registrants added through the API
 	createdLog []*Registrant
 	addCounts  map[string]int // per registrant+meeting+UTC day add calls
+
+	// addsReceived counts add requests per person and target (AddsReceived).
+	addsReceived map[string]int
 }
 
 // User is one Zoom user of the account.

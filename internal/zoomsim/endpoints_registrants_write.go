@@ -157,6 +157,26 @@ func (d *Dataset) newRegistrant(m *Meeting, b map[string]any, approved bool, now
 	return reg
 }
 
+// countAdd counts a request to add email to m, alone or in a batch,
+// whatever Zoom answers (AddsReceived).
+func (d *Dataset) countAdd(m *Meeting, email string) {
+	if d.addsReceived == nil {
+		d.addsReceived = map[string]int{}
+	}
+	d.addsReceived[fmt.Sprintf("%s:%d|%s", strings.ToLower(kindWord(m.Webinar)), m.ID, strings.ToLower(email))]++
+}
+
+// AddsReceived returns how many add-registrant requests (a single add or
+// one entry of a batch, with a valid body) named each person, by
+// "meeting:ID|email" or "webinar:ID|email" with the email in lower case,
+// whatever the answer. Zoom answers a repeated add with the existing
+// registration, so only these counts show whether a person was sent twice.
+func (s *Server) AddsReceived() map[string]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return clone(s.data.addsReceived)
+}
+
 // CreatedRegistrants returns every registrant created through the API, in
 // creation order, as the registrants endpoints serve them plus meeting_id
 // or webinar_id.
@@ -234,6 +254,7 @@ func handleAddRegistrant(webinar bool) func(*Call) {
 			c.Validation(errs)
 			return
 		}
+		c.Data.countAdd(m, body["email"].(string))
 		if m.Over(c.Now) {
 			c.Error(http.StatusBadRequest, 3038, overText(m, false))
 			return
@@ -316,6 +337,9 @@ func handleBatchRegistrants(webinar bool) func(*Call) {
 		if len(errs) > 0 {
 			c.Validation(errs)
 			return
+		}
+		for _, x := range list {
+			c.Data.countAdd(m, x.(map[string]any)["email"].(string))
 		}
 		if m.Over(c.Now) {
 			c.Error(http.StatusBadRequest, 3038, overText(m, true))
