@@ -87,6 +87,13 @@ func (p *proxy) requests() []seenRequest {
 	return append([]seenRequest(nil), p.seen...)
 }
 
+// apiRequests counts the API requests the proxy saw.
+func (p *proxy) apiRequests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.api
+}
+
 func (p *proxy) status(code int) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

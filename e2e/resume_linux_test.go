@@ -15,9 +15,10 @@ import (
 
 // killOnCreate kills cmd with SIGKILL the moment the nth file whose name
 // starts with prefix is created in dir (inotify), waits for it to end,
-// and reports whether that file was still there afterwards (the kill
+// and reports whether it was killed (false: it ended before creating the
+// nth file) and whether that file was still there afterwards (the kill
 // landed before the file was renamed away).
-func killOnCreate(t *testing.T, cmd *exec.Cmd, dir, prefix string, nth int) bool {
+func killOnCreate(t *testing.T, cmd *exec.Cmd, dir, prefix string, nth int) (killed, midWrite bool) {
 	t.Helper()
 	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
 	if err != nil {
@@ -77,8 +78,8 @@ func killOnCreate(t *testing.T, cmd *exec.Cmd, dir, prefix string, nth int) bool
 	}
 	stop.Wait()
 	if v == "" {
-		return false
+		return false, false
 	}
 	_, err = os.Stat(filepath.Join(dir, v))
-	return err == nil
+	return true, err == nil
 }

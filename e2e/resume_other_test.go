@@ -8,10 +8,10 @@ import (
 )
 
 // killOnCreate needs inotify; elsewhere the mid-write kill points skip.
-func killOnCreate(t *testing.T, cmd *exec.Cmd, dir, prefix string, nth int) bool {
+func killOnCreate(t *testing.T, cmd *exec.Cmd, dir, prefix string, nth int) (killed, midWrite bool) {
 	t.Helper()
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 	t.Skip("killing in the middle of a state write needs inotify (Linux)")
-	return false
+	return false, false
 }

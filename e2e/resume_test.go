@@ -71,10 +71,13 @@ func TestCrashAndResume(t *testing.T) {
 	var plan []point
 	for i := range points {
 		switch i % 5 {
+		// Within the first 70% of a clean read's time: the killed runs
+		// run side by side, slower than the clean read alone, so the kill
+		// lands mid-read (asserted below).
 		case 0, 1:
-			plan = append(plan, point{mode: killAirbyte, delay: time.Duration(float64(full) * (0.1 + 0.8*rng.Float64()))})
+			plan = append(plan, point{mode: killAirbyte, delay: time.Duration(float64(full) * (0.05 + 0.65*rng.Float64()))})
 		case 2, 3:
-			plan = append(plan, point{mode: killStateFile, delay: time.Duration(float64(full) * (0.1 + 0.8*rng.Float64()))})
+			plan = append(plan, point{mode: killStateFile, delay: time.Duration(float64(full) * (0.05 + 0.65*rng.Float64()))})
 		default:
 			plan = append(plan, point{mode: killMidWrite, nth: 1 + rng.IntN(3)})
 		}
@@ -99,10 +102,10 @@ func TestCrashAndResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			var hit bool
+			var hit, killed bool
 			var how string
 			if p.mode == killMidWrite {
-				hit = killOnCreate(t, cmd, e.dir, ".state.json.tmp-", p.nth)
+				killed, hit = killOnCreate(t, cmd, e.dir, ".state.json.tmp-", p.nth)
 				how = fmt.Sprintf("at state write #%d", p.nth)
 			} else {
 				done := make(chan error, 1)
@@ -117,6 +120,13 @@ func TestCrashAndResume(t *testing.T) {
 			}
 			killedAfter := time.Since(start)
 			exited := cmd.ProcessState != nil && cmd.ProcessState.Exited()
+			if p.mode != killMidWrite {
+				killed = !exited
+			}
+			if !killed {
+				// The subtest would check a clean read, not a crash.
+				t.Fatalf("the read ended by itself (exit %d, %v in) before the kill %s", cmd.ProcessState.ExitCode(), killedAfter.Round(time.Millisecond), how)
+			}
 			e.save(result{stdout: out.Bytes(), stderr: errb.Bytes()}, args)
 			figures.add(func(f *tally) { f.runs++; f.kills++ })
 
@@ -194,5 +204,8 @@ func TestCrashAndResume(t *testing.T) {
 	t.Cleanup(func() {
 		t.Logf("summary: %d kill points, %d landed while a temporary state file existed, %d duplicates in all (truth %d records per read)",
 			len(plan), midWriteHits, dupTotal, total)
+		if midWriteHits == 0 {
+			t.Errorf("no mid-write kill point landed while its temporary state file existed: the crash in the middle of a state write was not tested")
+		}
 	})
 }

@@ -57,45 +57,41 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 }
 
 // TestTokenExpiredMidRunIsRefreshed: the simulator expires every token
-// twice during the read (as if an hour had passed); each time the client
-// refreshes once and the records still equal the truth. Not parallel:
-// until the simulator's ExpireTokens race is fixed, the race detector
-// would fail every test running alongside.
+// twice during the read (as if an hour had passed), when the read has sent
+// its 50th and its 150th API request; each time the client refreshes once
+// and the records still equal the truth. Not parallel: until the
+// simulator's ExpireTokens race is fixed, the race detector would fail
+// every test running alongside.
 func TestTokenExpiredMidRunIsRefreshed(t *testing.T) {
 	s := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 23, Latency: 30 * time.Millisecond})
-	p := startProxy(t, s.URL, nil)
-	e := newEnv(t, s)
-	var expired int
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for _, d := range []time.Duration{600 * time.Millisecond, 1200 * time.Millisecond} {
-			select {
-			case <-time.After(d):
-				s.ExpireTokens()
-				expired++
-			case <-stop:
-				return
-			}
+	var mu sync.Mutex
+	expired := 0
+	p := startProxy(t, s.URL, func(_ http.ResponseWriter, _ *http.Request, n int) bool {
+		if n == 50 || n == 150 {
+			s.ExpireTokens()
+			mu.Lock()
+			expired++
+			mu.Unlock()
 		}
-	}()
+		return false
+	})
+	e := newEnv(t, s)
 	r := e.read(2*time.Minute, e.writeConfig(p.config(s, "max_concurrency", 8)), p.host)
-	close(stop)
-	wg.Wait()
+	mu.Lock()
+	times := expired
+	mu.Unlock()
 	if r.code != 0 {
 		t.Fatalf("read: %s", r)
 	}
 	c := s.Counters().Snapshot()
-	if expired == 0 {
-		t.Fatalf("the read (%v) ended before the tokens were expired", r.elapsed)
+	if times != 2 {
+		t.Fatalf("the read ended after %d API requests, before the tokens were expired twice", p.apiRequests())
 	}
-	if c.TokenRequests < 2 || c.TokenRequests > 1+expired {
-		t.Errorf("tokens expired %d times: %d token requests, want between 2 and %d (one refresh per expiry)", expired, c.TokenRequests, 1+expired)
+	if c.TokenRequests < 2 || c.TokenRequests > 1+times {
+		t.Errorf("tokens expired %d times: %d token requests, want between 2 and %d (one refresh per expiry)", times, c.TokenRequests, 1+times)
 	}
 	d := expectExact(t, "tokens expired mid-run", parseAirbyte(t, r.stdout, false).Records, truthSets(t, s.Server), nil)
-	t.Logf("summary: tokens expired %d times mid-run: 401s %d, token requests %d, %s", expired, p.status(401), c.TokenRequests, d)
+	t.Logf("summary: tokens expired %d times mid-run: 401s %d, token requests %d, %s", times, p.status(401), c.TokenRequests, d)
 }
 
 // TestTokenOne401RefreshesOnceRetriesOnce: one API answer is a 401 code

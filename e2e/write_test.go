@@ -135,15 +135,30 @@ func readResults(t *testing.T, path string) map[int]map[string]any {
 }
 
 // TestWriteKilledAndResumed kills `write` with SIGKILL at random points
-// (five in CI, twenty with ZC_SOAK=1), each time running it again with the
-// same ledger, then lets it finish: every registrant is created exactly
-// once, none is missing, and the last run accounts for every row.
+// (five in CI, twenty with ZC_SOAK=1), each after the ledger has grown by
+// a random few rows, each time running it again with the same ledger, then
+// lets it finish: every registrant is created exactly once, none is
+// missing, no person the ledger held is sent again, and the last run
+// accounts for every row. Zoom answers a repeated add with the existing
+// registration, so the simulator's add counts, not its registrants, show
+// a second send; rows naming occurrences of the recurring target are
+// settled on a rerun by the ledger alone.
 func TestWriteKilledAndResumed(t *testing.T) {
 	t.Parallel()
 	s := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 101, Latency: 40 * time.Millisecond})
 	e := newEnv(t, s)
 	targets := writeTargets(t, s)
 	rows, keys := registrantRows(targets, 150, "kill")
+	occ := map[int]bool{} // row numbers of rows naming occurrences
+	for i, r := range rows {
+		if recurringTarget(s, targets[i%len(targets)]) {
+			r["occurrence_ids"] = "1648194360000"
+			occ[i+1] = true
+		}
+	}
+	if len(occ) == 0 {
+		t.Fatalf("no recurring target among %v: no row is settled by the ledger alone", targets)
+	}
 	input := e.path("rows.jsonl")
 	if err := os.WriteFile(input, jsonLines(rows), 0o600); err != nil {
 		t.Fatal(err)
@@ -157,8 +172,22 @@ func TestWriteKilledAndResumed(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 11))
 	t.Logf("kill schedule seed %d, targets %v", seed, targets)
-	landed := 0
+	landed, partial := 0, 0
+	// checkLedgerHeld fails for every row the ledger held before a run
+	// that the run sent again.
+	checkLedgerHeld := func(run string, held map[int]bool, before map[string]int) {
+		after := s.AddsReceived()
+		for row := range held {
+			if k := keys[row-1]; after[k] != before[k] {
+				t.Errorf("%s: row %d (%s) sent again although the ledger held it (%d adds before, %d after)", run, row, k, before[k], after[k])
+			}
+		}
+	}
 	for i := range kills {
+		held, before := ledgerRows(t, ledger), s.AddsReceived()
+		if len(held) == len(rows) {
+			break // nothing left for a kill to interrupt
+		}
 		args := []string{"write", "--config", cfg, "--allow-host", s.host, "--log-level", "debug", "--input", input,
 			"--ledger", ledger, "--results", e.path(fmt.Sprintf("results-%d.jsonl", i)), "--dead-letter", e.path(fmt.Sprintf("dead-%d.jsonl", i))}
 		cmd := exec.Command(binPath, args...)
@@ -168,38 +197,57 @@ func TestWriteKilledAndResumed(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(50+rng.IntN(600)) * time.Millisecond
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		grow := 1 + rng.IntN(12)
 		killed := false
-		select {
-		case <-time.After(delay):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			killed = true
-		case <-done:
-		}
-		e.save(result{stdout: out.Bytes(), stderr: errb.Bytes()}, args)
-		figures.add(func(f *tally) { f.runs++; f.kills++ })
-		n := len(s.CreatedRegistrants())
-		if killed {
-			landed++
-		}
-		t.Logf("run %d: killed after %v: %v; %d registrants created so far", i, delay, killed, n)
-		if c := createdCounts(s); true {
-			for k, v := range c {
-				if v > 1 {
-					t.Fatalf("after kill %d: %s registered %d times", i, k, v)
+		deadline := time.After(2 * time.Minute)
+	wait:
+		for {
+			select {
+			case <-done:
+				break wait
+			case <-deadline:
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatalf("run %d: the ledger did not grow by %d rows within 2 minutes", i, grow)
+			case <-time.After(5 * time.Millisecond):
+				if len(ledgerRows(t, ledger)) >= len(held)+grow {
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+					<-done
+					killed = true
+					break wait
 				}
 			}
 		}
+		e.save(result{stdout: out.Bytes(), stderr: errb.Bytes()}, args)
+		figures.add(func(f *tally) { f.runs++; f.kills++ })
+		now := len(ledgerRows(t, ledger))
+		if killed {
+			landed++
+			if now < len(rows) {
+				partial++
+			}
+		}
+		t.Logf("run %d: killed once the ledger grew by %d: %v; ledger %d -> %d of %d rows; %d registrants created so far", i, grow, killed, len(held), now, len(rows), len(s.CreatedRegistrants()))
+		checkLedgerHeld(fmt.Sprintf("run %d", i), held, before)
+		for k, v := range createdCounts(s) {
+			if v > 1 {
+				t.Fatalf("after kill %d: %s registered %d times", i, k, v)
+			}
+		}
 	}
+	if landed == 0 || partial == 0 {
+		t.Fatalf("%d kills landed, %d with rows left to write: the test checked no interrupted write", landed, partial)
+	}
+	held, before := ledgerRows(t, ledger), s.AddsReceived()
 	final := e.path("results-final.jsonl")
 	r := e.run(2*time.Minute, "write", "--config", cfg, "--allow-host", s.host, "--log-level", "debug", "--input", input,
 		"--ledger", ledger, "--results", final, "--dead-letter", e.path("dead-final.jsonl"))
 	if r.code != 0 {
 		t.Fatalf("final write: %s", r)
 	}
+	checkLedgerHeld("final run", held, before)
 	res := readResults(t, final)
 	for i := range rows {
 		st, _ := res[i+1]["status"].(string)
@@ -208,11 +256,61 @@ func TestWriteKilledAndResumed(t *testing.T) {
 		}
 	}
 	missing, twice := checkCreatedOnce(t, "after kills and resume", s, keys)
+	adds := s.AddsReceived()
+	resent := 0
+	for i, k := range keys {
+		switch n := adds[k]; {
+		case n == 0:
+			t.Errorf("row %d (%s): never sent", i+1, k)
+		case n > 1 && !occ[i+1]:
+			// Zoom's list settles whole-meeting rows on a rerun.
+			t.Errorf("row %d (%s): sent %d times", i+1, k, n)
+		case n > 1+landed:
+			// A row naming occurrences is sent again only when a kill fell
+			// between Zoom's answer and the ledger's fsync.
+			t.Errorf("row %d (%s): sent %d times in %d kills", i+1, k, n, landed)
+		case n > 1:
+			resent++
+		}
+	}
 	c := s.Counters().Snapshot()
-	t.Logf("summary: write of %d rows killed %d times (%d mid-run), then finished: missing %d, created twice %d; %d batch and %d single POSTs; %s",
-		len(rows), kills, landed, missing, twice,
+	t.Logf("summary: write of %d rows (%d naming occurrences) killed %d times mid-run (%d with rows left), then finished: missing %d, created twice %d, sent again after a kill between answer and ledger %d; %d batch and %d single POSTs; %s",
+		len(rows), len(occ), landed, partial, missing, twice, resent,
 		c.Requests["POST /meetings/{meetingId}/batch_registrants"]+c.Requests["POST /webinars/{webinarId}/batch_registrants"],
 		c.Requests["POST /meetings/{meetingId}/registrants"]+c.Requests["POST /webinars/{webinarId}/registrants"], lastLine(string(r.stderr)))
+}
+
+// recurringTarget reports whether a "meeting:ID" target is a recurring
+// meeting (type 8), whose rows may name occurrences.
+func recurringTarget(s *sim, target string) bool {
+	kind, id, _ := strings.Cut(target, ":")
+	if kind != "meeting" {
+		return false
+	}
+	for _, m := range s.Dataset().Meetings {
+		if fmt.Sprint(m.ID) == id {
+			return m.Type == 8
+		}
+	}
+	return false
+}
+
+// ledgerRows returns the input rows the ledger at path records (a last
+// line cut short by a kill is ignored).
+func ledgerRows(t *testing.T, path string) map[int]bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	out := map[int]bool{}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var e struct{ Row int }
+		if json.Unmarshal(line, &e) == nil && e.Row > 0 {
+			out[e.Row] = true
+		}
+	}
+	return out
 }
 
 // TestWriteUnderFaults writes through 5xx answers, resets and HTML pages
