@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -40,29 +41,25 @@ func childCommand(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// TestReadKilledAndResumed kills a read with SIGKILL part-way, resumes
-// from the STATE messages it had emitted, and checks that what the first
-// run committed plus the resumed run is the full record set.
+// TestReadKilledAndResumed kills a read with SIGKILL part-way (once right
+// after its first STATE message, once after its third), resumes from the
+// STATE messages it had emitted, and checks that what the first run
+// committed plus the resumed run is the full record set.
 func TestReadKilledAndResumed(t *testing.T) {
 	t.Parallel()
 	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 11, Latency: 4 * time.Millisecond})
 	cfgPath := writeConfig(t, readConfig(f, "max_concurrency", 4, "checkpoint_interval_seconds", 1))
 	want := truthSets(t, f.sim)
-	for i, delay := range []time.Duration{1500 * time.Millisecond, 2600 * time.Millisecond} {
+	for i, nth := range []int{1, 3} {
 		dir := t.TempDir()
 		cmd := childCommand(t, "read", "--config", cfgPath, "--allow-host", f.host)
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		cmd.Stderr = &bytes.Buffer{}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		out, killed := killAfterStates(t, cmd, nth)
+		if !killed {
+			t.Fatalf("kill %d: the read ended before its STATE message #%d", i, nth)
 		}
-		time.Sleep(delay)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		first := parseAirbyte(t, out.Bytes(), true)
+		first := parseAirbyte(t, out, true)
 		if len(first.States) == 0 {
-			t.Fatalf("kill %d after %v: no STATE emitted yet (%d lines)", i, delay, first.Lines)
+			t.Fatalf("kill %d after STATE #%d: no STATE in its output (%d lines)", i, nth, first.Lines)
 		}
 		// Resume from the per-stream states, as Airbyte passes them.
 		var msgs []json.RawMessage
@@ -91,13 +88,45 @@ func TestReadKilledAndResumed(t *testing.T) {
 		for _, w := range want {
 			total += len(w)
 		}
-		t.Logf("kill %d after %v: first run committed %d records, resumed run %d, truth %d, duplicates %d",
-			i, delay, firstN, secondN, total, dups)
+		t.Logf("kill %d after STATE #%d: first run committed %d records, resumed run %d, truth %d, duplicates %d",
+			i, nth, firstN, secondN, total, dups)
 		if secondN >= total {
 			t.Errorf("the resumed run read %d records, no fewer than a full read (%d): it did not resume", secondN, total)
 		}
 		compareUnion(t, union, want)
 	}
+}
+
+// killAfterStates starts cmd, kills it with SIGKILL as soon as its stdout
+// holds nth STATE messages (within two minutes), and returns its stdout
+// and whether the kill came before the read ended by itself.
+func killAfterStates(t *testing.T, cmd *exec.Cmd, nth int) ([]byte, bool) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &bytes.Buffer{}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	var out bytes.Buffer
+	states, killed := 0, false
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		out.Write(sc.Bytes())
+		out.WriteByte('\n')
+		if !killed && bytes.Contains(sc.Bytes(), []byte(`"type":"STATE"`)) {
+			if states++; states == nth {
+				killed = cmd.Process.Signal(syscall.SIGKILL) == nil
+			}
+		}
+	}
+	_ = cmd.Wait()
+	return out.Bytes(), killed
 }
 
 // countDuplicates counts records present more often than in the truth.
