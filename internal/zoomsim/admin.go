@@ -24,6 +24,9 @@ type CounterSnapshot struct {
 	// Limited429 counts per-second 429s sent; Daily429 daily-limit ones.
 	Limited429 int `json:"limited_429"`
 	Daily429   int `json:"daily_429"`
+	// Refused429 counts both kinds of 429 by "METHOD /pattern", so that
+	// Requests minus Refused429 is what each endpoint answered.
+	Refused429 map[string]int `json:"refused_429"`
 	// TokenRequests counts calls to /oauth/token; TokensIssued the tokens
 	// it handed out.
 	TokenRequests int `json:"token_requests"`
@@ -41,7 +44,7 @@ func newCounters() *Counters {
 func (c *Counters) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}}
+	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}, Refused429: map[string]int{}}
 }
 
 func (c *Counters) request(endpoint string, cat Category) {
@@ -52,8 +55,9 @@ func (c *Counters) request(endpoint string, cat Category) {
 	c.mu.Unlock()
 }
 
-func (c *Counters) limited(daily bool) {
+func (c *Counters) limited(endpoint string, daily bool) {
 	c.mu.Lock()
+	c.c.Refused429[endpoint]++
 	if daily {
 		c.c.Daily429++
 	} else {
@@ -88,6 +92,7 @@ func (c *Counters) Snapshot() CounterSnapshot {
 	s.Requests = clone(c.c.Requests)
 	s.ByCategory = clone(c.c.ByCategory)
 	s.Faults = clone(c.c.Faults)
+	s.Refused429 = clone(c.c.Refused429)
 	return s
 }
 

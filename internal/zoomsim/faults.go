@@ -194,7 +194,7 @@ func (s *Server) injectTransportFault(w http.ResponseWriter, r *http.Request, k 
 		if s.opts.QPSRetryAfter {
 			w.Header().Set("Retry-After", "1")
 		}
-		s.counter.limited(false)
+		s.counter.limited(rt.Method+" "+rt.Pattern, false)
 		return429(w)
 	case faultAuth124:
 		writeZoomError(w, http.StatusUnauthorized, 124, "Invalid access token.")

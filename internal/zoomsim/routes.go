@@ -171,7 +171,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		now := s.opts.Now()
 		if !s.limits.allow(w.Header(), rt.Category, tok.app.AccountID, now, s.opts.QPSRetryAfter) {
-			s.counter.limited(w.Header().Get("X-RateLimit-Type") == "Daily-limit")
+			s.counter.limited(endpoint, w.Header().Get("X-RateLimit-Type") == "Daily-limit")
 			return429(w)
 			return
 		}

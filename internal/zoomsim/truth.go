@@ -58,12 +58,11 @@ var TruthStreams = []string{
 //	report_activities              GET /report/activities for each window
 //	recordings                     GET /users/{id}/recordings of each active user for each window; + user_id
 func (d *Dataset) Truth() map[string][]map[string]any {
-	now := d.Now
 	t := map[string][]map[string]any{}
 	for _, s := range TruthStreams {
 		t[s] = []map[string]any{}
 	}
-	add := func(stream string, o map[string]any, kv ...any) {
+	d.eachTruth(func(stream string, o map[string]any, kv []any) {
 		rec := make(map[string]any, len(o)+len(kv)/2)
 		for k, v := range o {
 			rec[k] = v
@@ -72,7 +71,26 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 			rec[kv[i].(string)] = kv[i+1]
 		}
 		t[stream] = append(t[stream], rec)
+	})
+	return t
+}
+
+// TruthCounts returns how many records Truth holds for each stream,
+// without keeping them (the large dataset's truth needs gigabytes).
+func (d *Dataset) TruthCounts() map[string]int {
+	n := map[string]int{}
+	for _, s := range TruthStreams {
+		n[s] = 0
 	}
+	d.eachTruth(func(stream string, _ map[string]any, _ []any) { n[stream]++ })
+	return n
+}
+
+// eachTruth calls emit with each record of Truth: the served object and
+// the parent keys to add (name, value pairs).
+func (d *Dataset) eachTruth(emit func(stream string, o map[string]any, kv []any)) {
+	now := d.Now
+	add := func(stream string, o map[string]any, kv ...any) { emit(stream, o, kv) }
 	addAll := func(stream string, items []any, kv ...any) {
 		for _, it := range items {
 			add(stream, it.(map[string]any), kv...)
@@ -167,7 +185,6 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 		addAll("report_users", items, "from", win[0], "to", win[1])
 		addAll("report_activities", d.activityItems(from, to))
 	}
-	return t
 }
 
 // rfc3339PollTimes returns a copy of a poll result with its answers'
