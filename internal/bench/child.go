@@ -47,7 +47,7 @@ func (c *ChildRead) TotalCPUMicrosPerRecord() float64 {
 	return (c.ConnectorCPUSeconds + c.SimulatorCPUSeconds) * 1e6 / float64(c.Records)
 }
 
-var recordsRE = regexp.MustCompile(`msg="stream done".* records=(\d+)`)
+var recordsRE = regexp.MustCompile(`msg="stream done" stream=(\S+) records=(\d+)`)
 
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
@@ -58,7 +58,8 @@ func selfCPU() time.Duration {
 }
 
 // childRead runs `bin read` against a fresh unlimited, latency-free
-// simulator of dataset, writing format under dir.
+// simulator of dataset, writing format under dir. Its records per stream
+// must equal the truth's (an error otherwise).
 func childRead(ctx context.Context, bin, dir, dataset string, seed int64, streams []string, format string, concurrency int) (*ChildRead, error) {
 	sim, err := startSim(dir, dataset, seed, "unlimited", 0, "unlimited", concurrency, 300)
 	if err != nil {
@@ -100,9 +101,14 @@ func childRead(ctx context.Context, bin, dir, dataset string, seed int64, stream
 		r.ConnectorCPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 		r.PeakRSSBytes = ru.Maxrss * 1024 // KiB on Linux
 	}
+	byStream := map[string]int64{}
 	for _, m := range recordsRE.FindAllStringSubmatch(stderr.String(), -1) {
-		n, _ := strconv.ParseInt(m[1], 10, 64)
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		byStream[m[1]] += n
 		r.Records += n
+	}
+	if err := checkCounts(byStream, truthCounts(sim.l.Dataset(), dataset, seed), streams); err != nil {
+		return nil, fmt.Errorf("%s read of the %s dataset: %w", format, dataset, err)
 	}
 	_ = filepath.Walk(out, func(_ string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() {

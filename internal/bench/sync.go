@@ -2,13 +2,11 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector"
@@ -25,15 +23,18 @@ type SyncResult struct {
 	MaxConcurrency int      `json:"max_concurrency"`
 	PageSize       int      `json:"page_size"`
 	Streams        []string `json:"streams"`
-	// Records is what the read emitted; Incomplete names streams that did
-	// not complete.
+	// Records is what the read emitted (checked against the simulator's
+	// truth, record by record: a read that differs fails the benchmark);
+	// Incomplete names streams that did not complete.
 	Records    int64    `json:"records"`
 	Incomplete []string `json:"incomplete,omitempty"`
 	// WallSeconds is the read's wall time, token request included.
 	WallSeconds float64 `json:"wall_seconds"`
 	// Sent counts the requests the simulator received, by endpoint and by
 	// category, 429s included.
-	Sent           map[string]int `json:"sent_by_endpoint"`
+	Sent map[string]int `json:"sent_by_endpoint"`
+	// Refused counts the 429s by endpoint.
+	Refused        map[string]int `json:"refused_429_by_endpoint,omitempty"`
 	SentByCategory map[string]int `json:"sent_by_category"`
 	SentTotal      int            `json:"sent_total"`
 	// Minimum is what a complete read needs.
@@ -80,12 +81,6 @@ func floor(byCat map[string]int, rates map[string]float64) (float64, string, map
 	return best, which, by
 }
 
-// countSink counts records and discards them.
-type countSink struct{ n atomic.Int64 }
-
-func (s *countSink) Write(string, json.RawMessage) error { s.n.Add(1); return nil }
-func (s *countSink) Commit() error                       { return nil }
-
 // nopEvents ignores a read's events.
 type nopEvents struct{}
 
@@ -107,7 +102,8 @@ type syncCase struct {
 }
 
 // runSync starts a simulator for c and reads c.streams from it in this
-// process through the real HTTP client and engine, discarding records.
+// process through the real HTTP client and engine, and checks the records
+// against the simulator's truth (an error when they differ).
 func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 	sim, err := startSim(dir, c.dataset, c.seed, c.plan, c.latency, c.plan, c.concurrency, c.pageSize)
 	if err != nil {
@@ -132,7 +128,7 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	sink := &countSink{}
+	sink := newTruthSink()
 	start := time.Now()
 	sum, err := connector.Read(ctx, client, sink, nopEvents{}, connector.ReadOptions{
 		Streams: names, MaxConcurrency: c.concurrency, PageSize: c.pageSize,
@@ -149,8 +145,8 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 	}
 	r := &SyncResult{
 		Dataset: c.dataset, Plan: c.plan, LatencyMedian: c.latency.String(), MaxConcurrency: c.concurrency,
-		PageSize: c.pageSize, Streams: names, Records: sink.n.Load(), WallSeconds: wall.Seconds(),
-		Sent: snap.Requests, SentByCategory: map[string]int{}, SentTotal: snap.TotalRequests,
+		PageSize: c.pageSize, Streams: names, Records: sink.n, WallSeconds: wall.Seconds(),
+		Sent: snap.Requests, Refused: snap.Refused429, SentByCategory: map[string]int{}, SentTotal: snap.TotalRequests,
 		Limited429: snap.Limited429, Daily429: snap.Daily429, TokenRequests: snap.TokenRequests,
 	}
 	for k, v := range snap.ByCategory {
@@ -164,6 +160,9 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 		}
 	}
 	sort.Strings(r.Incomplete)
+	if err := checkRecords(sink.got, sim.l.Truth(), c.streams); err != nil {
+		return nil, fmt.Errorf("%s dataset, max_concurrency %d: %w (incomplete streams: %v)", c.dataset, c.concurrency, err, r.Incomplete)
+	}
 	r.Minimum = MinimumRequests(sim.l.Dataset(), c.streams, c.pageSize, time.Now())
 	r.FloorSeconds, r.FloorCategory, r.FloorBy = floor(r.Minimum.ByCategory, perSecond(lim))
 	if r.FloorSeconds > 0 {
@@ -176,14 +175,21 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 func (r *SyncResult) Answered() int { return r.SentTotal - r.Limited429 - r.Daily429 }
 
 // EndpointDiff is one endpoint whose answered requests differ from the
-// minimum.
+// minimum; Why says why its requests beyond the minimum could not return
+// data, when the dataset's facts tell.
 type EndpointDiff struct {
 	Endpoint string `json:"endpoint"`
 	Sent     int    `json:"sent"`
+	Refused  int    `json:"refused_429,omitempty"`
 	Minimum  int    `json:"minimum"`
+	Why      string `json:"why,omitempty"`
 }
 
-// Diffs lists the endpoints where requests sent differ from the minimum.
+// Answered is the endpoint's requests that were not refused with a 429.
+func (d EndpointDiff) Answered() int { return d.Sent - d.Refused }
+
+// Diffs lists the endpoints where the requests answered (sent minus 429s,
+// which are retried) differ from the minimum.
 func (r *SyncResult) Diffs() []EndpointDiff {
 	keys := map[string]bool{}
 	for k := range r.Sent {
@@ -194,11 +200,41 @@ func (r *SyncResult) Diffs() []EndpointDiff {
 	}
 	var out []EndpointDiff
 	for _, k := range sortedKeys(keys) {
-		if r.Sent[k] != r.Minimum.ByEndpoint[k] {
-			out = append(out, EndpointDiff{k, r.Sent[k], r.Minimum.ByEndpoint[k]})
+		d := EndpointDiff{Endpoint: k, Sent: r.Sent[k], Refused: r.Refused[k], Minimum: r.Minimum.ByEndpoint[k]}
+		if d.Answered() != d.Minimum {
+			if d.Answered() > d.Minimum {
+				d.Why = r.Minimum.Futile[k].Why
+			}
+			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// Waste is the requests answered beyond the minimum: requests that could
+// not return data. Unavoidable counts those of them that only asking
+// could tell apart (MinimumFormula).
+func (r *SyncResult) Waste() (waste, unavoidable int) {
+	for _, d := range r.Diffs() {
+		extra := max(0, d.Answered()-d.Minimum)
+		waste += extra
+		if f := r.Minimum.Futile[d.Endpoint]; f.Unavoidable {
+			unavoidable += min(extra, f.Requests)
+		}
+	}
+	return waste, unavoidable
+}
+
+// RequestsMet reports whether every endpoint answered its minimum plus at
+// most the futile requests that only asking tells apart.
+func (r *SyncResult) RequestsMet() bool {
+	for _, d := range r.Diffs() {
+		f := r.Minimum.Futile[d.Endpoint]
+		if d.Answered() < d.Minimum || !f.Unavoidable || d.Answered()-d.Minimum > f.Requests {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenBudget is one token request per started hour of sync.

@@ -39,6 +39,18 @@ type WriteRun struct {
 	FloorSeconds float64 `json:"floor_seconds"`
 	Ratio        float64 `json:"ratio"`
 	Limited429   int     `json:"limited_429"`
+	// Minimum is the fewest requests by category ("Light", "Medium",
+	// "Heavy"): per target its type read once and its registrants listed
+	// once (three statuses, pages of 300), then one add per row (single)
+	// or one batch per 30 rows (batch).
+	Minimum map[string]int `json:"minimum"`
+	// SentOnce is true when the simulator received exactly one add for
+	// each row's person.
+	SentOnce bool `json:"sent_once"`
+	// Chain is the most requests one target needs (type, lists, adds);
+	// Latency the median latency of each answer.
+	Chain   int    `json:"chain"`
+	Latency string `json:"latency_median"`
 }
 
 // runWrite registers rows people, spread over the open, registration-enabled
@@ -84,9 +96,11 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	}
 	_ = w.Write(header)
 	used := map[int]bool{}
+	perTarget := map[int]int{}
 	for i := 0; i < rows; i++ {
 		t := targets[i%len(targets)]
 		used[i%len(targets)] = true
+		perTarget[i%len(targets)]++
 		rec := []string{"", "", fmt.Sprintf("bench.%s.%d@example.com", mode, i), "Bench", strconv.Itoa(i)}
 		if t.kind == "meeting_id" {
 			rec[0] = strconv.FormatInt(t.id, 10)
@@ -114,6 +128,11 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(targets))
+	for i, t := range targets {
+		ids[i] = t.id
+	}
+	minimum, chain := writeMinimum(srv.Dataset(), ids, perTarget, mode)
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
 	code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
@@ -127,7 +146,18 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	c := srv.Counters().Snapshot()
 	r := &WriteRun{Mode: mode, Rows: rows, Targets: len(used), Wall: wall, Registered: len(srv.CreatedRegistrants()),
 		Requests: c.Requests, Light: c.ByCategory[zoomsim.Light], Medium: c.ByCategory[zoomsim.Medium],
-		Heavy: c.ByCategory[zoomsim.Heavy], Limited429: c.Limited429}
+		Heavy: c.ByCategory[zoomsim.Heavy], Limited429: c.Limited429, Latency: latency.String(),
+		Minimum: map[string]int{}, SentOnce: true}
+	r.Minimum, r.Chain = minimum, chain
+	adds := srv.AddsReceived()
+	if len(adds) != rows {
+		r.SentOnce = false
+	}
+	for _, n := range adds {
+		if n != 1 {
+			r.SentOnce = false
+		}
+	}
 	lim, err := zoomsim.PlanLimits(plan)
 	if err != nil {
 		return nil, err
@@ -142,6 +172,36 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 		r.Ratio = wall / r.FloorSeconds
 	}
 	return r, nil
+}
+
+// writeMinimum counts the fewest requests of a write of perTarget rows
+// (by index in ids) before it runs, and the most one target needs: its
+// type (Light), its registrants of each status listed (Medium, pages of
+// 300), then one add per row (Light) or one batch per 30 rows (Heavy).
+func writeMinimum(d *zoomsim.Dataset, ids []int64, perTarget map[int]int, mode string) (map[string]int, int) {
+	req, longest := map[string]int{}, 0
+	for ti, n := range perTarget {
+		byStatus := map[string]int{}
+		for _, reg := range d.Registrants(d.MeetingByID(ids[ti])) {
+			byStatus[reg.Status]++
+		}
+		chain := 1
+		req["Light"]++
+		for _, st := range []string{"approved", "pending", "denied"} {
+			p := max(1, (byStatus[st]+299)/300)
+			req["Medium"] += p
+			chain += p
+		}
+		if mode == "batch" {
+			req["Heavy"] += (n + 29) / 30
+			chain += (n + 29) / 30
+		} else {
+			req["Light"] += n
+			chain += n
+		}
+		longest = max(longest, chain)
+	}
+	return req, longest
 }
 
 // String summarises a write run.
