@@ -30,7 +30,19 @@ type CounterSnapshot struct {
 	TokensIssued  int `json:"tokens_issued"`
 	// Faults counts injected faults by name.
 	Faults map[string]int `json:"faults"`
+	// Emails counts the emails Zoom would have sent registrants, by kind
+	// (EmailConfirmation, EmailCancellation).
+	Emails map[string]int `json:"emails"`
 }
+
+// Kinds of registrant email counted in CounterSnapshot.Emails.
+const (
+	// EmailConfirmation is the email with the join link a registrant gets
+	// when approved (at registration or later).
+	EmailConfirmation = "confirmation"
+	// EmailCancellation is the email a registrant gets when cancelled.
+	EmailCancellation = "cancellation"
+)
 
 func newCounters() *Counters {
 	c := &Counters{}
@@ -41,7 +53,7 @@ func newCounters() *Counters {
 func (c *Counters) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}}
+	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}, Emails: map[string]int{}}
 }
 
 func (c *Counters) request(endpoint string, cat Category) {
@@ -68,6 +80,12 @@ func (c *Counters) fault(k faultKind) {
 	c.mu.Unlock()
 }
 
+func (c *Counters) email(kind string) {
+	c.mu.Lock()
+	c.c.Emails[kind]++
+	c.mu.Unlock()
+}
+
 func (c *Counters) tokenRequest() {
 	c.mu.Lock()
 	c.c.TokenRequests++
@@ -88,6 +106,7 @@ func (c *Counters) Snapshot() CounterSnapshot {
 	s.Requests = clone(c.c.Requests)
 	s.ByCategory = clone(c.c.ByCategory)
 	s.Faults = clone(c.c.Faults)
+	s.Emails = clone(c.c.Emails)
 	return s
 }
 

@@ -123,7 +123,7 @@ func (d *Dataset) Truth() map[string][]map[string]any {
 					}
 					add("webinar_registration_questions", questionsObject(w), "webinar_id", w.ID)
 				}
-				for _, p := range panelistItems(w) {
+				for _, p := range d.panelistItems(w) {
 					add("webinar_panelists", p, "webinar_id", w.ID)
 				}
 				for _, p := range pollItems(w) {
