@@ -131,6 +131,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	flushSeg := func() error {
 		err := e.process(ctx, seg)
 		seg = nil
+		if lerr := opts.Ledger.flushPending(); err == nil && !e.dryRun {
+			err = lerr
+		}
 		if ferr := e.out.flush(); err == nil {
 			err = ferr
 		}

@@ -145,6 +145,8 @@ func (s *Server) CreatedRegistrants() []map[string]any {
 //	GET  /_sim/truth            every stream's expected records
 //	GET  /_sim/truth/{stream}   one stream's expected records
 //	GET  /_sim/registrants      the registrants created through the API
+//	GET  /_sim/lifecycle        every person named in an accepted status,
+//	                            delete or panelist request
 //	POST /_sim/expire-tokens    expire every access token now
 //	POST /_sim/webhooks         send an event to the webhook target
 //	GET  /_sim/webhooks         the webhook delivery attempts so far
@@ -173,6 +175,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /_sim/registrants", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.CreatedRegistrants())
+	})
+	mux.HandleFunc("GET /_sim/lifecycle", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.LifecycleCalls())
 	})
 	mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()

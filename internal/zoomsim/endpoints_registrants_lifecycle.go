@@ -80,6 +80,40 @@ type lifecycle struct {
 	panelAdded  map[int64][]map[string]any
 	panelGone   map[string]bool // webinarID|panelistID
 	panelSeq    int
+	calls       []LifecycleCall
+}
+
+// LifecycleCall is one person named in a lifecycle request the simulator
+// accepted: a status update names each of its registrants, a panelist add
+// each of its panelists. Tests count them per person and action.
+type LifecycleCall struct {
+	// Target is "meeting:ID" or "webinar:ID".
+	Target string `json:"target"`
+	// Action is approve, deny, cancel, delete, add_panelist or
+	// remove_panelist.
+	Action string `json:"action"`
+	// Email is the person's lower-case email.
+	Email string `json:"email"`
+}
+
+func (d *Dataset) logCall(m *Meeting, action, email string) {
+	kind := "meeting:"
+	if m.Webinar {
+		kind = "webinar:"
+	}
+	l := d.life()
+	l.calls = append(l.calls, LifecycleCall{Target: kind + idStr(m.ID), Action: action, Email: strings.ToLower(email)})
+}
+
+// LifecycleCalls returns every person named in an accepted lifecycle
+// request, in order (GET /_sim/lifecycle).
+func (s *Server) LifecycleCalls() []LifecycleCall {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.data.lc == nil {
+		return nil
+	}
+	return append([]LifecycleCall(nil), s.data.lc.calls...)
 }
 
 func (d *Dataset) life() *lifecycle {
@@ -235,6 +269,7 @@ func handleRegistrantStatus(webinar bool) func(*Call) {
 			}
 		}
 		for _, r := range regs {
+			d.logCall(m, action, r.Email)
 			l.statusCalls[regKey(m, r.ID)+"|"+day]++
 			to, change := transition(action, r.Status, d.CancelRemoves)
 			if !change {
@@ -268,6 +303,7 @@ func handleDeleteRegistrant(webinar bool) func(*Call) {
 		}
 		for _, r := range c.Data.Registrants(m) {
 			if r.ID == id {
+				c.Data.logCall(m, "delete", r.Email)
 				c.Data.setStatus(m, r, "")
 				c.W.WriteHeader(http.StatusNoContent)
 				return
@@ -351,6 +387,7 @@ func handleAddPanelists(c *Call) {
 	for _, x := range list {
 		o := x.(map[string]any)
 		e := strings.ToLower(o["email"].(string))
+		d.logCall(w, "add_panelist", e)
 		if _, ok := byEmail[e]; !ok {
 			p := map[string]any{"email": o["email"], "name": o["name"]}
 			byEmail[e] = p
@@ -387,6 +424,7 @@ func handleRemovePanelist(c *Call) {
 	who := c.Param("panelistId")
 	for _, p := range c.Data.panelistItems(w) {
 		if p["id"] == who || strings.EqualFold(p["email"].(string), who) {
+			c.Data.logCall(w, "remove_panelist", p["email"].(string))
 			c.Data.life().panelGone[regKey(w, p["id"].(string))] = true
 			c.W.WriteHeader(http.StatusNoContent)
 			return
