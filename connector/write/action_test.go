@@ -80,6 +80,15 @@ func TestLifecycleMixedFile(t *testing.T) {
 		t.Fatalf("fixture statuses %s %s %s", a.Status, p.Status, d.Status)
 	}
 	panel := panelistEmail(t, f, w)
+	var wa *zoomsim.Registrant
+	for _, r := range f.sim.Dataset().Registrants(w) {
+		if r.Status == "approved" && wa == nil {
+			wa = r
+		}
+	}
+	if wa == nil {
+		t.Fatal("the webinar has no approved registrant")
+	}
 	mid, wid := m.ID, w.ID
 	rows := []map[string]any{
 		{"meeting_id": mid, "email": "new1@example.com", "first_name": "New"},                                                       // 1 registered (pending: manual approval)
@@ -100,6 +109,9 @@ func TestLifecycleMixedFile(t *testing.T) {
 		{"meeting_id": mid, "email": p.Email, "action": "approve"},                                                                  // 16 already_done (row 3 applied first)
 		{"meeting_id": mid, "email": p.Email, "action": "frobnicate"},                                                               // 17 rejected: invalid
 		{"meeting_id": mid, "email": "new1@example.com", "action": "cancel"},                                                        // 18 applied after row 2
+		{"meeting_id": mid, "email": "new2@example.com", "first_name": "Two"},                                                       // 19 registered
+		{"meeting_id": mid, "email": "new2@example.com", "action": "deny"},                                                          // 20 applied
+		{"webinar_id": wid, "email": wa.Email, "action": "cancel"},                                                                  // 21 applied (a webinar's status call)
 	}
 	in := f.file(t, "mixed.jsonl", jsonl(rows...))
 	cfg := f.config(t, nil)
@@ -116,7 +128,7 @@ func TestLifecycleMixedFile(t *testing.T) {
 	res := readResults(t, f.path("r1.jsonl"))
 	want := map[int]string{1: "registered", 2: "applied", 3: "applied", 4: "already_done", 5: "already_done", 6: "applied",
 		7: "applied", 8: "applied", 9: "not_found", 10: "not_found", 11: "applied", 12: "applied", 13: "applied",
-		14: "not_found", 15: "rejected", 16: "already_done", 17: "rejected", 18: "applied"}
+		14: "not_found", 15: "rejected", 16: "already_done", 17: "rejected", 18: "applied", 19: "registered", 20: "applied", 21: "applied"}
 	for row, st := range want {
 		if res[row].Status != st {
 			t.Errorf("row %d: %+v, want %s", row, res[row], st)
@@ -128,7 +140,10 @@ func TestLifecycleMixedFile(t *testing.T) {
 	if !strings.Contains(res[17].Reason, "action: not one of") || !strings.Contains(res[15].Reason, "only webinars have panelists") {
 		t.Errorf("reasons: %q, %q", res[17].Reason, res[15].Reason)
 	}
-	for email, st := range map[string]string{"new1@example.com": "denied", p.Email: "approved", a.Email: "denied", d.Email: "approved", x.Email: ""} {
+	if got := statusOf(f, w, wa.Email); got != "denied" {
+		t.Errorf("webinar registrant %s after cancel: %q", wa.Email, got)
+	}
+	for email, st := range map[string]string{"new1@example.com": "denied", "new2@example.com": "denied", p.Email: "approved", a.Email: "denied", d.Email: "approved", x.Email: ""} {
 		if got := statusOf(f, m, email); got != st {
 			t.Errorf("%s: status %q, want %q", email, got, st)
 		}
@@ -138,20 +153,21 @@ func TestLifecycleMixedFile(t *testing.T) {
 	wantCalls := map[string]int{
 		mk + "approve|new1@example.com": 1, mk + "approve|" + strings.ToLower(p.Email): 1, mk + "cancel|" + strings.ToLower(a.Email): 1,
 		mk + "approve|" + strings.ToLower(d.Email): 1, mk + "delete|" + strings.ToLower(x.Email): 1, mk + "cancel|new1@example.com": 1,
+		mk + "deny|new2@example.com": 1, wk + "cancel|" + strings.ToLower(wa.Email): 1,
 		wk + "add_panelist|speaker1@example.com": 1, wk + "add_panelist|speaker2@example.com": 1, wk + "remove_panelist|" + strings.ToLower(panel): 1,
 	}
 	if fmt.Sprint(calls) != fmt.Sprint(wantCalls) {
 		t.Errorf("the simulator received %v\nwant %v", calls, wantCalls)
 	}
-	// approve [new1]; approve [p, d]+cancel [a] after row 16 flushed... the
-	// exact split follows the rows: new1's approve (row 2) waits in the
-	// approve batch with p and d until row 16 names p again.
+	// Status calls: approve [new1, p, d] and cancel [a] when row 16 names
+	// p again; cancel [new1] and deny [new2] when the meeting's rows end;
+	// cancel on the webinar.
 	st, del, pa, pr := lifecycleRequests(f.sim)
-	if st != 3 || del != 1 || pa != 1 || pr != 1 {
-		t.Errorf("requests: %d status, %d delete, %d panelist adds, %d panelist removals; want 3, 1, 1, 1", st, del, pa, pr)
+	if st != 5 || del != 1 || pa != 1 || pr != 1 {
+		t.Errorf("requests: %d status, %d delete, %d panelist adds, %d panelist removals; want 5, 1, 1, 1", st, del, pa, pr)
 	}
-	if e := f.sim.Counters().Snapshot().Emails; e[zoomsim.EmailConfirmation] != 3 || e[zoomsim.EmailCancellation] != 2 {
-		t.Errorf("emails %v: want 3 confirmations (new1, p, d) and 2 cancellations (a, new1)", e)
+	if e := f.sim.Counters().Snapshot().Emails; e[zoomsim.EmailConfirmation] != 3 || e[zoomsim.EmailCancellation] != 3 {
+		t.Errorf("emails %v: want 3 confirmations (new1, p, d) and 3 cancellations (a, new1, the webinar's)", e)
 	}
 	dead := readLines(t, f.path("r1.jsonl.dead"))
 	if len(dead) != 2 {
