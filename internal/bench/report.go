@@ -68,8 +68,12 @@ func (r *Report) Targets() []Target {
 			Got: fmt.Sprintf("× %.2f for × %.1f records", g, float64(hi.Records)/float64(lo.Records)), Met: g <= 1.25})
 	}
 	if w := r.Write; w.Measured {
-		for _, x := range []*WriteRun{w.Batch, w.Single} {
-			ts = append(ts, Target{Name: "write (" + x.Mode + "): registrants per second vs floor", Want: "measured against the floor",
+		for _, x := range w.runs() {
+			what := "registrants"
+			if x.Mode == "status" {
+				what = "status updates"
+			}
+			ts = append(ts, Target{Name: "write (" + x.Mode + "): " + what + " per second vs floor", Want: "measured against the floor",
 				Got: fmt.Sprintf("%.1f/s, %.2f × the floor of %.1f s", x.PerSecond, x.Ratio, x.FloorSeconds), Met: true})
 		}
 	} else {
@@ -322,6 +326,11 @@ func (r *Report) Markdown() string {
 		p("| %s | %d | %d | %d | %.1f s | **%.1f** | %d / %d / %d | %.1f s | %.2f× | %d |\n", w.Mode, w.Rows, w.Targets, w.Registered, w.Wall, w.PerSecond, w.Light, w.Medium, w.Heavy, w.FloorSeconds, w.Ratio, w.Limited429)
 	}
 	p("\nBatch adds register %.1f× as many people a second as single adds.\n", r.Write.Batch.PerSecond/math.Max(r.Write.Single.PerSecond, 1e-9))
+	if w := r.Write.Status; w != nil {
+		p("\nStatus updates: the same people registered first (not timed), then a file that cancels each of them (`action` column): each target's type read once (Light) and registrants listed once (Medium), then `PUT .../registrants/status` with up to 30 registrants a call (Medium).\n\n")
+		p("| Mode | Rows | Targets | Status updates | Wall | Updates/s | Light / Medium / Heavy requests | Floor | Wall ÷ floor | 429s |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		p("| %s | %d | %d | %d | %.1f s | **%.1f** | %d / %d / %d | %.1f s | %.2f× | %d |\n", w.Mode, w.Rows, w.Targets, w.StatusUpdates, w.Wall, w.PerSecond, w.Light, w.Medium, w.Heavy, w.FloorSeconds, w.Ratio, w.Limited429)
+	}
 	return b.String()
 }
 

@@ -20,15 +20,20 @@ import (
 // WriteRun is one write of rows to registrants.
 type WriteRun struct {
 	// Mode is "batch" (rows with only email and names, sent 30 to a
-	// batch_registrants call) or "single" (rows with more fields, one add
-	// each).
+	// batch_registrants call), "single" (rows with more fields, one add
+	// each) or "status" (cancelling registrants, 30 to a status call).
 	Mode    string  `json:"mode"`
 	Rows    int     `json:"rows"`
 	Targets int     `json:"targets"`
 	Wall    float64 `json:"wall_seconds"`
 	// Registered counts the registrants the simulator created.
-	Registered int     `json:"registered"`
-	PerSecond  float64 `json:"registrants_per_second"`
+	Registered int `json:"registered"`
+	// StatusUpdates counts the registrants the "status" run cancelled, as
+	// the simulator received them.
+	StatusUpdates int `json:"status_updates,omitempty"`
+	// PerSecond is registrants (or, for "status", status updates) per
+	// second.
+	PerSecond float64 `json:"registrants_per_second"`
 	// Requests by endpoint; Light, Medium and Heavy by category.
 	Requests map[string]int `json:"requests"`
 	Light    int            `json:"light"`
@@ -41,9 +46,17 @@ type WriteRun struct {
 	Limited429   int     `json:"limited_429"`
 }
 
+// writeTarget is a meeting or webinar the write benchmark registers for.
+type writeTarget struct {
+	kind string // meeting_id or webinar_id
+	id   int64
+}
+
 // runWrite registers rows people, spread over the open, registration-enabled
 // scheduled webinars (type 5) and meetings (type 2) of the small dataset,
-// with the write command against a simulator with plan and latency.
+// with the write command against a simulator with plan and latency. Mode
+// "status" first registers them (not timed), then times a file that
+// cancels every one of them: status updates, 30 a call.
 func runWrite(ctx context.Context, dir, mode string, rows int, plan string, latency time.Duration, concurrency int) (*WriteRun, error) {
 	srv, err := zoomsim.NewServer(zoomsim.Options{Dataset: "small", Seed: 1, Plan: plan, Latency: latency})
 	if err != nil {
@@ -55,11 +68,7 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	}
 	defer l.Close()
 	now := srv.Now()
-	type target struct {
-		kind string
-		id   int64
-	}
-	var targets []target
+	var targets []writeTarget
 	for _, m := range append(append([]*zoomsim.Meeting{}, srv.Dataset().Webinars...), srv.Dataset().Meetings...) {
 		if m.Deleted || !m.RegistrationEnabled() || !m.Licensed() || m.Over(now) || (m.Type != 2 && m.Type != 5) {
 			continue
@@ -68,39 +77,12 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 		if m.Webinar {
 			kind = "webinar_id"
 		}
-		targets = append(targets, target{kind, m.ID})
+		targets = append(targets, writeTarget{kind, m.ID})
 	}
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("the small dataset has no open scheduled meeting or webinar with registration")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	header := []string{"meeting_id", "webinar_id", "email", "first_name", "last_name"}
-	if mode == "single" {
-		header = append(header, "city")
-	}
-	_ = w.Write(header)
-	used := map[int]bool{}
-	for i := 0; i < rows; i++ {
-		t := targets[i%len(targets)]
-		used[i%len(targets)] = true
-		rec := []string{"", "", fmt.Sprintf("bench.%s.%d@example.com", mode, i), "Bench", strconv.Itoa(i)}
-		if t.kind == "meeting_id" {
-			rec[0] = strconv.FormatInt(t.id, 10)
-		} else {
-			rec[1] = strconv.FormatInt(t.id, 10)
-		}
-		if mode == "single" {
-			rec = append(rec, "Lisbon")
-		}
-		_ = w.Write(rec)
-	}
-	w.Flush()
-	input := filepath.Join(dir, "rows-"+mode+".csv")
-	if err := os.WriteFile(input, buf.Bytes(), 0o600); err != nil {
 		return nil, err
 	}
 	sc := srv.Config(l.URL)
@@ -114,18 +96,78 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	var stdout, stderr bytes.Buffer
-	start := time.Now()
-	code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
-		"--input-format", "csv", "--results", filepath.Join(dir, "results-"+mode+".jsonl"),
-		"--dead-letter", filepath.Join(dir, "dead-"+mode+".jsonl"), "--log-level", "warn"},
-		connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
-	wall := time.Since(start).Seconds()
-	if code != connector.ExitOK {
-		return nil, fmt.Errorf("write %s exited %d: %s", mode, code, stderr.String())
+	write := func(m string) (float64, error) {
+		input, _, err := writeInput(dir, mode, m, rows, targets)
+		if err != nil {
+			return 0, err
+		}
+		var stdout, stderr bytes.Buffer
+		start := time.Now()
+		code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
+			"--input-format", "csv", "--results", filepath.Join(dir, "results-"+m+".jsonl"),
+			"--dead-letter", filepath.Join(dir, "dead-"+m+".jsonl"), "--log-level", "warn"},
+			connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+		if code != connector.ExitOK {
+			return 0, fmt.Errorf("write %s exited %d: %s", m, code, stderr.String())
+		}
+		return time.Since(start).Seconds(), nil
 	}
+	if mode == "status" {
+		if _, err := write("status-setup"); err != nil {
+			return nil, err
+		}
+		srv.Counters().Reset()
+	}
+	wall, err := write(mode)
+	if err != nil {
+		return nil, err
+	}
+	return writeResult(srv, mode, rows, min(rows, len(targets)), wall, plan)
+}
+
+// writeInput writes the CSV of a run and returns its path. Modes: "batch"
+// (email and names), "single" (plus a city, so each row is added alone),
+// "status-setup" (as batch) and "status" (action cancel for the same
+// people).
+func writeInput(dir, people, mode string, rows int, targets []writeTarget) (string, int, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{"meeting_id", "webinar_id", "email", "first_name", "last_name"}
+	switch mode {
+	case "single":
+		header = append(header, "city")
+	case "status":
+		header = append(header, "action")
+	}
+	_ = w.Write(header)
+	used := map[int]bool{}
+	for i := 0; i < rows; i++ {
+		t := targets[i%len(targets)]
+		used[i%len(targets)] = true
+		rec := []string{"", "", fmt.Sprintf("bench.%s.%d@example.com", people, i), "Bench", strconv.Itoa(i)}
+		if t.kind == "meeting_id" {
+			rec[0] = strconv.FormatInt(t.id, 10)
+		} else {
+			rec[1] = strconv.FormatInt(t.id, 10)
+		}
+		switch mode {
+		case "single":
+			rec = append(rec, "Lisbon")
+		case "status":
+			rec = append(rec, "cancel")
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	input := filepath.Join(dir, "rows-"+mode+".csv")
+	return input, len(used), os.WriteFile(input, buf.Bytes(), 0o600)
+}
+
+// writeResult reads a write run's counts from the simulator and sets its
+// floor: the largest of requests ÷ per-second limit over the categories.
+func writeResult(srv *zoomsim.Server, mode string, rows, targets int, wall float64, plan string) (*WriteRun, error) {
 	c := srv.Counters().Snapshot()
-	r := &WriteRun{Mode: mode, Rows: rows, Targets: len(used), Wall: wall, Registered: len(srv.CreatedRegistrants()),
+	r := &WriteRun{Mode: mode, Rows: rows, Targets: targets, Wall: wall, Registered: len(srv.CreatedRegistrants()),
 		Requests: c.Requests, Light: c.ByCategory[zoomsim.Light], Medium: c.ByCategory[zoomsim.Medium],
 		Heavy: c.ByCategory[zoomsim.Heavy], Limited429: c.Limited429}
 	lim, err := zoomsim.PlanLimits(plan)
@@ -137,7 +179,16 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 			r.FloorSeconds = math.Max(r.FloorSeconds, float64(n)/float64(rate))
 		}
 	}
-	r.PerSecond = float64(r.Registered) / wall
+	done := r.Registered
+	if mode == "status" {
+		for _, call := range srv.LifecycleCalls() {
+			if call.Action == "cancel" {
+				r.StatusUpdates++
+			}
+		}
+		done = r.StatusUpdates
+	}
+	r.PerSecond = float64(done) / wall
 	if r.FloorSeconds > 0 {
 		r.Ratio = wall / r.FloorSeconds
 	}
@@ -146,6 +197,10 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 
 // String summarises a write run.
 func (r *WriteRun) String() string {
+	if r.Mode == "status" {
+		return fmt.Sprintf("%s: %d status updates over %d targets in %.1fs = %.1f/s (Light %d, Medium %d, Heavy %d requests; floor %.1fs, %.2fx; %d 429s)",
+			r.Mode, r.StatusUpdates, r.Targets, r.Wall, r.PerSecond, r.Light, r.Medium, r.Heavy, r.FloorSeconds, r.Ratio, r.Limited429)
+	}
 	return fmt.Sprintf("%s: %d registrants over %d targets in %.1fs = %.1f/s (Light %d, Medium %d, Heavy %d requests; floor %.1fs, %.2fx; %d 429s)",
 		r.Mode, r.Registered, r.Targets, r.Wall, r.PerSecond, r.Light, r.Medium, r.Heavy, r.FloorSeconds, r.Ratio, r.Limited429)
 }
