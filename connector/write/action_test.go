@@ -364,3 +364,102 @@ func TestAirbyteActionFromUpstreamField(t *testing.T) {
 		t.Errorf("results %+v", res)
 	}
 }
+
+// TestStatusDailyLimitDefers: Zoom's daily 429 of the Medium category on a
+// status call defers that call's rows and every later status row (none is
+// sent); the next day a re-run with the same ledger applies them, each
+// once.
+func TestStatusDailyLimitDefers(t *testing.T) {
+	t.Parallel()
+	var skew atomic.Int64
+	// Medium a day: the setup's three registrant lists, then the three of
+	// the approve run and one status call; the second status call gets the
+	// daily 429.
+	f := startSim(t, zoomsim.Options{
+		Limits: &zoomsim.Limits{Daily: map[zoomsim.Category]int{zoomsim.Medium: 7}},
+		Now:    func() time.Time { return time.Now().Add(time.Duration(skew.Load())) },
+	})
+	m := f.meeting(t, false, func(m *zoomsim.Meeting) bool {
+		return f.open(m) && !m.Over(f.sim.Now().Add(72*time.Hour)) && m.Type == 2 && m.ApprovalType == 1 && m.NRegistrants >= 6
+	})
+	cfg := f.config(t, map[string]any{"default_target": map[string]any{"meeting_id": m.ID}})
+	var setup, rows []map[string]any
+	for i := range 70 {
+		e := fmt.Sprintf("d%02d@example.com", i)
+		setup = append(setup, map[string]any{"email": e, "first_name": "D"})
+		rows = append(rows, map[string]any{"email": e, "action": "approve"})
+	}
+	if code, _, stderr := runCLI(t, "", "write", "--config", cfg, "--allow-host", f.host, "--input", f.file(t, "setup.jsonl", jsonl(setup...))); code != 0 {
+		t.Fatalf("setup: exit %d: %s", code, stderr)
+	}
+	in := f.file(t, "approve.jsonl", jsonl(rows...))
+	args := []string{"write", "--config", cfg, "--allow-host", f.host, "--input", in, "--ledger", f.path("ledger.jsonl")}
+	code, _, stderr := runCLI(t, "", append(args, "--results", f.path("r1.jsonl"))...)
+	if code != 1 || !strings.Contains(stderr, "daily limit of medium requests") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := readResults(t, f.path("r1.jsonl"))
+	for row := 1; row <= 70; row++ {
+		want := write.StatusApplied
+		if row > 30 {
+			want = write.StatusDeferred
+		}
+		if res[row].Status != want || (want == write.StatusDeferred && res[row].Code != 429) {
+			t.Fatalf("row %d: %+v, want %s", row, res[row], want)
+		}
+	}
+	if st, _, _, _ := lifecycleRequests(f.sim); st != 2 {
+		t.Errorf("%d status calls reached the simulator, want 2 (the second got the daily 429)", st)
+	}
+	skew.Store(int64(24 * time.Hour))
+	if code, _, stderr := runCLI(t, "", append(args, "--results", f.path("r2.jsonl"))...); code != 0 {
+		t.Fatalf("next day: exit %d: %s", code, stderr)
+	}
+	calls := lifecycleCalls(f.sim)
+	for k, n := range calls {
+		if n != 1 {
+			t.Errorf("%s received %d times", k, n)
+		}
+	}
+	if len(calls) != 70 {
+		t.Errorf("%d persons approved, want 70", len(calls))
+	}
+	for i := range 70 {
+		if s := statusOf(f, m, fmt.Sprintf("d%02d@example.com", i)); s != "approved" {
+			t.Errorf("d%02d: %s", i, s)
+		}
+	}
+}
+
+// TestActionsDryRun plans actions without sending any or writing the
+// ledger.
+func TestActionsDryRun(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{})
+	m := f.manualMeeting(t)
+	w := f.openOfType(t, true, 5)
+	regs := f.sim.Dataset().Registrants(m)
+	in := f.file(t, "rows.jsonl", jsonl(
+		map[string]any{"meeting_id": m.ID, "email": regs[1].Email, "action": "approve"},
+		map[string]any{"meeting_id": m.ID, "email": regs[1].Email, "action": "approve"},
+		map[string]any{"meeting_id": m.ID, "email": regs[3].Email, "action": "delete"},
+		map[string]any{"webinar_id": w.ID, "email": "pp@example.com", "first_name": "P", "action": "add_panelist"},
+	))
+	code, _, stderr := runCLI(t, "", "write", "--config", f.config(t, nil), "--allow-host", f.host, "--input", in, "--dry-run",
+		"--results", f.path("r.jsonl"), "--ledger", f.path("ledger.jsonl"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := readResults(t, f.path("r.jsonl"))
+	for row, want := range map[int]string{1: write.StatusWouldApply, 2: write.StatusAlreadyDone, 3: write.StatusWouldApply, 4: write.StatusWouldApply} {
+		if res[row].Status != want {
+			t.Errorf("row %d: %+v, want %s", row, res[row], want)
+		}
+	}
+	if n := len(f.sim.LifecycleCalls()); n != 0 {
+		t.Errorf("a dry run sent %d lifecycle requests", n)
+	}
+	if b, err := os.ReadFile(f.path("ledger.jsonl")); err == nil && len(b) > 0 {
+		t.Errorf("a dry run wrote the ledger: %s", b)
+	}
+}
