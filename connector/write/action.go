@@ -74,6 +74,10 @@ type lifeState struct {
 	// seq counts the rows of each person and action, so the ledger tells
 	// "approve, cancel, approve again" apart.
 	seq map[string]int
+	// gone holds the persons a delete row of this input removed (in this
+	// run or, by the ledger, an earlier one): a later register row for them
+	// must not trust the ledger's older registration.
+	gone map[string]bool
 }
 
 // idIndex returns the registrant-ID index of the target's registrants.
@@ -214,6 +218,12 @@ func (e *engine) decideAction(ctx context.Context, t *target, r *row, b *actBatc
 	}
 	t.life.seq[who+"\n"+r.action]++
 	r.actKey = actionKey(t.key, who, r.action, t.life.seq[who+"\n"+r.action])
+	if r.action == ActDelete {
+		if t.life.gone == nil {
+			t.life.gone = map[string]bool{}
+		}
+		t.life.gone[who] = true
+	}
 	if le, ok := e.ledger.lookup(r.actKey); ok {
 		if le.Outcome == StatusNotFound {
 			return e.actResult(r, Result{Status: StatusNotFound, Reason: "not found by an earlier run (ledger)"})

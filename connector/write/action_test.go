@@ -463,3 +463,37 @@ func TestActionsDryRun(t *testing.T) {
 		t.Errorf("a dry run wrote the ledger: %s", b)
 	}
 }
+
+// TestDeleteThenRegisterAgain: a file that registers a person, deletes
+// them and registers them again ends with them registered, also when run
+// again with the same ledger.
+func TestDeleteThenRegisterAgain(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{})
+	m := f.openOfType(t, false, 2)
+	cfg := f.config(t, map[string]any{"default_target": map[string]any{"meeting_id": m.ID}})
+	in := f.file(t, "rows.jsonl", jsonl(
+		map[string]any{"email": "again@example.com", "first_name": "A"},
+		map[string]any{"email": "again@example.com", "action": "delete"},
+		map[string]any{"email": "again@example.com", "first_name": "A"},
+	))
+	for i, want := range [][3]string{
+		{write.StatusRegistered, write.StatusApplied, write.StatusRegistered},
+		{write.StatusAlreadyRegistered, write.StatusAlreadyDone, write.StatusAlreadyRegistered},
+	} {
+		res := f.path(fmt.Sprintf("r%d.jsonl", i))
+		if code, _, stderr := runCLI(t, "", "write", "--config", cfg, "--allow-host", f.host, "--input", in,
+			"--ledger", f.path("ledger.jsonl"), "--results", res); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
+		}
+		got := readResults(t, res)
+		for row := 1; row <= 3; row++ {
+			if got[row].Status != want[row-1] {
+				t.Errorf("run %d row %d: %+v, want %s", i, row, got[row], want[row-1])
+			}
+		}
+		if statusOf(f, m, "again@example.com") == "" {
+			t.Errorf("run %d: not registered at the end", i)
+		}
+	}
+}

@@ -490,7 +490,7 @@ func (e *engine) decide(ctx context.Context, t *target, r *row, pending *[]*row,
 	if reg, why, ok := t.find(r); ok {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
 	}
-	if le, why, ok := e.findLedger(t, r); ok {
+	if le, why, ok := e.findLedger(t, r); ok && !t.life.gone[r.email] {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL, Reason: why})
 	}
 	if t.full != nil {
