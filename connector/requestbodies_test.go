@@ -236,49 +236,7 @@ func TestWriteRequestBodiesMatchZoomsSchemas(t *testing.T) {
 	t.Parallel()
 	schemas := loadBodySchemas(t)
 	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 1})
-	d := f.sim.Dataset()
-	now := f.sim.Now()
-	open := func(m *zoomsim.Meeting) bool {
-		return !m.Deleted && m.Licensed() && m.RegistrationEnabled() && !m.Over(now)
-	}
-	find := func(list []*zoomsim.Meeting, ok func(m *zoomsim.Meeting) bool) *zoomsim.Meeting {
-		for _, m := range list {
-			if ok(m) {
-				return m
-			}
-		}
-		t.Fatal("no such meeting or webinar in the dataset")
-		return nil
-	}
-	manual := find(d.Meetings, func(m *zoomsim.Meeting) bool {
-		return open(m) && m.Type == 2 && m.ApprovalType == 1 && m.NRegistrants >= 6
-	})
-	recurring := find(d.Meetings, func(m *zoomsim.Meeting) bool { return open(m) && m.Type == 8 })
-	web := find(d.Webinars, func(m *zoomsim.Meeting) bool { return open(m) && m.Type == 5 && m.NRegistrants > 0 })
-	regs, wregs := d.Registrants(manual), d.Registrants(web)
-	var panelist string
-	for _, p := range f.sim.Truth()["webinar_panelists"] {
-		if fmt.Sprint(p["webinar_id"]) == fmt.Sprint(web.ID) {
-			panelist = p["email"].(string)
-		}
-	}
-	rows := []map[string]any{
-		{"meeting_id": manual.ID, "email": "b1@example.com", "first_name": "B", "last_name": "One"},
-		{"meeting_id": manual.ID, "email": "b2@example.com", "first_name": "B"},
-		{"meeting_id": recurring.ID, "email": "s1@example.com", "first_name": "S", "city": "Oslo", "country": "NO",
-			"custom_questions": []any{map[string]any{"title": "Why", "value": "Because"}}},
-		{"webinar_id": web.ID, "email": "w1@example.com", "first_name": "W"},
-		{"webinar_id": web.ID, "email": "w2@example.com", "first_name": "W", "org": "Acme"},
-		{"meeting_id": manual.ID, "email": regs[1].Email, "action": "approve"},
-		{"meeting_id": manual.ID, "registrant_id": regs[0].ID, "action": "cancel"},
-		{"meeting_id": manual.ID, "email": "b1@example.com", "action": "deny"},
-		{"meeting_id": manual.ID, "email": regs[3].Email, "action": "delete"},
-		{"webinar_id": web.ID, "email": wregs[0].Email, "action": "deny"},
-		{"webinar_id": web.ID, "email": "w1@example.com", "action": "approve"},
-		{"webinar_id": web.ID, "email": wregs[1].Email, "action": "delete"},
-		{"webinar_id": web.ID, "email": "p1@example.com", "first_name": "Pat", "last_name": "Panel", "action": "add_panelist"},
-		{"webinar_id": web.ID, "email": panelist, "action": "remove_panelist"},
-	}
+	rows := bodyTestRows(t, f)
 	var in bytes.Buffer
 	for _, r := range rows {
 		b, _ := json.Marshal(r)
@@ -324,6 +282,56 @@ func TestWriteRequestBodiesMatchZoomsSchemas(t *testing.T) {
 		}
 	}
 	t.Logf("request bodies checked: %v", seen)
+}
+
+// bodyTestRows are rows that make write send every kind of request with a
+// body: batch and single adds for a meeting and a webinar, each status
+// action on both, deletes, and a panelist add and removal.
+func bodyTestRows(t *testing.T, f *simFixture) []map[string]any {
+	t.Helper()
+	d := f.sim.Dataset()
+	now := f.sim.Now()
+	open := func(m *zoomsim.Meeting) bool {
+		return !m.Deleted && m.Licensed() && m.RegistrationEnabled() && !m.Over(now)
+	}
+	find := func(list []*zoomsim.Meeting, ok func(m *zoomsim.Meeting) bool) *zoomsim.Meeting {
+		for _, m := range list {
+			if ok(m) {
+				return m
+			}
+		}
+		t.Fatal("no such meeting or webinar in the dataset")
+		return nil
+	}
+	manual := find(d.Meetings, func(m *zoomsim.Meeting) bool {
+		return open(m) && m.Type == 2 && m.ApprovalType == 1 && m.NRegistrants >= 6
+	})
+	recurring := find(d.Meetings, func(m *zoomsim.Meeting) bool { return open(m) && m.Type == 8 })
+	web := find(d.Webinars, func(m *zoomsim.Meeting) bool { return open(m) && m.Type == 5 && m.NRegistrants > 0 })
+	regs, wregs := d.Registrants(manual), d.Registrants(web)
+	var panelist string
+	for _, p := range f.sim.Truth()["webinar_panelists"] {
+		if fmt.Sprint(p["webinar_id"]) == fmt.Sprint(web.ID) {
+			panelist = p["email"].(string)
+		}
+	}
+	return []map[string]any{
+		{"meeting_id": manual.ID, "email": "b1@example.com", "first_name": "B", "last_name": "One"},
+		{"meeting_id": manual.ID, "email": "b2@example.com", "first_name": "B"},
+		{"meeting_id": recurring.ID, "email": "s1@example.com", "first_name": "S", "city": "Oslo", "country": "NO",
+			"custom_questions": []any{map[string]any{"title": "Why", "value": "Because"}}},
+		{"webinar_id": web.ID, "email": "w1@example.com", "first_name": "W"},
+		{"webinar_id": web.ID, "email": "w2@example.com", "first_name": "W", "org": "Acme"},
+		{"meeting_id": manual.ID, "email": regs[1].Email, "action": "approve"},
+		{"meeting_id": manual.ID, "registrant_id": regs[0].ID, "action": "cancel"},
+		{"meeting_id": manual.ID, "email": "b1@example.com", "action": "deny"},
+		{"meeting_id": manual.ID, "email": regs[3].Email, "action": "delete"},
+		{"webinar_id": web.ID, "email": wregs[0].Email, "action": "deny"},
+		{"webinar_id": web.ID, "email": "w1@example.com", "action": "approve"},
+		{"webinar_id": web.ID, "email": wregs[1].Email, "action": "delete"},
+		{"webinar_id": web.ID, "email": "p1@example.com", "first_name": "Pat", "last_name": "Panel", "action": "add_panelist"},
+		{"webinar_id": web.ID, "email": panelist, "action": "remove_panelist"},
+	}
 }
 
 // TestBodySchemasFindProblems checks the checker on bodies Zoom's schemas

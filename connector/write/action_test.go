@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +15,36 @@ import (
 	"github.com/zoom-connector/zoom-connector/connector/write"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
+
+// killAtWrite runs cmd and kills it with SIGKILL the moment its nth write
+// request reaches the simulator, before the simulator applies it: the
+// request is applied, its answer is lost and the ledger does not know it.
+func killAtWrite(t *testing.T, f *fixture, cmd *exec.Cmd, n int32) {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	var writes atomic.Int32
+	var proc atomic.Pointer[os.Process]
+	killed := make(chan struct{})
+	f.sim.ObserveRequests(func(rt zoomsim.Route, r *http.Request) {
+		if rt.Method != http.MethodGet && writes.Add(1) == n {
+			_ = proc.Load().Signal(syscall.SIGKILL)
+			close(killed)
+		}
+	})
+	defer f.sim.ObserveRequests(nil)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc.Store(cmd.Process)
+	select {
+	case <-killed:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("child did not progress: %s", stderr.String())
+	}
+	_ = cmd.Wait()
+}
 
 // lifecycleCalls counts the persons the simulator received in lifecycle
 // requests, by "target|action|email".
@@ -71,49 +102,9 @@ func panelistEmail(t *testing.T, f *fixture, w *zoomsim.Meeting) string {
 // it again with the same ledger and sees nothing sent.
 func TestLifecycleMixedFile(t *testing.T) {
 	t.Parallel()
-	f := startSim(t, zoomsim.Options{})
-	m := f.manualMeeting(t)
-	w := f.openOfType(t, true, 5)
-	regs := f.sim.Dataset().Registrants(m)
-	a, p, d, x := regs[0], regs[1], regs[2], regs[3]
-	if a.Status != "approved" || p.Status != "pending" || d.Status != "denied" {
-		t.Fatalf("fixture statuses %s %s %s", a.Status, p.Status, d.Status)
-	}
-	panel := panelistEmail(t, f, w)
-	var wa *zoomsim.Registrant
-	for _, r := range f.sim.Dataset().Registrants(w) {
-		if r.Status == "approved" && wa == nil {
-			wa = r
-		}
-	}
-	if wa == nil {
-		t.Fatal("the webinar has no approved registrant")
-	}
-	mid, wid := m.ID, w.ID
-	rows := []map[string]any{
-		{"meeting_id": mid, "email": "new1@example.com", "first_name": "New"},                                                       // 1 registered (pending: manual approval)
-		{"meeting_id": mid, "email": "new1@example.com", "action": "approve"},                                                       // 2 applied after row 1
-		{"meeting_id": mid, "email": p.Email, "action": "Approved"},                                                                 // 3 applied
-		{"meeting_id": mid, "email": a.Email, "action": "approve"},                                                                  // 4 already_done
-		{"meeting_id": mid, "email": d.Email, "action": "deny"},                                                                     // 5 already_done
-		{"meeting_id": mid, "email": strings.ToUpper(a.Email), "action": "cancel"},                                                  // 6 applied
-		{"meeting_id": mid, "registrant_id": d.ID, "action": "approve"},                                                             // 7 applied (denied → approved)
-		{"meeting_id": mid, "email": x.Email, "action": "delete"},                                                                   // 8 applied
-		{"meeting_id": mid, "email": "ghost@example.com", "action": "approve"},                                                      // 9 not_found
-		{"meeting_id": mid, "registrant_id": "noSuchRegistrant00000", "action": "cancel"},                                           // 10 not_found
-		{"webinar_id": wid, "email": "speaker1@example.com", "first_name": "Sam", "last_name": "Speaker", "action": "add_panelist"}, // 11 applied
-		{"webinar_id": wid, "email": "speaker2@example.com", "first_name": "Kim", "action": "add panelist"},                         // 12 applied (same call)
-		{"webinar_id": wid, "email": panel, "action": "remove_panelist"},                                                            // 13 applied
-		{"webinar_id": wid, "email": "nobody@example.com", "action": "remove_panelist"},                                             // 14 not_found
-		{"meeting_id": mid, "email": "speaker3@example.com", "first_name": "Al", "action": "add_panelist"},                          // 15 rejected: meetings have none
-		{"meeting_id": mid, "email": p.Email, "action": "approve"},                                                                  // 16 already_done (row 3 applied first)
-		{"meeting_id": mid, "email": p.Email, "action": "frobnicate"},                                                               // 17 rejected: invalid
-		{"meeting_id": mid, "email": "new1@example.com", "action": "cancel"},                                                        // 18 applied after row 2
-		{"meeting_id": mid, "email": "new2@example.com", "first_name": "Two"},                                                       // 19 registered
-		{"meeting_id": mid, "email": "new2@example.com", "action": "deny"},                                                          // 20 applied
-		{"webinar_id": wid, "email": wa.Email, "action": "cancel"},                                                                  // 21 applied (a webinar's status call)
-	}
-	in := f.file(t, "mixed.jsonl", jsonl(rows...))
+	mx := newMixed(t)
+	f := mx.f
+	in := f.file(t, "mixed.jsonl", jsonl(mx.rows()...))
 	cfg := f.config(t, nil)
 	run := func(results string) (int, string) {
 		code, _, stderr := runCLI(t, "", "write", "--config", cfg, "--allow-host", f.host, "--input", in,
@@ -140,6 +131,91 @@ func TestLifecycleMixedFile(t *testing.T) {
 	if !strings.Contains(res[17].Reason, "action: not one of") || !strings.Contains(res[15].Reason, "only webinars have panelists") {
 		t.Errorf("reasons: %q, %q", res[17].Reason, res[15].Reason)
 	}
+	mx.checkEffects(t)
+	dead := readLines(t, f.path("r1.jsonl.dead"))
+	if len(dead) != 2 {
+		t.Errorf("dead letters %v", dead)
+	}
+	before := f.sim.Counters().Snapshot().Requests
+
+	// Run again with the same ledger: nothing is sent.
+	code, stderr = run("r2.jsonl")
+	if code != 1 {
+		t.Fatalf("rerun exit %d: %s", code, stderr)
+	}
+	checkRerun(t, f, before, readResults(t, f.path("r2.jsonl")), want)
+}
+
+// mixed is the fixture of TestLifecycleMixedFile: a manual-approval
+// meeting whose first registrants are approved (a), pending (p), denied
+// (d) and another (x), and a webinar with an approved registrant (wa) and
+// a panelist.
+type mixed struct {
+	f          *fixture
+	m, w       *zoomsim.Meeting
+	a, p, d, x *zoomsim.Registrant
+	wa         *zoomsim.Registrant
+	panel      string
+}
+
+func newMixed(t *testing.T) *mixed {
+	t.Helper()
+	f := startSim(t, zoomsim.Options{})
+	m := f.manualMeeting(t)
+	w := f.openOfType(t, true, 5)
+	regs := f.sim.Dataset().Registrants(m)
+	a, p, d, x := regs[0], regs[1], regs[2], regs[3]
+	if a.Status != "approved" || p.Status != "pending" || d.Status != "denied" {
+		t.Fatalf("fixture statuses %s %s %s", a.Status, p.Status, d.Status)
+	}
+	panel := panelistEmail(t, f, w)
+	var wa *zoomsim.Registrant
+	for _, r := range f.sim.Dataset().Registrants(w) {
+		if r.Status == "approved" && wa == nil {
+			wa = r
+		}
+	}
+	if wa == nil {
+		t.Fatal("the webinar has no approved registrant")
+	}
+	return &mixed{f: f, m: m, w: w, a: a, p: p, d: d, x: x, wa: wa, panel: panel}
+}
+
+// rows is the mixed file; the comments say what each row should become.
+func (mx *mixed) rows() []map[string]any {
+	m, w, a, p, d, x, wa, panel := mx.m, mx.w, mx.a, mx.p, mx.d, mx.x, mx.wa, mx.panel
+	mid, wid := m.ID, w.ID
+	return []map[string]any{
+		{"meeting_id": mid, "email": "new1@example.com", "first_name": "New"},                                                       // 1 registered (pending: manual approval)
+		{"meeting_id": mid, "email": "new1@example.com", "action": "approve"},                                                       // 2 applied after row 1
+		{"meeting_id": mid, "email": p.Email, "action": "Approved"},                                                                 // 3 applied
+		{"meeting_id": mid, "email": a.Email, "action": "approve"},                                                                  // 4 already_done
+		{"meeting_id": mid, "email": d.Email, "action": "deny"},                                                                     // 5 already_done
+		{"meeting_id": mid, "email": strings.ToUpper(a.Email), "action": "cancel"},                                                  // 6 applied
+		{"meeting_id": mid, "registrant_id": d.ID, "action": "approve"},                                                             // 7 applied (denied → approved)
+		{"meeting_id": mid, "email": x.Email, "action": "delete"},                                                                   // 8 applied
+		{"meeting_id": mid, "email": "ghost@example.com", "action": "approve"},                                                      // 9 not_found
+		{"meeting_id": mid, "registrant_id": "noSuchRegistrant00000", "action": "cancel"},                                           // 10 not_found
+		{"webinar_id": wid, "email": "speaker1@example.com", "first_name": "Sam", "last_name": "Speaker", "action": "add_panelist"}, // 11 applied
+		{"webinar_id": wid, "email": "speaker2@example.com", "first_name": "Kim", "action": "add panelist"},                         // 12 applied (same call)
+		{"webinar_id": wid, "email": panel, "action": "remove_panelist"},                                                            // 13 applied
+		{"webinar_id": wid, "email": "nobody@example.com", "action": "remove_panelist"},                                             // 14 not_found
+		{"meeting_id": mid, "email": "speaker3@example.com", "first_name": "Al", "action": "add_panelist"},                          // 15 rejected: meetings have none
+		{"meeting_id": mid, "email": p.Email, "action": "approve"},                                                                  // 16 already_done (row 3 applied first)
+		{"meeting_id": mid, "email": p.Email, "action": "frobnicate"},                                                               // 17 rejected: invalid
+		{"meeting_id": mid, "email": "new1@example.com", "action": "cancel"},                                                        // 18 applied after row 2
+		{"meeting_id": mid, "email": "new2@example.com", "first_name": "Two"},                                                       // 19 registered
+		{"meeting_id": mid, "email": "new2@example.com", "action": "deny"},                                                          // 20 applied
+		{"webinar_id": wid, "email": wa.Email, "action": "cancel"},                                                                  // 21 applied (a webinar's status call)
+	}
+}
+
+// checkEffects checks the simulator after the mixed file: statuses, the
+// persons each request named, the requests and the emails.
+func (mx *mixed) checkEffects(t *testing.T) {
+	t.Helper()
+	f, m, w, a, p, d, x, wa, panel := mx.f, mx.m, mx.w, mx.a, mx.p, mx.d, mx.x, mx.wa, mx.panel
+	mid, wid := m.ID, w.ID
 	if got := statusOf(f, w, wa.Email); got != "denied" {
 		t.Errorf("webinar registrant %s after cancel: %q", wa.Email, got)
 	}
@@ -169,24 +245,18 @@ func TestLifecycleMixedFile(t *testing.T) {
 	if e := f.sim.Counters().Snapshot().Emails; e[zoomsim.EmailConfirmation] != 3 || e[zoomsim.EmailCancellation] != 3 {
 		t.Errorf("emails %v: want 3 confirmations (new1, p, d) and 3 cancellations (a, new1, the webinar's)", e)
 	}
-	dead := readLines(t, f.path("r1.jsonl.dead"))
-	if len(dead) != 2 {
-		t.Errorf("dead letters %v", dead)
-	}
+}
 
-	// Run again with the same ledger: nothing is sent.
-	before := f.sim.Counters().Snapshot().Requests
-	code, stderr = run("r2.jsonl")
-	if code != 1 {
-		t.Fatalf("rerun exit %d: %s", code, stderr)
-	}
+// checkRerun checks a re-run with the same ledger: no write request sent
+// since before, and each row reported as settled.
+func checkRerun(t *testing.T, f *fixture, before map[string]int, res map[int]write.Result, want map[int]string) {
+	t.Helper()
 	after := f.sim.Counters().Snapshot().Requests
 	for k, n := range after {
 		if !strings.HasPrefix(k, "GET ") && n != before[k] {
 			t.Errorf("rerun sent %s %d more times", k, n-before[k])
 		}
 	}
-	res = readResults(t, f.path("r2.jsonl"))
 	for row, st := range want {
 		switch st {
 		case "applied":
@@ -268,32 +338,7 @@ func TestLifecycleKilledAndResumed(t *testing.T) {
 	in := f.file(t, "actions.jsonl", jsonl(rows...))
 	ledger := f.path("ledger.jsonl")
 	cmd := childCommand(t, "write", "--config", cfg, "--allow-host", f.host, "--input", in, "--ledger", ledger, "--results", f.path("r1.jsonl"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	// Kill the child the moment its 12th write request reaches the
-	// simulator, before the simulator applies it: the request is applied,
-	// its answer is lost and the ledger does not know it.
-	var writes atomic.Int32
-	var proc atomic.Pointer[os.Process]
-	killed := make(chan struct{})
-	f.sim.ObserveRequests(func(rt zoomsim.Route, r *http.Request) {
-		if rt.Method != http.MethodGet && writes.Add(1) == 12 {
-			_ = proc.Load().Signal(syscall.SIGKILL)
-			close(killed)
-		}
-	})
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	proc.Store(cmd.Process)
-	select {
-	case <-killed:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("child did not progress: %s", stderr.String())
-	}
-	_ = cmd.Wait()
-	f.sim.ObserveRequests(nil)
+	killAtWrite(t, f, cmd, 12)
 	first := len(f.sim.LifecycleCalls())
 	if first >= len(rows) {
 		t.Fatalf("the child finished before it was killed (%d of %d)", first, len(rows))
