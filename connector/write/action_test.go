@@ -542,3 +542,52 @@ func TestDeleteThenRegisterAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusPerRegistrantDailyLimit: a status call that Zoom refuses for
+// one person (its 10 status updates a day) is sent again one row at a
+// time: the others are applied, that person's row is rejected.
+func TestStatusPerRegistrantDailyLimit(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{})
+	m := f.manualMeeting(t)
+	var rows []map[string]any
+	for _, e := range []string{"busy", "x1", "x2", "x3"} {
+		rows = append(rows, map[string]any{"email": e + "@example.com", "first_name": "X"})
+	}
+	for i := range 10 { // ten updates of busy@, each its own call (same person)
+		rows = append(rows, map[string]any{"email": "busy@example.com", "action": []string{"approve", "deny"}[i%2]})
+	}
+	for _, e := range []string{"x1", "x2", "busy", "x3"} { // busy@'s 11th update is refused
+		rows = append(rows, map[string]any{"email": e + "@example.com", "action": "approve"})
+	}
+	cfg := f.config(t, map[string]any{"default_target": map[string]any{"meeting_id": m.ID}})
+	code, _, stderr := runCLI(t, "", "write", "--config", cfg, "--allow-host", f.host, "--input", f.file(t, "rows.jsonl", jsonl(rows...)),
+		"--results", f.path("r.jsonl"), "--dead-letter", f.path("d.jsonl"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	res := readResults(t, f.path("r.jsonl"))
+	for row := 15; row <= 18; row++ {
+		want := write.StatusApplied
+		if row == 17 {
+			want = write.StatusRejected
+		}
+		if res[row].Status != want {
+			t.Errorf("row %d: %+v, want %s", row, res[row], want)
+		}
+	}
+	if r := res[17]; r.Code != 429 || !strings.Contains(r.Reason, "daily limit for this registrant") {
+		t.Errorf("row 17: %+v", r)
+	}
+	for _, e := range []string{"x1", "x2", "x3"} {
+		if s := statusOf(f, m, e+"@example.com"); s != "approved" {
+			t.Errorf("%s: %s", e, s)
+		}
+	}
+	// 10 for busy@ (the 10th sent when row 17 names busy@ again, with x1
+	// and x2 in the next call), then [busy@, x3] refused and sent again
+	// one by one.
+	if st, _, _, _ := lifecycleRequests(f.sim); st != 10+1+1+2 {
+		t.Errorf("%d status calls, want 14", st)
+	}
+}
