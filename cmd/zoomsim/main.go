@@ -59,6 +59,8 @@ type options struct {
 	oauthApp                 bool
 	redirectURLs             []string
 	webhookURL, webhookToken string
+	cancelRemoves            bool
+	maxPanelists             int
 }
 
 func parseFlags(args []string, usage io.Writer) (options, error) {
@@ -80,8 +82,10 @@ func parseFlags(args []string, usage io.Writer) (options, error) {
 	fs.StringSliceVar(&o.scopes, "scopes", nil, "scopes of the simulated apps, comma-separated (default: every scope the endpoints accept)")
 	fs.BoolVar(&o.oauthApp, "oauth-app", false, "also register a user-authorized OAuth app (for authorize and serve's /connect) and print its client ID, secret and redirect URLs")
 	fs.StringSliceVar(&o.redirectURLs, "oauth-redirect-url", []string{defaultOAuthRedirectURL}, "redirect URLs of the --oauth-app app (repeatable)")
-	fs.StringVar(&o.webhookURL, "webhook-target", "", "send event notifications (registrant created, POST /_sim/webhooks) to this URL, e.g. serve's /webhooks/zoom")
+	fs.StringVar(&o.webhookURL, "webhook-target", "", "send event notifications (registrant created, approved, denied, cancelled; POST /_sim/webhooks) to this URL, e.g. serve's /webhooks/zoom")
 	fs.StringVar(&o.webhookToken, "webhook-secret", "", "the app's Secret Token that signs the notifications (serve's webhook_secret_token)")
+	fs.BoolVar(&o.cancelRemoves, "cancel-removes", false, "list a cancelled registrant nowhere (default: as denied; Zoom does not document which)")
+	fs.IntVar(&o.maxPanelists, "max-panelists", zoomsim.DefaultMaxPanelists, "panelists a webinar may have (invented; Zoom does not document it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -107,6 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	srv.Dataset().CancelRemoves, srv.Dataset().MaxPanelists = o.cancelRemoves, o.maxPanelists
 	l, err := srv.Listen(o.addr)
 	if err != nil {
 		return err

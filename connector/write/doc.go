@@ -1,5 +1,7 @@
 // Package write is the write command of zoom-connector: it registers people
-// for Zoom meetings and webinars from upstream rows, once.
+// for Zoom meetings and webinars from upstream rows, once, and applies the
+// rest of the registrant lifecycle (approve, deny, cancel, delete, webinar
+// panelists) named by a row's action field.
 //
 // # Flow
 //
@@ -84,11 +86,40 @@
 //     re-run with the same ledger (after the reset, for a daily limit)
 //     sends it, and sends nothing twice.
 //   - would_register: a dry run would send it.
+//   - applied, already_done, not_found, would_apply: an action row (see
+//     Actions); not_found is not a failure.
 //
 // The run's exit status (the write command) is 0 when every row is
 // registered or already was, and 1 when any row was rejected or deferred;
 // the summary line then says how many rows were deferred, why, and that a
 // re-run picks them up.
+//
+// # Actions
+//
+// A row's action (mapped like any field; register by default) is one of
+// Actions; case, spaces and hyphens do not matter and a CRM status's past
+// forms (approved, cancelled, ...) name their action. approve, deny and
+// cancel go to PUT .../registrants/status, up to MaxBatch registrants a
+// call per action (Medium); delete to DELETE .../registrants/{id} (Light);
+// add_panelist to POST /webinars/{id}/panelists, up to MaxBatch a call
+// (Medium; the webinar's panelists are listed once first);
+// remove_panelist to DELETE /webinars/{id}/panelists/{id} (Light). A row
+// names its person by email or registrant_id, found in the target's
+// registrant list (read once, as for registrations).
+//
+// Each action row is decided in order: the ledger first (an entry under
+// hash(target, action, person, n), n counting that person's earlier rows
+// of that action, so "approve, cancel, approve" are three entries), then
+// the person's state (already approved, denied or cancelled, a panelist:
+// already_done; not listed: not_found), else it is sent. A row whose
+// person waits in any batch sends the waiting batches first, so the
+// actions on one person apply in row order. Rows settled without a request
+// are put in the ledger too (written before the next write request), so a
+// re-run settles them the same way even after later rows moved the
+// person. Zoom refusing a status call for one person (its per-registrant
+// daily limit, or a registrant it no longer has) sends the rows one by
+// one. The action code is in action.go, shaped to move with the
+// registration code into a package shared with serve.
 //
 // # Outputs
 //

@@ -14,12 +14,22 @@ import (
 	"time"
 )
 
-// LedgerEntry is one line of the ledger: a registration Zoom confirmed.
-// The key is a hash, so the ledger holds no email address.
+// LedgerEntry is one line of the ledger: a registration or another action
+// Zoom confirmed. The key is a hash, so the ledger holds no email address.
 type LedgerEntry struct {
-	// Key is hex(sha256(target + "\n" + lower(email) + "\n" + occurrence_ids)).
-	Key          string `json:"key"`
-	Target       string `json:"target"`
+	// Key is hex(sha256(target + "\n" + lower(email) + "\n" + occurrence_ids))
+	// for a registration; for another action hex(sha256(target + "\n" +
+	// action + "\n" + person + "\n" + n)), where person is the lower-case
+	// email (or "id:" and the registrant ID) and n counts that person's rows
+	// of that action in the input, so "approve, cancel, approve" are three
+	// entries.
+	Key    string `json:"key"`
+	Target string `json:"target"`
+	// Action is the action applied; empty for a registration.
+	Action string `json:"action,omitempty"`
+	// Outcome is how an action row was settled without a request:
+	// already_done or not_found; empty when Zoom applied it.
+	Outcome      string `json:"outcome,omitempty"`
 	RegistrantID string `json:"registrant_id,omitempty"`
 	JoinURL      string `json:"join_url,omitempty"`
 	Row          int    `json:"row"`
@@ -39,6 +49,7 @@ type Ledger struct {
 	mu      sync.Mutex
 	f       *os.File
 	entries map[string]LedgerEntry
+	pending []LedgerEntry // settled entries not yet written (see settle)
 	now     func() time.Time
 }
 
@@ -123,23 +134,29 @@ func (l *Ledger) lookup(key string) (LedgerEntry, bool) {
 // record appends entries and fsyncs once: it returns only when they are on
 // disk.
 func (l *Ledger) record(entries []LedgerEntry) error {
-	if l == nil || len(entries) == 0 {
+	if l == nil {
 		return nil
 	}
-	var buf bytes.Buffer
 	at := l.now().UTC().Format(time.RFC3339)
 	for i := range entries {
 		entries[i].At = at
-		b, err := json.Marshal(entries[i])
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(entries) == 0 && len(l.pending) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	for _, e := range append(l.pending, entries...) {
+		b, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
 		buf.Write(b)
 		buf.WriteByte('\n')
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.f == nil {
+		l.pending = nil
 		for _, e := range entries {
 			l.entries[e.Key] = e
 		}
@@ -151,10 +168,38 @@ func (l *Ledger) record(entries []LedgerEntry) error {
 	if err := l.f.Sync(); err != nil {
 		return fmt.Errorf("sync ledger: %w", err)
 	}
+	l.pending = nil
 	for _, e := range entries {
 		l.entries[e.Key] = e
 	}
 	return nil
+}
+
+// settle adds entries that record rows settled without a request (already
+// done, not found). They are visible to lookup at once and written with
+// the next record or flushPending, which the writer calls before it sends
+// any further write request: so when a later action on the same person
+// reached Zoom, these entries are on disk too.
+func (l *Ledger) settle(entries []LedgerEntry) {
+	if l == nil || len(entries) == 0 {
+		return
+	}
+	at := l.now().UTC().Format(time.RFC3339)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range entries {
+		e.At = at
+		l.entries[e.Key] = e
+		l.pending = append(l.pending, e)
+	}
+}
+
+// flushPending writes and fsyncs the entries settle added.
+func (l *Ledger) flushPending() error {
+	if l == nil {
+		return nil
+	}
+	return l.record(nil)
 }
 
 // Close closes the ledger file.
@@ -162,9 +207,13 @@ func (l *Ledger) Close() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
+	ferr := l.flushPending()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	err := l.f.Close()
 	l.f = nil
+	if ferr != nil {
+		return ferr
+	}
 	return err
 }

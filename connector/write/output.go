@@ -26,6 +26,20 @@ const (
 	StatusDeferred = "deferred"
 	// StatusWouldRegister is a dry run's status for a row it would send.
 	StatusWouldRegister = "would_register"
+	// StatusApplied is an action (approve, deny, cancel, delete,
+	// add_panelist, remove_panelist) Zoom confirmed in this run.
+	StatusApplied = "applied"
+	// StatusAlreadyDone is an action that needed no request: the ledger
+	// shows an earlier run applied it, or the person is already in the
+	// wanted state (approved for approve, denied or cancelled for deny and
+	// cancel, a panelist for add_panelist).
+	StatusAlreadyDone = "already_done"
+	// StatusNotFound is an action on a person the target does not have (not
+	// a registrant for approve, deny, cancel and delete; not a panelist for
+	// remove_panelist): nothing is sent. It is not a failure.
+	StatusNotFound = "not_found"
+	// StatusWouldApply is a dry run's status for an action it would send.
+	StatusWouldApply = "would_apply"
 )
 
 // Methods of a Result: how the row was (or would be) sent.
@@ -41,6 +55,8 @@ type Result struct {
 	OccurrenceIDs string `json:"occurrence_ids,omitempty"`
 	Email         string `json:"email,omitempty"`
 	Status        string `json:"status"`
+	// Action is the row's action, when not register.
+	Action string `json:"action,omitempty"`
 	// Method is batch or single for rows sent (or that a dry run would send).
 	Method       string `json:"method,omitempty"`
 	RegistrantID string `json:"registrant_id,omitempty"`
@@ -54,13 +70,21 @@ type Result struct {
 }
 
 // Summary counts what a run did. Requests counts the requests sent, by
-// kind: "get" (target type), "list" (registrant pages), "batch", "single".
+// kind: "get" (target type), "list" (registrant pages), "batch", "single",
+// and for the other actions "status" (status updates), "delete",
+// "panelists" (adds), "panelist_remove" and "panelist_list".
 type Summary struct {
 	Rows              int
 	Registered        int
 	AlreadyRegistered int
 	WouldRegister     int
-	Rejected          int
+	// Applied, AlreadyDone, NotFound and WouldApply count the rows of
+	// actions other than register (see the statuses of the same names).
+	Applied     int
+	AlreadyDone int
+	NotFound    int
+	WouldApply  int
+	Rejected    int
 	// Deferred counts rows not done for a temporary reason (StatusDeferred);
 	// DeferredWhy counts them by cause.
 	Deferred    int
@@ -91,6 +115,12 @@ func (s *Summary) String() string {
 	if s.DryRun {
 		fmt.Fprintf(&b, ", %d would be registered", s.WouldRegister)
 	}
+	if s.Applied+s.AlreadyDone+s.NotFound+s.WouldApply > 0 {
+		fmt.Fprintf(&b, ", %d actions applied, %d already done, %d not found", s.Applied, s.AlreadyDone, s.NotFound)
+		if s.DryRun {
+			fmt.Fprintf(&b, ", %d would be applied", s.WouldApply)
+		}
+	}
 	fmt.Fprintf(&b, ", %d rejected", s.Rejected)
 	if s.Invalid+s.Malformed > 0 {
 		fmt.Fprintf(&b, " (%d invalid, %d malformed)", s.Invalid, s.Malformed)
@@ -100,6 +130,11 @@ func (s *Summary) String() string {
 	}
 	fmt.Fprintf(&b, "; requests: %d batch, %d single, %d get, %d list",
 		s.Requests["batch"], s.Requests["single"], s.Requests["get"], s.Requests["list"])
+	for _, k := range []string{"status", "delete", "panelists", "panelist_remove", "panelist_list"} {
+		if n := s.Requests[k]; n > 0 {
+			fmt.Fprintf(&b, ", %d %s", n, k)
+		}
+	}
 	if s.StatesEchoed > 0 {
 		fmt.Fprintf(&b, "; %d states echoed", s.StatesEchoed)
 	}
@@ -156,6 +191,9 @@ func (o *outputs) result(r *row, res Result) error {
 	if e, ok := r.fields["email"].(string); ok {
 		res.Email = e
 	}
+	if r.action != "" && r.action != ActRegister {
+		res.Action = r.action
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sum.Rows++
@@ -166,6 +204,14 @@ func (o *outputs) result(r *row, res Result) error {
 		o.sum.AlreadyRegistered++
 	case StatusWouldRegister:
 		o.sum.WouldRegister++
+	case StatusApplied:
+		o.sum.Applied++
+	case StatusAlreadyDone:
+		o.sum.AlreadyDone++
+	case StatusNotFound:
+		o.sum.NotFound++
+	case StatusWouldApply:
+		o.sum.WouldApply++
 	case StatusDeferred:
 		o.sum.Deferred++
 		o.sum.DeferredWhy[res.why]++

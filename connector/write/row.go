@@ -26,8 +26,9 @@ var personFields = []string{
 	"no_of_employees", "language", "custom_questions",
 }
 
-// Target fields of a row.
-var targetFields = []string{"meeting_id", "webinar_id", "occurrence_ids"}
+// Target fields of a row, and the fields that say what to do with its
+// person (action, and registrant_id to name the person by Zoom's ID).
+var targetFields = []string{"meeting_id", "webinar_id", "occurrence_ids", "action", "registrant_id"}
 
 // customPrefix in a mapping value makes a column the answer to a custom
 // question: "How did you hear about us?" → "custom_questions.Source".
@@ -67,7 +68,11 @@ type row struct {
 	fields map[string]any  // normalized registrant fields (no target fields)
 	target TargetKey
 	occ    string // occurrence_ids, normalized ("" when none)
-	email  string // lower-case email
+	email  string // lower-case email ("" when the row names its person by registrant_id only)
+	action string // ActRegister (the default) or another action of Actions
+	regID  string // registrant_id, when the row names one
+	person string // an action row's registrant: its lower-case email in the target's list
+	actKey string // an action row's ledger key
 	bad    string // "invalid" or "malformed" for rows rejected before any request
 }
 
@@ -223,6 +228,9 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 	if s, ok := doc["email"].(string); ok {
 		doc["email"] = strings.TrimSpace(s)
 	}
+	if err := normalizeAction(doc); err != nil {
+		return nil, err
+	}
 	_, hasM := doc["meeting_id"]
 	_, hasW := doc["webinar_id"]
 	if !hasM && !hasW {
@@ -244,10 +252,12 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 	if err := n.schema.Validate(doc); err != nil {
 		return nil, schemaReason(err)
 	}
-	if err := checkEmail(doc["email"].(string)); err != nil {
-		return nil, err
+	if em, ok := doc["email"].(string); ok {
+		if err := checkEmail(em); err != nil {
+			return nil, err
+		}
 	}
-	r := &row{fields: map[string]any{}}
+	r := &row{fields: map[string]any{}, action: ActRegister}
 	for k, v := range doc {
 		switch k {
 		case "meeting_id", "webinar_id":
@@ -261,11 +271,20 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 			}
 		case "occurrence_ids":
 			r.occ = v.(string)
+		case "action":
+			r.action = v.(string)
+		case "registrant_id":
+			r.regID = v.(string)
 		default:
 			r.fields[k] = v
 		}
 	}
-	r.email = strings.ToLower(r.fields["email"].(string))
+	if em, ok := r.fields["email"].(string); ok {
+		r.email = strings.ToLower(em)
+	}
+	if r.occ != "" && r.action != ActRegister {
+		return nil, fmt.Errorf("occurrence_ids: only a register row may name occurrences, not %s", r.action)
+	}
 	return r, nil
 }
 

@@ -131,6 +131,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	flushSeg := func() error {
 		err := e.process(ctx, seg)
 		seg = nil
+		if lerr := opts.Ledger.flushPending(); err == nil && !e.dryRun {
+			err = lerr
+		}
 		if ferr := e.out.flush(); err == nil {
 			err = ferr
 		}
@@ -146,6 +149,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		s := e.out.summary()
 		s.StatesEchoed, s.StatesHeld = echoed, held
 		log.Info("write: done", "rows", s.Rows, "registered", s.Registered, "already_registered", s.AlreadyRegistered,
+			"applied", s.Applied, "already_done", s.AlreadyDone, "not_found", s.NotFound,
 			"rejected", s.Rejected, "deferred", s.Deferred, "would_register", s.WouldRegister, "requests", s.Requests)
 		return s, err
 	}

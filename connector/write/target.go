@@ -40,9 +40,10 @@ type deferral struct {
 // daily limit.
 const whyTemporary = "temporary Zoom or network errors outlasted the retries"
 
-// registrant is an existing registration of a target.
+// registrant is an existing registration of a target; status is Zoom's
+// (approved, pending, denied), "" when unknown.
 type registrant struct {
-	id, joinURL string
+	id, joinURL, status string
 }
 
 // target is the state of one meeting or webinar across the run. Only the
@@ -66,6 +67,10 @@ type target struct {
 	// it (with the ledger) decides rows that name occurrences.
 	done  map[string]registrant
 	count int
+	// approval is the target's settings.approval_type (0 automatic).
+	approval int
+	// life is the state of the lifecycle actions (action.go).
+	life lifeState
 }
 
 // occKey is the key of t.done.
@@ -126,9 +131,15 @@ func (t *target) batchAllowed() bool {
 func abortErr(err error) bool {
 	var ae *zoomapi.AuthError
 	var se *zoomapi.ScopeError
-	return errors.As(err, &ae) || errors.As(err, &se) || errors.Is(err, zoomapi.ErrHostNotAllowed) ||
+	var le *ledgerError
+	return errors.As(err, &ae) || errors.As(err, &se) || errors.As(err, &le) || errors.Is(err, zoomapi.ErrHostNotAllowed) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
+
+// ledgerError is a failed ledger write: it ends the run.
+type ledgerError struct{ error }
+
+func (e *ledgerError) Unwrap() error { return e.error }
 
 // targetWide reports Zoom errors that concern the whole target, so every
 // row of it is rejected without another request: the meeting does not
@@ -285,6 +296,13 @@ func (e *engine) do(ctx context.Context, kind string, req *zoomapi.Request, v an
 	if err := e.checkExhausted(category(req)); err != nil {
 		return err
 	}
+	if req.Method != http.MethodGet {
+		// Rows settled without a request go to disk before anything else
+		// changes Zoom (see Ledger.settle).
+		if err := e.ledger.flushPending(); err != nil {
+			return &ledgerError{err}
+		}
+	}
 	e.out.request(kind)
 	_, err := e.client.Do(ctx, req, v)
 	return e.noteDaily(req, err)
@@ -328,7 +346,10 @@ func (e *engine) load(ctx context.Context, t *target) error {
 	req := e.client.NewRequest(http.MethodGet, t.key.path(), nil, nil)
 	req.Category = zoomapi.CategoryLight
 	var info struct {
-		Type int `json:"type"`
+		Type     int `json:"type"`
+		Settings struct {
+			ApprovalType int `json:"approval_type"`
+		} `json:"settings"`
 	}
 	failed := func(err error, what string) error {
 		if abortErr(err) {
@@ -348,13 +369,14 @@ func (e *engine) load(ctx context.Context, t *target) error {
 	if err := e.do(ctx, "get", req, &info); err != nil {
 		return failed(err, "reading the "+string(t.key.Kind)+" failed")
 	}
-	t.typ = info.Type
+	t.typ, t.approval = info.Type, info.Settings.ApprovalType
 	existing, err := e.list(ctx, t)
 	if err != nil {
 		return failed(err, "listing the registrants failed")
 	}
 	t.existing = existing
 	t.count = len(existing)
+	t.life.byID = nil
 	e.log.Debug("write: target loaded", "target", t.key.String(), "type", t.typ, "registrants", t.count)
 	return nil
 }
@@ -385,7 +407,7 @@ func (e *engine) list(ctx context.Context, t *target) (map[string]registrant, er
 					return nil, fmt.Errorf("decode registrant: %w", err)
 				}
 				if r.Email != "" {
-					out[strings.ToLower(r.Email)] = registrant{id: r.ID, joinURL: r.JoinURL}
+					out[strings.ToLower(r.Email)] = registrant{id: r.ID, joinURL: r.JoinURL, status: status}
 				}
 			}
 		}
@@ -406,7 +428,10 @@ func (e *engine) relist(ctx context.Context, t *target) error {
 	return nil
 }
 
-// runTarget processes one segment's rows of a target, in order.
+// runTarget processes one segment's rows of a target, in order. Rows are
+// batched (registrations, and each lifecycle action apart); a row whose
+// person already waits in a batch sends every batch first, so the actions
+// on one person apply in row order.
 func (e *engine) runTarget(ctx context.Context, t *target, rows []*row) error {
 	if err := e.load(ctx, t); err != nil {
 		return err
@@ -421,22 +446,36 @@ func (e *engine) runTarget(ctx context.Context, t *target, rows []*row) error {
 		pending, inPending = nil, map[string]bool{}
 		return e.sendBatch(ctx, t, b)
 	}
+	acts := newActBatches()
+	flushAll := func() error {
+		if err := flush(); err != nil {
+			return err
+		}
+		return e.flushActs(ctx, t, acts)
+	}
 	for _, r := range rows {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if inPending[r.email] {
-			// The same person twice in one batch: send the batch first, so
-			// this row finds the registration like any later duplicate.
-			if err := flush(); err != nil {
+		who := t.personKey(r)
+		if inPending[who] || acts.busy[who] {
+			// The same person again: send what waits first, so this row
+			// sees its effect.
+			if err := flushAll(); err != nil {
 				return err
 			}
 		}
-		if err := e.decide(ctx, t, r, &pending, inPending, flush); err != nil {
+		var err error
+		if r.action == ActRegister {
+			err = e.decide(ctx, t, r, &pending, inPending, flush)
+		} else {
+			err = e.decideAction(ctx, t, r, acts)
+		}
+		if err != nil {
 			return err
 		}
 	}
-	return flush()
+	return flushAll()
 }
 
 // decide reports a row that needs no request, queues it for a batch, or
@@ -451,7 +490,7 @@ func (e *engine) decide(ctx context.Context, t *target, r *row, pending *[]*row,
 	if reg, why, ok := t.find(r); ok {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
 	}
-	if le, why, ok := e.findLedger(t, r); ok {
+	if le, why, ok := e.findLedger(t, r); ok && !t.life.gone[r.email] {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL, Reason: why})
 	}
 	if t.full != nil {
@@ -515,10 +554,20 @@ func (e *engine) registered(t *target, rows []*row, regs []registrant, method st
 		return err
 	}
 	for i, r := range rows {
-		if _, ok := t.existing[r.email]; !ok {
+		old, ok := t.existing[r.email]
+		if !ok {
 			t.count++
 		}
+		switch {
+		case ok && old.status != "":
+			regs[i].status = old.status
+		case t.approval == 0 || e.cfg.AutoApprove:
+			regs[i].status = "approved"
+		default:
+			regs[i].status = "pending"
+		}
 		t.existing[r.email] = regs[i]
+		t.noteID(regs[i].id, r.email)
 		t.done[occKey(r.email, r.occ)] = regs[i]
 		if err := e.out.result(r, Result{Status: StatusRegistered, Method: method, RegistrantID: regs[i].id, JoinURL: regs[i].joinURL}); err != nil {
 			return err

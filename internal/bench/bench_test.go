@@ -61,7 +61,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("memory: %+v", rep.Memory)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## 1. Rate-limited sync", "## 2. One request at a time", "## 3. Throughput", "## 4. Memory", "## 5. Write", "Batch adds register"} {
+	for _, want := range []string{"## 1. Rate-limited sync", "## 2. One request at a time", "## 3. Throughput", "## 4. Memory", "## 5. Write", "Batch adds register", "Status updates:"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
@@ -261,4 +261,23 @@ func BenchmarkReadTiny(b *testing.B) {
 		}
 		b.ReportMetric(float64(r.Records), "records/op")
 	}
+}
+
+// TestWriteStatus measures the status-update run on a few rows: every
+// registrant is cancelled once, in calls of up to 30.
+func TestWriteStatus(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := runWrite(ctx, t.TempDir(), "status", 90, "pro", time.Millisecond, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := r.Requests["PUT /meetings/{meetingId}/registrants/status"] + r.Requests["PUT /webinars/{webinarId}/registrants/status"]
+	if r.StatusUpdates != 90 || calls == 0 || calls > r.Targets*((90/r.Targets+29)/30+1) || r.PerSecond <= 0 || r.FloorSeconds <= 0 {
+		t.Errorf("%s; %d status calls", r, calls)
+	}
+	if r.Requests["POST /meetings/{meetingId}/batch_registrants"]+r.Requests["POST /webinars/{webinarId}/batch_registrants"] != 0 {
+		t.Errorf("the timed run registered: %v", r.Requests)
+	}
+	t.Log(r)
 }

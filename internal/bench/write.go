@@ -20,15 +20,20 @@ import (
 // WriteRun is one write of rows to registrants.
 type WriteRun struct {
 	// Mode is "batch" (rows with only email and names, sent 30 to a
-	// batch_registrants call) or "single" (rows with more fields, one add
-	// each).
+	// batch_registrants call), "single" (rows with more fields, one add
+	// each) or "status" (cancelling registrants, 30 to a status call).
 	Mode    string  `json:"mode"`
 	Rows    int     `json:"rows"`
 	Targets int     `json:"targets"`
 	Wall    float64 `json:"wall_seconds"`
 	// Registered counts the registrants the simulator created.
-	Registered int     `json:"registered"`
-	PerSecond  float64 `json:"registrants_per_second"`
+	Registered int `json:"registered"`
+	// StatusUpdates counts the registrants the "status" run cancelled, as
+	// the simulator received them.
+	StatusUpdates int `json:"status_updates,omitempty"`
+	// PerSecond is registrants (or, for "status", status updates) per
+	// second.
+	PerSecond float64 `json:"registrants_per_second"`
 	// Requests by endpoint; Light, Medium and Heavy by category.
 	Requests map[string]int `json:"requests"`
 	Light    int            `json:"light"`
@@ -41,21 +46,29 @@ type WriteRun struct {
 	Limited429   int     `json:"limited_429"`
 	// Minimum is the fewest requests by category ("Light", "Medium",
 	// "Heavy"): per target its type read once and its registrants listed
-	// once (three statuses, pages of 300), then one add per row (single)
-	// or one batch per 30 rows (batch).
+	// once (three statuses, pages of 300), then one add per row (single),
+	// one batch per 30 rows (batch) or one status call per 30 rows (status).
 	Minimum map[string]int `json:"minimum"`
-	// SentOnce is true when the simulator received exactly one add for
-	// each row's person.
+	// SentOnce is true when the simulator received exactly one request for
+	// each row's person: one add (batch, single) or one cancel (status).
 	SentOnce bool `json:"sent_once"`
-	// Chain is the most requests one target needs (type, lists, adds);
+	// Chain is the most requests one target needs (type, lists, writes);
 	// Latency the median latency of each answer.
 	Chain   int    `json:"chain"`
 	Latency string `json:"latency_median"`
 }
 
+// writeTarget is a meeting or webinar the write benchmark registers for.
+type writeTarget struct {
+	kind string // meeting_id or webinar_id
+	id   int64
+}
+
 // runWrite registers rows people, spread over the open, registration-enabled
 // scheduled webinars (type 5) and meetings (type 2) of the small dataset,
-// with the write command against a simulator with plan and latency.
+// with the write command against a simulator with plan and latency. Mode
+// "status" first registers them (not timed), then times a file that
+// cancels every one of them: status updates, 30 a call.
 func runWrite(ctx context.Context, dir, mode string, rows int, plan string, latency time.Duration, concurrency int) (*WriteRun, error) {
 	srv, err := zoomsim.NewServer(zoomsim.Options{Dataset: "small", Seed: 1, Plan: plan, Latency: latency})
 	if err != nil {
@@ -67,11 +80,7 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	}
 	defer l.Close()
 	now := srv.Now()
-	type target struct {
-		kind string
-		id   int64
-	}
-	var targets []target
+	var targets []writeTarget
 	for _, m := range append(append([]*zoomsim.Meeting{}, srv.Dataset().Webinars...), srv.Dataset().Meetings...) {
 		if m.Deleted || !m.RegistrationEnabled() || !m.Licensed() || m.Over(now) || (m.Type != 2 && m.Type != 5) {
 			continue
@@ -80,41 +89,12 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 		if m.Webinar {
 			kind = "webinar_id"
 		}
-		targets = append(targets, target{kind, m.ID})
+		targets = append(targets, writeTarget{kind, m.ID})
 	}
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("the small dataset has no open scheduled meeting or webinar with registration")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	header := []string{"meeting_id", "webinar_id", "email", "first_name", "last_name"}
-	if mode == "single" {
-		header = append(header, "city")
-	}
-	_ = w.Write(header)
-	used := map[int]bool{}
-	perTarget := map[int]int{}
-	for i := 0; i < rows; i++ {
-		t := targets[i%len(targets)]
-		used[i%len(targets)] = true
-		perTarget[i%len(targets)]++
-		rec := []string{"", "", fmt.Sprintf("bench.%s.%d@example.com", mode, i), "Bench", strconv.Itoa(i)}
-		if t.kind == "meeting_id" {
-			rec[0] = strconv.FormatInt(t.id, 10)
-		} else {
-			rec[1] = strconv.FormatInt(t.id, 10)
-		}
-		if mode == "single" {
-			rec = append(rec, "Lisbon")
-		}
-		_ = w.Write(rec)
-	}
-	w.Flush()
-	input := filepath.Join(dir, "rows-"+mode+".csv")
-	if err := os.WriteFile(input, buf.Bytes(), 0o600); err != nil {
 		return nil, err
 	}
 	sc := srv.Config(l.URL)
@@ -128,36 +108,95 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(targets))
+	write := func(m string) (float64, error) {
+		input, _, err := writeInput(dir, mode, m, rows, targets)
+		if err != nil {
+			return 0, err
+		}
+		var stdout, stderr bytes.Buffer
+		start := time.Now()
+		code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
+			"--input-format", "csv", "--results", filepath.Join(dir, "results-"+m+".jsonl"),
+			"--dead-letter", filepath.Join(dir, "dead-"+m+".jsonl"), "--log-level", "warn"},
+			connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+		if code != connector.ExitOK {
+			return 0, fmt.Errorf("write %s exited %d: %s", m, code, stderr.String())
+		}
+		return time.Since(start).Seconds(), nil
+	}
+	if mode == "status" {
+		if _, err := write("status-setup"); err != nil {
+			return nil, err
+		}
+		srv.Counters().Reset()
+	}
+	// The minimum is counted before the timed run, on the registrants the
+	// targets hold then (for status: those the setup registered too).
+	ids, perTarget := make([]int64, len(targets)), map[int]int{}
 	for i, t := range targets {
 		ids[i] = t.id
 	}
+	for i := 0; i < rows; i++ {
+		perTarget[i%len(targets)]++
+	}
 	minimum, chain := writeMinimum(srv.Dataset(), ids, perTarget, mode)
-	var stdout, stderr bytes.Buffer
-	start := time.Now()
-	code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
-		"--input-format", "csv", "--results", filepath.Join(dir, "results-"+mode+".jsonl"),
-		"--dead-letter", filepath.Join(dir, "dead-"+mode+".jsonl"), "--log-level", "warn"},
-		connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
-	wall := time.Since(start).Seconds()
-	if code != connector.ExitOK {
-		return nil, fmt.Errorf("write %s exited %d: %s", mode, code, stderr.String())
+	wall, err := write(mode)
+	if err != nil {
+		return nil, err
 	}
-	c := srv.Counters().Snapshot()
-	r := &WriteRun{Mode: mode, Rows: rows, Targets: len(used), Wall: wall, Registered: len(srv.CreatedRegistrants()),
-		Requests: c.Requests, Light: c.ByCategory[zoomsim.Light], Medium: c.ByCategory[zoomsim.Medium],
-		Heavy: c.ByCategory[zoomsim.Heavy], Limited429: c.Limited429, Latency: latency.String(),
-		Minimum: map[string]int{}, SentOnce: true}
-	r.Minimum, r.Chain = minimum, chain
-	adds := srv.AddsReceived()
-	if len(adds) != rows {
-		r.SentOnce = false
+	r, err := writeResult(srv, mode, rows, min(rows, len(targets)), wall, plan)
+	if err != nil {
+		return nil, err
 	}
-	for _, n := range adds {
-		if n != 1 {
-			r.SentOnce = false
+	r.Minimum, r.Chain, r.Latency = minimum, chain, latency.String()
+	return r, nil
+}
+
+// writeInput writes the CSV of a run and returns its path. Modes: "batch"
+// (email and names), "single" (plus a city, so each row is added alone),
+// "status-setup" (as batch) and "status" (action cancel for the same
+// people).
+func writeInput(dir, people, mode string, rows int, targets []writeTarget) (string, int, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{"meeting_id", "webinar_id", "email", "first_name", "last_name"}
+	switch mode {
+	case "single":
+		header = append(header, "city")
+	case "status":
+		header = append(header, "action")
+	}
+	_ = w.Write(header)
+	used := map[int]bool{}
+	for i := 0; i < rows; i++ {
+		t := targets[i%len(targets)]
+		used[i%len(targets)] = true
+		rec := []string{"", "", fmt.Sprintf("bench.%s.%d@example.com", people, i), "Bench", strconv.Itoa(i)}
+		if t.kind == "meeting_id" {
+			rec[0] = strconv.FormatInt(t.id, 10)
+		} else {
+			rec[1] = strconv.FormatInt(t.id, 10)
 		}
+		switch mode {
+		case "single":
+			rec = append(rec, "Lisbon")
+		case "status":
+			rec = append(rec, "cancel")
+		}
+		_ = w.Write(rec)
 	}
+	w.Flush()
+	input := filepath.Join(dir, "rows-"+mode+".csv")
+	return input, len(used), os.WriteFile(input, buf.Bytes(), 0o600)
+}
+
+// writeResult reads a write run's counts from the simulator and sets its
+// floor: the largest of requests ÷ per-second limit over the categories.
+func writeResult(srv *zoomsim.Server, mode string, rows, targets int, wall float64, plan string) (*WriteRun, error) {
+	c := srv.Counters().Snapshot()
+	r := &WriteRun{Mode: mode, Rows: rows, Targets: targets, Wall: wall, Registered: len(srv.CreatedRegistrants()),
+		Requests: c.Requests, Light: c.ByCategory[zoomsim.Light], Medium: c.ByCategory[zoomsim.Medium],
+		Heavy: c.ByCategory[zoomsim.Heavy], Limited429: c.Limited429}
 	lim, err := zoomsim.PlanLimits(plan)
 	if err != nil {
 		return nil, err
@@ -167,17 +206,45 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 			r.FloorSeconds = math.Max(r.FloorSeconds, float64(n)/float64(rate))
 		}
 	}
-	r.PerSecond = float64(r.Registered) / wall
+	done, sent := r.Registered, srv.AddsReceived()
+	if mode == "status" {
+		sent = map[string]int{}
+		for _, call := range srv.LifecycleCalls() {
+			if call.Action == "cancel" {
+				r.StatusUpdates++
+				sent[call.Target+"\n"+call.Email]++
+			}
+		}
+		done = r.StatusUpdates
+	}
+	r.SentOnce = len(sent) == rows
+	for _, n := range sent {
+		if n != 1 {
+			r.SentOnce = false
+		}
+	}
+	r.PerSecond = float64(done) / wall
 	if r.FloorSeconds > 0 {
 		r.Ratio = wall / r.FloorSeconds
 	}
 	return r, nil
 }
 
+// String summarises a write run.
+func (r *WriteRun) String() string {
+	if r.Mode == "status" {
+		return fmt.Sprintf("%s: %d status updates over %d targets in %.1fs = %.1f/s (Light %d, Medium %d, Heavy %d requests; floor %.1fs, %.2fx; %d 429s)",
+			r.Mode, r.StatusUpdates, r.Targets, r.Wall, r.PerSecond, r.Light, r.Medium, r.Heavy, r.FloorSeconds, r.Ratio, r.Limited429)
+	}
+	return fmt.Sprintf("%s: %d registrants over %d targets in %.1fs = %.1f/s (Light %d, Medium %d, Heavy %d requests; floor %.1fs, %.2fx; %d 429s)",
+		r.Mode, r.Registered, r.Targets, r.Wall, r.PerSecond, r.Light, r.Medium, r.Heavy, r.FloorSeconds, r.Ratio, r.Limited429)
+}
+
 // writeMinimum counts the fewest requests of a write of perTarget rows
 // (by index in ids) before it runs, and the most one target needs: its
 // type (Light), its registrants of each status listed (Medium, pages of
-// 300), then one add per row (Light) or one batch per 30 rows (Heavy).
+// 300), then one add per row (single, Light), one batch per 30 rows
+// (batch, Heavy) or one status call per 30 rows (status, Medium).
 func writeMinimum(d *zoomsim.Dataset, ids []int64, perTarget map[int]int, mode string) (map[string]int, int) {
 	req, longest := map[string]int{}, 0
 	for ti, n := range perTarget {
@@ -192,20 +259,18 @@ func writeMinimum(d *zoomsim.Dataset, ids []int64, perTarget map[int]int, mode s
 			req["Medium"] += p
 			chain += p
 		}
-		if mode == "batch" {
+		switch mode {
+		case "batch":
 			req["Heavy"] += (n + 29) / 30
 			chain += (n + 29) / 30
-		} else {
+		case "status":
+			req["Medium"] += (n + 29) / 30
+			chain += (n + 29) / 30
+		default:
 			req["Light"] += n
 			chain += n
 		}
 		longest = max(longest, chain)
 	}
 	return req, longest
-}
-
-// String summarises a write run.
-func (r *WriteRun) String() string {
-	return fmt.Sprintf("%s: %d registrants over %d targets in %.1fs = %.1f/s (Light %d, Medium %d, Heavy %d requests; floor %.1fs, %.2fx; %d 429s)",
-		r.Mode, r.Registered, r.Targets, r.Wall, r.PerSecond, r.Light, r.Medium, r.Heavy, r.FloorSeconds, r.Ratio, r.Limited429)
 }

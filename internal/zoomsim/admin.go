@@ -33,7 +33,19 @@ type CounterSnapshot struct {
 	TokensIssued  int `json:"tokens_issued"`
 	// Faults counts injected faults by name.
 	Faults map[string]int `json:"faults"`
+	// Emails counts the emails Zoom would have sent registrants, by kind
+	// (EmailConfirmation, EmailCancellation).
+	Emails map[string]int `json:"emails"`
 }
+
+// Kinds of registrant email counted in CounterSnapshot.Emails.
+const (
+	// EmailConfirmation is the email with the join link a registrant gets
+	// when approved (at registration or later).
+	EmailConfirmation = "confirmation"
+	// EmailCancellation is the email a registrant gets when cancelled.
+	EmailCancellation = "cancellation"
+)
 
 func newCounters() *Counters {
 	c := &Counters{}
@@ -44,7 +56,7 @@ func newCounters() *Counters {
 func (c *Counters) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}, Refused429: map[string]int{}}
+	c.c = CounterSnapshot{Requests: map[string]int{}, ByCategory: map[Category]int{}, Faults: map[string]int{}, Refused429: map[string]int{}, Emails: map[string]int{}}
 }
 
 func (c *Counters) request(endpoint string, cat Category) {
@@ -72,6 +84,12 @@ func (c *Counters) fault(k faultKind) {
 	c.mu.Unlock()
 }
 
+func (c *Counters) email(kind string) {
+	c.mu.Lock()
+	c.c.Emails[kind]++
+	c.mu.Unlock()
+}
+
 func (c *Counters) tokenRequest() {
 	c.mu.Lock()
 	c.c.TokenRequests++
@@ -93,6 +111,7 @@ func (c *Counters) Snapshot() CounterSnapshot {
 	s.ByCategory = clone(c.c.ByCategory)
 	s.Faults = clone(c.c.Faults)
 	s.Refused429 = clone(c.c.Refused429)
+	s.Emails = clone(c.c.Emails)
 	return s
 }
 
@@ -131,6 +150,8 @@ func (s *Server) CreatedRegistrants() []map[string]any {
 //	GET  /_sim/truth            every stream's expected records
 //	GET  /_sim/truth/{stream}   one stream's expected records
 //	GET  /_sim/registrants      the registrants created through the API
+//	GET  /_sim/lifecycle        every person named in an accepted status,
+//	                            delete or panelist request
 //	POST /_sim/expire-tokens    expire every access token now
 //	POST /_sim/webhooks         send an event to the webhook target
 //	GET  /_sim/webhooks         the webhook delivery attempts so far
@@ -159,6 +180,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /_sim/registrants", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.CreatedRegistrants())
+	})
+	mux.HandleFunc("GET /_sim/lifecycle", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.LifecycleCalls())
 	})
 	mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()

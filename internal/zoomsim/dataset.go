@@ -57,6 +57,13 @@ type Dataset struct {
 	// MaxRegistrants is the per-meeting registrant capacity (Zoom: 4,999);
 	// tests may lower it to reach the capacity error quickly.
 	MaxRegistrants int
+	// MaxPanelists is a webinar's panelist limit (invented default
+	// DefaultMaxPanelists when zero).
+	MaxPanelists int
+	// CancelRemoves makes a cancelled registrant disappear from every
+	// registrant list; by default it is listed as denied. Zoom does not
+	// document which (invented either way).
+	CancelRemoves bool
 
 	usersByKey map[string]*User // by id and lower-case email
 	byID       map[int64]*Meeting
@@ -66,6 +73,7 @@ type Dataset struct {
 	created    map[int64][]*Registrant // registrants added through the API
 	createdLog []*Registrant
 	addCounts  map[string]int // per registrant+meeting+UTC day add calls
+	lc         *lifecycle     // status changes, deletions, panelists (lifecycle endpoints)
 
 	// addsReceived counts add requests per person and target (AddsReceived).
 	addsReceived map[string]int
@@ -802,7 +810,7 @@ func (m *Meeting) joinURL() string {
 // generated ones, then those created through the API.
 func (d *Dataset) Registrants(m *Meeting) []*Registrant {
 	gen := generatedRegistrants(m)
-	return append(gen, d.created[m.ID]...)
+	return d.overlay(m, append(gen, d.created[m.ID]...))
 }
 
 func generatedRegistrants(m *Meeting) []*Registrant {

@@ -286,6 +286,9 @@ func handleAddRegistrant(webinar bool) func(*Call) {
 		auto, _ := body["auto_approve"].(bool)
 		approved := m.ApprovalType == 0 || (!webinar && auto)
 		reg := d.newRegistrant(m, body, approved, c.Now)
+		if approved {
+			c.S.counter.email(EmailConfirmation)
+		}
 		c.S.webhookRegistrantCreated(m, reg)
 		c.JSON(http.StatusCreated, registrationAnswer(m, reg, c.Now))
 	}
@@ -367,6 +370,9 @@ func handleBatchRegistrants(webinar bool) func(*Call) {
 			reg := d.findRegistrant(m, b["email"].(string))
 			if reg == nil {
 				reg = d.newRegistrant(m, b, approved, c.Now)
+				if confirm, set := body["registrants_confirmation_email"].(bool); approved && (!set || confirm) {
+					c.S.counter.email(EmailConfirmation)
+				}
 				c.S.webhookRegistrantCreated(m, reg)
 			}
 			o := map[string]any{"email": reg.Email, "registrant_id": reg.ID, "join_url": reg.JoinURL}

@@ -46,9 +46,17 @@ func (d *Dataset) Routes() []Route {
 		"POST /webinars/{webinarId}/registrants":          handleAddRegistrant(true),
 		"POST /meetings/{meetingId}/batch_registrants":    handleBatchRegistrants(false),
 		"POST /webinars/{webinarId}/batch_registrants":    handleBatchRegistrants(true),
+
+		"PUT /meetings/{meetingId}/registrants/status":            handleRegistrantStatus(false),
+		"PUT /webinars/{webinarId}/registrants/status":            handleRegistrantStatus(true),
+		"DELETE /meetings/{meetingId}/registrants/{registrantId}": handleDeleteRegistrant(false),
+		"DELETE /webinars/{webinarId}/registrants/{registrantId}": handleDeleteRegistrant(true),
+		"POST /webinars/{webinarId}/panelists":                    handleAddPanelists,
+		"DELETE /webinars/{webinarId}/panelists/{panelistId}":     handleRemovePanelist,
 	}
-	out := make([]Route, 0, len(routeTable))
-	for _, rt := range routeTable {
+	table := append(append([]Route(nil), routeTable...), lifecycleRouteTable...)
+	out := make([]Route, 0, len(table))
+	for _, rt := range table {
 		h := handlers[rt.Method+" "+rt.Pattern]
 		if h == nil {
 			panic("zoomsim: no handler for " + rt.Method + " " + rt.Pattern)

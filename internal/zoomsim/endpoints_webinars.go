@@ -75,7 +75,7 @@ func handlePanelists(c *Call) {
 	if w == nil {
 		return
 	}
-	p := panelistItems(w)
+	p := c.Data.panelistItems(w)
 	c.JSON(http.StatusOK, map[string]any{"total_records": len(p), "panelists": p})
 }
 

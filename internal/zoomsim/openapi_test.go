@@ -158,6 +158,11 @@ func readZoomSpec(dir string) (*zoomSpec, error) {
 		}
 		s.docs[name] = &openAPIDoc{name: name, root: root}
 	}
+	more, err := lifecycleEndpoints(s)
+	if err != nil {
+		return nil, err
+	}
+	s.endpoints = append(s.endpoints, more...)
 	return s, nil
 }
 
@@ -919,6 +924,9 @@ func TestOpenAPIDocuments(t *testing.T) {
 			t.Errorf("%s: %s documents no 2xx answer", e.key(), e.Source)
 		}
 		for _, code := range codes {
+			if code == "204" {
+				continue // no content
+			}
 			if _, _, err := spec.successValidator(e, code); err != nil {
 				t.Errorf("%s %s: %v", e.key(), code, err)
 			}

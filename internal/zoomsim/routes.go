@@ -151,6 +151,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		if obs := s.observer.Load(); obs != nil {
 			(*obs)(rt, r)
 		}
+		s.observeBody(rt, r)
 		w.Header().Set("x-zm-trackingid", "v=2.0;clid=us05;rid=SIM_"+randomHex(8))
 		if s.opts.Latency > 0 {
 			if err := s.opts.Sleep(r.Context(), s.faults.latency(s.opts.Latency)); err != nil {

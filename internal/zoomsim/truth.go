@@ -141,7 +141,7 @@ func (d *Dataset) eachTruth(emit func(stream string, o map[string]any, kv []any)
 					}
 					add("webinar_registration_questions", questionsObject(w), "webinar_id", w.ID)
 				}
-				for _, p := range panelistItems(w) {
+				for _, p := range d.panelistItems(w) {
 					add("webinar_panelists", p, "webinar_id", w.ID)
 				}
 				for _, p := range pollItems(w) {

@@ -176,6 +176,14 @@ func (s *Server) webhookBody(event string, payload map[string]any) []byte {
 // meeting.registration_created or webinar.registration_created with
 // Zoom's payload shape.
 func (s *Server) webhookRegistrantCreated(m *Meeting, reg *Registrant) {
+	s.webhookRegistrant(m, reg, "created")
+}
+
+// webhookRegistrant queues meeting.registration_<what> or
+// webinar.registration_<what> (created, approved, denied, cancelled) for
+// reg, with Zoom's payload shape; it is called with the dataset's write
+// lock held.
+func (s *Server) webhookRegistrant(m *Meeting, reg *Registrant, what string) {
 	w := s.webhooks()
 	w.mu.Lock()
 	on := w.url != ""
@@ -196,7 +204,7 @@ func (s *Server) webhookRegistrantCreated(m *Meeting, reg *Registrant) {
 		"start_time": ztime(m.Start), "duration": m.Duration, "timezone": m.Timezone,
 		"registrant": reg.object(),
 	}
-	s.SendWebhook(kind+".registration_created", map[string]any{"account_id": s.data.AccountID, "object": obj})
+	s.SendWebhook(kind+".registration_"+what, map[string]any{"account_id": s.data.AccountID, "object": obj})
 }
 
 // send delivers body in the background, retrying as Zoom does; first, if
