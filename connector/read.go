@@ -361,26 +361,57 @@ func outputSchemas(names []string) (map[string]*output.Schema, error) {
 }
 
 // airbyteSink writes RECORD messages on stdout; Commit flushes them. A
-// record's fields that its schema does not declare, or whose value does
-// not fit the declared type, stay in the record and are named in its
-// meta.extra_fields.
+// record keeps every value as Zoom sent it. Fields its schema does not
+// declare are named in meta.extra_fields; a declared field whose value
+// does not fit the declared type gets a meta.changes entry (see
+// typeMismatch). Both are found by walking the raw record against the
+// stream's schema (output.Schema.Inspect), without converting it.
 type airbyteSink struct {
 	w       *airbyte.Writer
 	schemas map[string]*output.Schema
+	issues  output.Issues
 }
+
+// typeMismatch is how a declared field whose value does not fit its
+// declared type is reported in meta.changes. The record keeps the value as
+// Zoom sent it, so a destination that loads raw JSON loses nothing; a
+// destination that types columns from the catalog cannot cast it and nulls
+// the column, which is what the protocol's NULLED / DESTINATION_TYPECAST_ERROR
+// change names. The protocol has no change type for "kept, but does not fit".
+var typeMismatch = struct {
+	change airbyte.ChangeType
+	reason airbyte.ChangeReason
+}{airbyte.ChangeNulled, airbyte.ReasonDestinationTypecastError}
 
 // Write emits one RECORD message.
 func (s *airbyteSink) Write(stream string, rec json.RawMessage) error {
-	msg := airbyte.AirbyteRecordMessage{Stream: stream, Data: rec}
-	if sc := s.schemas[stream]; sc != nil {
-		if _, extra, err := sc.Convert(rec); err == nil && len(extra) > 0 {
-			var fields map[string]json.RawMessage
-			if json.Unmarshal(extra, &fields) == nil && len(fields) > 0 {
-				msg.Meta = &airbyte.AirbyteRecordMessageMeta{ExtraFields: sortedKeys(fields)}
-			}
+	sc := s.schemas[stream]
+	if sc == nil {
+		if t := bytes.TrimSpace(rec); len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+			return fmt.Errorf("stream %q: %w", stream, output.ErrInvalidRecord)
+		}
+		return s.w.WriteValidRecord(stream, rec, nil)
+	}
+	s.issues.Reset()
+	if err := sc.Inspect(rec, &s.issues); err != nil {
+		return err
+	}
+	var meta *airbyte.AirbyteRecordMessageMeta
+	if len(s.issues.Undeclared) > 0 || len(s.issues.Mismatched) > 0 {
+		meta = &airbyte.AirbyteRecordMessageMeta{}
+		if len(s.issues.Undeclared) > 0 {
+			meta.ExtraFields = slices.Clone(s.issues.Undeclared)
+			slices.Sort(meta.ExtraFields)
+			meta.ExtraFields = slices.Compact(meta.ExtraFields)
+		}
+		mismatched := slices.Clone(s.issues.Mismatched)
+		slices.Sort(mismatched)
+		for _, f := range slices.Compact(mismatched) {
+			meta.Changes = append(meta.Changes, airbyte.AirbyteRecordMessageMetaChange{
+				Field: f, Change: typeMismatch.change, Reason: typeMismatch.reason})
 		}
 	}
-	return s.w.WriteRecord(msg)
+	return s.w.WriteValidRecord(stream, rec, meta)
 }
 
 // Commit flushes the records written so far.

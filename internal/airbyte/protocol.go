@@ -53,8 +53,9 @@ type AirbyteRecordMessage struct {
 type AirbyteRecordMessageMeta struct {
 	Changes []AirbyteRecordMessageMetaChange `json:"changes,omitempty"`
 	// ExtraFields names the record's fields (as paths such as "a.b" or
-	// "list[2]") that its stream's schema does not declare or whose value
-	// does not fit the declared type. The record keeps them unchanged; the
+	// "list[2]") that its stream's schema does not declare (a declared
+	// field whose value does not fit its type is a Changes entry instead).
+	// The record keeps them unchanged; the
 	// protocol allows extra meta properties, and this one is the
 	// connector's own.
 	ExtraFields []string `json:"extra_fields,omitempty"`
@@ -78,6 +79,9 @@ const (
 	ReasonSourceFieldSizeLimitation  ChangeReason = "SOURCE_FIELD_SIZE_LIMITATION"
 	ReasonSourceSerializationError   ChangeReason = "SOURCE_SERIALIZATION_ERROR"
 	ReasonSourceRetrievalError       ChangeReason = "SOURCE_RETRIEVAL_ERROR"
+	// ReasonDestinationTypecastError: the value cannot be cast to the
+	// field's declared type (a typed destination nulls it).
+	ReasonDestinationTypecastError ChangeReason = "DESTINATION_TYPECAST_ERROR"
 )
 
 // AirbyteRecordMessageMetaChange records one change made to a record's field.
