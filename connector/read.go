@@ -285,7 +285,10 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 			sink = output.NewParquet(job.outputDir, schemas, output.ParquetOptions{})
 		}
 	}
-	ev := &readEvents{aw: aw, stateFile: job.stateFile, log: log, last: map[string][]byte{}}
+	ev := &readEvents{aw: aw, stateFile: job.stateFile, log: log, last: map[string][]byte{}, streams: map[string]bool{}}
+	for _, n := range job.streams {
+		ev.streams[n] = true
+	}
 	// start_date is not clamped here: each windowed stream moves it forward
 	// to what Zoom keeps (reports: six months; recordings: no limit).
 	start := cfg.StartDate
@@ -428,6 +431,10 @@ type readEvents struct {
 	log       *slog.Logger
 	mu        sync.Mutex
 	last      map[string][]byte // last emitted stream state, to emit changes only
+	// streams are the selected streams (the configured catalog's): only
+	// their state is emitted in Airbyte mode. The state file also keeps
+	// the state of streams this read did not touch.
+	streams map[string]bool
 }
 
 // StreamStatus emits a STREAM_STATUS trace (Airbyte) or logs a rate-limit stop.
@@ -462,7 +469,8 @@ func (e *readEvents) StreamError(stream string, err error) {
 	}
 }
 
-// State saves the state file and, in Airbyte mode, emits a STATE message per changed stream.
+// State saves the state file and, in Airbyte mode, emits a STATE message
+// per changed stream of the configured catalog.
 func (e *readEvents) State(st *state.State) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -476,6 +484,9 @@ func (e *readEvents) State(st *state.State) error {
 	}
 	names := sortedKeys(st.Streams)
 	for _, n := range names {
+		if !e.streams[n] {
+			continue
+		}
 		b, err := st.Streams[n].Marshal()
 		if err != nil {
 			return err
