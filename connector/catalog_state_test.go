@@ -63,7 +63,7 @@ func stateLines(t *testing.T, out []byte) []json.RawMessage {
 type streamStateMsg struct {
 	Stream struct {
 		Descriptor struct{ Name string } `json:"stream_descriptor"`
-		State      json.RawMessage        `json:"stream_state"`
+		State      json.RawMessage       `json:"stream_state"`
 	}
 }
 
