@@ -60,9 +60,8 @@ func (f *readFlags) register(fs *pflag.FlagSet) {
 // runRead is the read command.
 func runRead(ctx context.Context, args []string, stdio IO) int {
 	var f readFlags
-	if _, err := parseFlags("read", args, stdio.Stderr, f.register); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage
+	if _, err := parseFlags("read", args, stdio, f.register); err != nil {
+		return flagsFailed(stdio, "read", err)
 	}
 	log, err := f.logger(stdio.Stderr)
 	if err != nil {

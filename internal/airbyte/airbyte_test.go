@@ -168,7 +168,7 @@ var goTypes = map[string]any{
 
 // ownExtensions are the connector's own properties, on definitions the
 // protocol leaves open (additionalProperties: true).
-var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true}
+var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true, "ConnectorSpecification.connector_version": true}
 
 // TestFieldNamesMatchProtocol catches typos the open (additionalProperties:
 // true) protocol schema would accept: every JSON name of a Go type must be a

@@ -212,6 +212,11 @@ type ConnectorSpecification struct {
 	// AdvancedAuth is passed through raw.
 	AdvancedAuth    json.RawMessage `json:"advanced_auth,omitempty"`
 	ProtocolVersion string          `json:"protocol_version,omitempty"`
+	// ConnectorVersion is the connector build's version ("0.2.0"), the
+	// same as the image's io.airbyte.version label. The protocol has no
+	// property for it and leaves the definition open; this one is the
+	// connector's own.
+	ConnectorVersion string `json:"connector_version,omitempty"`
 }
 
 // ConnectionStatus is the result of the check command.
