@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,25 +17,6 @@ import (
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
-
-// cancelAfter is a stdout that cancels the read once n RECORD messages
-// have reached it.
-type cancelAfter struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	n      int
-	cancel context.CancelFunc
-}
-
-func (w *cancelAfter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.n -= bytes.Count(p, []byte(`{"type":"RECORD"`))
-	if w.n <= 0 {
-		w.cancel()
-	}
-	return w.buf.Write(p)
-}
 
 // stateLines returns the STATE messages of an Airbyte output, in order,
 // checking every line against the protocol.
@@ -114,18 +96,26 @@ func TestReadStatesOnlyForCatalogStreams(t *testing.T) {
 		return last
 	}
 
-	// An interrupted read: cancelled once some records are out.
+	// An interrupted read: cancelled once the simulator has served some
+	// participant lists (the read commits what it wrote and reports the
+	// state on its way out).
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &cancelAfter{n: 150, cancel: cancel}
-	var errb bytes.Buffer
-	code := Main(ctx, []string{"read", "--config", cfgPath, "--allow-host", f.host, "--catalog", cat}, IO{Stdout: out, Stderr: &errb})
+	var lists atomic.Int64
+	f.sim.ObserveRequests(func(rt zoomsim.Route, _ *http.Request) {
+		if rt.Pattern == "/past_meetings/{meetingId}/participants" && lists.Add(1) == 40 {
+			cancel()
+		}
+	})
+	var out, errb bytes.Buffer
+	code := Main(ctx, []string{"read", "--config", cfgPath, "--allow-host", f.host, "--catalog", cat}, IO{Stdout: &out, Stderr: &errb})
+	f.sim.ObserveRequests(nil)
 	if code == ExitOK {
-		t.Fatalf("the read completed before it was cancelled: make the cancel earlier\n%s", tail(errb.String(), 1000))
+		t.Fatalf("the read completed before it was cancelled\n%s", tail(errb.String(), 1000))
 	}
-	states := stateLines(t, out.buf.Bytes())
+	states := stateLines(t, out.Bytes())
 	last := checkStates(t, states)
-	first := parseAirbyte(t, out.buf.Bytes(), true)
+	first := parseAirbyte(t, out.Bytes(), true)
 	ps := last["past_meeting_participants"]
 	if ps == nil || ps.Parents["meetings"] == nil || ps.Parents["users"] == nil {
 		t.Fatalf("the interrupted read's last state of past_meeting_participants carries no parent progress: %+v", ps)

@@ -269,7 +269,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		return nil, err
 	}
 	if job.format == FormatAirbyte {
-		aw = rot.Writer(stdio.Stdout)
+		aw = rot.Writer(stdio.Stdout, airbyte.WithBufferSize(airbyteReadBuffer))
 		sink = &airbyteSink{w: aw, schemas: schemas}
 	} else {
 		if err := os.MkdirAll(job.outputDir, 0o755); err != nil {
@@ -361,6 +361,15 @@ func outputSchemas(names []string) (map[string]*output.Schema, error) {
 	}
 	return out, nil
 }
+
+// airbyteReadBuffer is the stdout buffer of an Airbyte read. Records
+// leave it when it fills and at each commit (every other message flushes
+// it too). Without files to buffer, an Airbyte read's live heap is a few
+// MiB, so the garbage collector, whose goal is twice the live heap, runs
+// two to three times as often as in a JSON lines read (whose part files
+// hold 256 KiB buffers each); 4 MiB here cut the read's CPU by about a
+// tenth (measured on the small dataset, zoombench's throughput read).
+const airbyteReadBuffer = 4 << 20
 
 // airbyteSink writes RECORD messages on stdout; Commit flushes them. A
 // record keeps every value as Zoom sent it. Fields its schema does not

@@ -22,10 +22,11 @@ import (
 // platform at once, after the records before it. After a write error every
 // later call returns that error.
 type Writer struct {
-	mu  sync.Mutex
-	bw  *bufio.Writer
-	err error
-	now func() time.Time
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	err     error
+	now     func() time.Time
+	bufSize int
 	// names caches each stream's record prefix for WriteValidRecord.
 	names map[string][]byte
 	line  bytes.Buffer
@@ -39,12 +40,19 @@ func WithClock(now func() time.Time) WriterOption {
 	return func(w *Writer) { w.now = now }
 }
 
-// NewWriter returns a Writer on out with a 64 KiB buffer.
+// WithBufferSize sets the size of the output buffer (default 64 KiB).
+func WithBufferSize(n int) WriterOption {
+	return func(w *Writer) { w.bufSize = n }
+}
+
+// NewWriter returns a Writer on out with a 64 KiB buffer, unless
+// WithBufferSize says otherwise.
 func NewWriter(out io.Writer, opts ...WriterOption) *Writer {
-	w := &Writer{bw: bufio.NewWriterSize(out, 64<<10), now: time.Now}
+	w := &Writer{now: time.Now, bufSize: 64 << 10}
 	for _, o := range opts {
 		o(w)
 	}
+	w.bw = bufio.NewWriterSize(out, w.bufSize)
 	return w
 }
 
