@@ -54,9 +54,8 @@ func (f *authorizeFlags) register(fs *pflag.FlagSet) {
 // user-authorized OAuth app from a terminal and saves its refresh token.
 func runAuthorize(ctx context.Context, args []string, stdio IO) int {
 	var f authorizeFlags
-	if _, err := parseFlags("authorize", args, stdio.Stderr, f.register); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: %v\n", err)
-		return ExitUsage
+	if _, err := parseFlags("authorize", args, stdio, f.register); err != nil {
+		return flagsFailed(stdio, "authorize", err)
 	}
 	log, err := f.logger(stdio.Stderr)
 	if err != nil {

@@ -193,9 +193,19 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 		d.Summary = "credentials work; every selected stream can be read"
 	} else {
 		d.Steps = append(d.Steps, Step{Name: "scopes", OK: false, Detail: fmt.Sprintf("%d streams lack a scope", len(d.Gaps))})
-		d.Summary = fmt.Sprintf("credentials work, but %d streams cannot be read until the app has more scopes: %s", len(d.Gaps), d.gapList())
+		d.Summary = fmt.Sprintf("credentials work, but %d of the selected streams cannot be read until the app has more scopes", len(d.Gaps))
 	}
 	return d
+}
+
+// StatusMessage is the CONNECTION_STATUS message: the summary and, when
+// streams lack scopes, which scopes each needs (the report for people
+// lists them above its verdict instead).
+func (d *Diagnosis) StatusMessage() string {
+	if len(d.Gaps) == 0 {
+		return d.Summary
+	}
+	return d.Summary + ": " + d.gapList()
 }
 
 func (d *Diagnosis) gapList() string {
@@ -241,9 +251,12 @@ func (d *Diagnosis) Report(w interface{ Write([]byte) (int, error) }) {
 			fmt.Fprintf(w, "  %-32s needs one of: %s\n", g.Stream, strings.Join(g.AnyOf, ", "))
 		}
 	}
-	if d.OK {
-		fmt.Fprintf(w, "\nVerdict: %s\n", d.Summary)
-	} else {
+	switch {
+	case d.OK && len(d.Gaps) > 0:
+		fmt.Fprintf(w, "\nVerdict: %s (listed above).\n", d.Summary)
+	case d.OK:
+		fmt.Fprintf(w, "\nVerdict: %s.\n", d.Summary)
+	default:
 		fmt.Fprintf(w, "\nVerdict: credentials do NOT work: %s\n", d.Summary)
 	}
 }

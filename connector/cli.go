@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/buildinfo"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 	"github.com/zoom-connector/zoom-connector/spec"
@@ -34,25 +35,40 @@ type IO struct {
 	Getenv func(string) string
 }
 
+// usage is the top-level usage, wrapped to 100 columns. A command's block
+// (its line and the indented lines under it) is also the head of its own
+// --help (commandUsage).
 const usage = `zoom-connector: a Zoom source and registrant destination.
 
 Usage:
-  zoom-connector spec                                 print the SPEC message (Airbyte)
-  zoom-connector check --config F                     print a CONNECTION_STATUS message (Airbyte)
-  zoom-connector check-credentials --config F         explain whether the credentials work, for people
-  zoom-connector authorize --config F [--token-store F] [--tenant ID] [--redirect-port N] [--no-browser]   connect a Zoom account to an oauth (user-authorized) app
-  zoom-connector demo [--output DIR]                  read every stream from the embedded simulator to Parquet
-  zoom-connector discover --config F                  print the CATALOG (Airbyte)
+  zoom-connector spec                          print the SPEC message (Airbyte)
+  zoom-connector check --config F              print a CONNECTION_STATUS message (Airbyte)
+  zoom-connector check-credentials --config F  explain whether the credentials work, for people
+  zoom-connector discover --config F           print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
-                      [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID [--store F|DSN]]
-                                                      read streams: Airbyte messages on stdout, or files
-  zoom-connector write --config F (--catalog F | --input FILE|- [--input-format jsonl|csv|parquet|arrow]) [--results F] [--dead-letter F] [--ledger F] [--dry-run] [--tenant ID [--store F|DSN]]   register people for meetings and webinars
-  zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]] [--allowed-origin O] [--oauth-redirect-url URL]   Zoom webhooks, a /register endpoint for web forms, and /connect/{tenant} for oauth accounts
+      [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID [--store F|DSN]]
+      read streams: Airbyte messages on stdout, or files
+  zoom-connector write --config F (--catalog F | --input FILE|- [--input-format FORMAT])
+      [--results F] [--dead-letter F] [--ledger F] [--dry-run] [--tenant ID [--store F|DSN]]
+      register people for meetings and webinars
+  zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]]
+      [--allowed-origin O] [--oauth-redirect-url URL]
+      Zoom webhooks, a /register endpoint for web forms, and /connect/{tenant} for oauth accounts
+  zoom-connector authorize --config F [--token-store F] [--tenant ID] [--redirect-port N]
+      [--no-browser]
+      connect a Zoom account to an oauth (user-authorized) app
+  zoom-connector demo [--output DIR] [--dataset tiny|small|large] [--format jsonl|arrow|parquet]
+      read every stream from the embedded simulator to files (Parquet unless --format)
+  zoom-connector version [--short]             print the version, commit and Go version
+                                               of this build (also: zoom-connector --version)
 
 Flags common to the commands that call Zoom:
   --config F             the configuration file (JSON; see "spec")
-  --allow-host HOST:PORT let credentials go to a host that is not Zoom's (tests, the simulator); repeatable
+  --allow-host HOST:PORT let credentials go to a host that is not Zoom's (tests, the simulator);
+                         repeatable
   --log-level LEVEL      debug, info, warn or error (logs go to stderr)
+
+Every command takes --help.
 `
 
 // Main runs the command line and returns the process exit code.
@@ -60,17 +76,19 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	if stdio.Getenv == nil {
 		stdio.Getenv = func(string) string { return "" }
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		fmt.Fprint(stdio.Stderr, usage)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
+		return ExitUsage
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdio.Stdout, usage)
+		return ExitOK
+	case "version", "--version":
+		return runVersion(rest, stdio)
 	case "spec":
-		return runSpec(stdio)
+		return runSpec(rest, stdio)
 	case "check":
 		return runCheck(ctx, rest, stdio, true)
 	case "check-credentials":
@@ -124,22 +142,41 @@ func (c *common) load(stdio IO, log *slog.Logger) (*config.Config, error) {
 	}
 	urls := map[string]string{"/oauth_token_url": cfg.OAuthTokenURL, "/api_base_url": cfg.APIBaseURL, "/validation_url": cfg.ValidationURL}
 	for _, w := range warnings {
-		// A warning about a non-Zoom host the operator allowed with
-		// --allow-host says nothing new.
-		if u, ok := urls[w.Path]; ok && zoomapi.CheckURL(u, c.allowHosts) == nil {
+		u, isURL := urls[w.Path]
+		if !isURL {
+			log.Warn("config: " + w.String())
 			continue
 		}
-		log.Warn("config: " + w.String())
+		// The config's warning says what would be sent to a host that is
+		// not Zoom's, or without TLS. With --allow-host for it the
+		// operator knows; without, the client refuses the URL and sends
+		// nothing there, so the warning would be false: say that instead.
+		if err := zoomapi.CheckURL(u, c.allowHosts); err != nil {
+			log.Warn(fmt.Sprintf("config: %s: %s is refused: the connector will not connect to it (%s)", w.Path, u, refusedReason(err)))
+		}
 	}
 	return cfg, nil
+}
+
+// refusedReason is why CheckURL refused a URL, for a log line.
+func refusedReason(err error) string {
+	s := stripPrefix(err)
+	if strings.Contains(s, "--allow-host") {
+		return s
+	}
+	return s + "; an operator can pass --allow-host HOST[:PORT]"
 }
 
 // flagSet is pflag's flag set.
 type flagSet = pflag.FlagSet
 
-func parseFlags(name string, args []string, stderr io.Writer, register func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
+// parseFlags parses a command's flags. With -h or --help it prints the
+// command's usage on stdout and returns pflag.ErrHelp, which flagsFailed
+// turns into exit 0 with nothing else printed.
+func parseFlags(name string, args []string, stdio IO, register func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdio.Stderr)
+	fs.Usage = func() { fmt.Fprint(stdio.Stdout, commandUsage(name, fs)) }
 	register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -150,11 +187,66 @@ func parseFlags(name string, args []string, stderr io.Writer, register func(*pfl
 	return fs, nil
 }
 
-func runSpec(stdio IO) int {
+// flagsFailed ends a command whose flags did not parse: exit 0 after
+// --help (the usage is out already), else the error and exit 2.
+func flagsFailed(stdio IO, name string, err error) int {
+	if errors.Is(err, pflag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
+	return ExitUsage
+}
+
+// commandUsage is a command's --help: its block of the top-level usage,
+// then its flags wrapped to 100 columns.
+func commandUsage(name string, fs *pflag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	in := false
+	for _, line := range strings.Split(usage, "\n") {
+		if rest, ok := strings.CutPrefix(line, "  zoom-connector "); ok {
+			in = rest == name || strings.HasPrefix(rest, name+" ")
+		} else if !strings.HasPrefix(line, "    ") {
+			in = false
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	if fl := fs.FlagUsagesWrapped(100); fl != "" {
+		b.WriteString("\nFlags:\n" + fl)
+	}
+	return b.String()
+}
+
+// runVersion is the version command (and --version): the build's version,
+// commit and Go version, or with --short only the version as the SPEC and
+// the image label carry it.
+func runVersion(args []string, stdio IO) int {
+	var short bool
+	if _, err := parseFlags("version", args, stdio, func(fs *pflag.FlagSet) {
+		fs.BoolVar(&short, "short", false, "print only the version (as in SPEC and the image's io.airbyte.version label)")
+	}); err != nil {
+		return flagsFailed(stdio, "version", err)
+	}
+	in := buildinfo.Read()
+	if short {
+		fmt.Fprintln(stdio.Stdout, in.Short())
+		return ExitOK
+	}
+	fmt.Fprint(stdio.Stdout, "zoom-connector "+in.String())
+	return ExitOK
+}
+
+func runSpec(args []string, stdio IO) int {
+	if _, err := parseFlags("spec", args, stdio, func(*pflag.FlagSet) {}); err != nil {
+		return flagsFailed(stdio, "spec", err)
+	}
 	w := airbyte.NewWriter(stdio.Stdout)
 	if err := w.Spec(airbyte.ConnectorSpecification{
 		DocumentationURL:        DocumentationURL,
 		ConnectionSpecification: spec.ConfigSchema(),
+		ConnectorVersion:        buildinfo.Read().Short(),
 	}); err != nil {
 		fmt.Fprintln(stdio.Stderr, "zoom-connector spec:", err)
 		return ExitFail
@@ -178,9 +270,8 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 	}
 	var c common
 	var af authFlags
-	if _, err := parseFlags(name, args, stdio.Stderr, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs); af.registerStore(fs) }); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
-		return ExitUsage
+	if _, err := parseFlags(name, args, stdio, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs); af.registerStore(fs) }); err != nil {
+		return flagsFailed(stdio, name, err)
 	}
 	log, err := c.logger(stdio.Stderr)
 	if err != nil {
@@ -216,7 +307,7 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 		if !d.OK {
 			status = airbyte.StatusFailed
 		}
-		return connectionStatus(stdio, status, d.Summary)
+		return connectionStatus(stdio, status, d.StatusMessage())
 	}
 	fmt.Fprintf(stdio.Stdout, "Checking Zoom credentials from %s\n\n", c.configPath)
 	d.Report(stdio.Stdout)

@@ -288,8 +288,8 @@ func (r *AirbyteRotation) Bind(w *airbyte.Writer) {
 
 // Writer returns a new Airbyte writer on out, bound to r so that CONTROL
 // messages share the run's stdout writer. A nil r just returns the writer.
-func (r *AirbyteRotation) Writer(out io.Writer) *airbyte.Writer {
-	w := airbyte.NewWriter(out)
+func (r *AirbyteRotation) Writer(out io.Writer, opts ...airbyte.WriterOption) *airbyte.Writer {
+	w := airbyte.NewWriter(out, opts...)
 	if r != nil {
 		r.Bind(w)
 	}

@@ -27,15 +27,14 @@ func runDemo(ctx context.Context, args []string, stdio IO) int {
 		dataset string
 		format  string
 	)
-	_, err := parseFlags("demo", args, stdio.Stderr, func(fs *flagSet) {
+	_, err := parseFlags("demo", args, stdio, func(fs *flagSet) {
 		fs.StringVar(&out, "output", "demo-output", "folder for the files")
 		fs.StringVar(&dataset, "dataset", "small", "simulated dataset: tiny, small or large")
 		fs.StringVar(&format, "format", FormatParquet, "jsonl, arrow or parquet")
 		fs.StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	})
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitUsage
+		return flagsFailed(stdio, "demo", err)
 	}
 	if format == FormatAirbyte {
 		fmt.Fprintln(stdio.Stderr, "zoom-connector demo: --format must be jsonl, arrow or parquet (the demo writes files)")

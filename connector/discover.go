@@ -51,9 +51,8 @@ func Catalog() (airbyte.AirbyteCatalog, error) {
 // every account.
 func runDiscover(args []string, stdio IO) int {
 	var c common
-	if _, err := parseFlags("discover", args, stdio.Stderr, c.register); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector discover: %v\n", err)
-		return ExitUsage
+	if _, err := parseFlags("discover", args, stdio, c.register); err != nil {
+		return flagsFailed(stdio, "discover", err)
 	}
 	log, err := c.logger(stdio.Stderr)
 	if err != nil {

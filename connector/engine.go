@@ -337,6 +337,7 @@ func (e *engine) plan() error {
 			e.children[s.Parent] = append(e.children[s.Parent], s)
 		}
 	}
+	e.adoptParentProgress()
 	for n := range e.needed {
 		ss := e.st.Stream(n)
 		e.done[n] = map[string]bool{}
@@ -754,6 +755,7 @@ func (e *engine) commitLocked() error {
 			entries += len(d)
 		}
 	}
+	e.nestParents(snap)
 	// The state lists every finished partition of the sync under way and is
 	// sent whole at each commit: as it grows, commit less often, so the
 	// state written stays about 20,000 entries per interval.

@@ -193,7 +193,11 @@ func readJSONLDir(t *testing.T, dir string) map[string][]string {
 	return got
 }
 
-func TestAirbyteSinkNamesExtraFields(t *testing.T) {
+// TestAirbyteSinkExtraFieldsAndTypeChanges: meta.extra_fields names only
+// fields the schema does not declare (nested ones by path); a declared
+// field whose value does not fit its type is a meta.changes entry; the
+// record is emitted unchanged and the message is valid Airbyte protocol.
+func TestAirbyteSinkExtraFieldsAndTypeChanges(t *testing.T) {
 	t.Parallel()
 	schemas, err := outputSchemas([]string{"users"})
 	if err != nil {
@@ -201,30 +205,66 @@ func TestAirbyteSinkNamesExtraFields(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	s := &airbyteSink{w: airbyte.NewWriter(&buf), schemas: schemas}
-	rec := `{"id":"u1","email":"a@example.com","type":"two","brand_new_field":{"x":1}}`
-	if err := s.Write("users", json.RawMessage(rec)); err != nil {
-		t.Fatal(err)
+	recs := []string{
+		`{"id":"u1","email":"a@example.com","type":"two","brand_new_field":{"x":1},` +
+			`"created_at":"2024-02-20 15:31:33","group_ids":["g1",7],"custom_attributes":[{"key":"k","value":"v","surprise":true}]}`,
+		"{\"id\": \"u2\",\n \"email\": \"b@example.com\", \"type\": 1}",
+	}
+	for _, rec := range recs {
+		if err := s.Write("users", json.RawMessage(rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Write("users", json.RawMessage(`{"id":`)); err == nil {
+		t.Error("invalid JSON accepted")
 	}
 	if err := s.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	protocoltest.Validator(t)(t, bytes.TrimSpace(buf.Bytes()))
-	var m struct {
-		Record struct {
-			Data json.RawMessage
-			Meta struct {
-				ExtraFields []string `json:"extra_fields"`
-			}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), buf.String())
+	}
+	validate := protocoltest.Validator(t)
+	type meta struct {
+		ExtraFields []string `json:"extra_fields"`
+		Changes     []struct {
+			Field, Change, Reason string
 		}
 	}
-	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
-		t.Fatal(err)
+	var got []meta
+	for i, line := range lines {
+		validate(t, []byte(line))
+		var m struct {
+			Record struct {
+				Data json.RawMessage
+				Meta *meta
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if canonical(t, m.Record.Data) != canonical(t, []byte(recs[i])) {
+			t.Errorf("record %d changed: %s", i, m.Record.Data)
+		}
+		if m.Record.Meta == nil {
+			m.Record.Meta = &meta{}
+		}
+		got = append(got, *m.Record.Meta)
 	}
-	if canonical(t, m.Record.Data) != canonical(t, []byte(rec)) {
-		t.Errorf("record changed: %s", m.Record.Data)
+	if g := strings.Join(got[0].ExtraFields, ","); g != "brand_new_field,custom_attributes[0].surprise" {
+		t.Errorf("extra_fields %v, want only undeclared fields", got[0].ExtraFields)
 	}
-	if strings.Join(m.Record.Meta.ExtraFields, ",") != "brand_new_field,type" {
-		t.Errorf("extra_fields %v, want [brand_new_field type]", m.Record.Meta.ExtraFields)
+	var changes []string
+	for _, c := range got[0].Changes {
+		changes = append(changes, c.Field+":"+c.Change+":"+c.Reason)
+	}
+	want := "created_at:NULLED:DESTINATION_TYPECAST_ERROR,group_ids[1]:NULLED:DESTINATION_TYPECAST_ERROR,type:NULLED:DESTINATION_TYPECAST_ERROR"
+	if strings.Join(changes, ",") != want {
+		t.Errorf("changes %v, want %s", changes, want)
+	}
+	if len(got[1].ExtraFields)+len(got[1].Changes) != 0 {
+		t.Errorf("a record that fits its schema has meta %+v", got[1])
 	}
 }
 

@@ -133,10 +133,9 @@ func parseTarget(s string) (serve.Target, error) {
 // runServe is the serve command: webhooks and the registration endpoint.
 func runServe(ctx context.Context, args []string, stdio IO) int {
 	var f serveFlags
-	fs, err := parseFlags("serve", args, stdio.Stderr, f.register)
+	fs, err := parseFlags("serve", args, stdio, f.register)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-		return ExitUsage
+		return flagsFailed(stdio, "serve", err)
 	}
 	log, err := f.logger(stdio.Stderr)
 	if err != nil {

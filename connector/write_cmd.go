@@ -47,8 +47,8 @@ func runWrite(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector write: "+format+"\n", a...)
 		return code
 	}
-	if _, err := parseFlags("write", args, stdio.Stderr, f.register); err != nil {
-		return fail(ExitUsage, "%v", err)
+	if _, err := parseFlags("write", args, stdio, f.register); err != nil {
+		return flagsFailed(stdio, "write", err)
 	}
 	log, err := f.logger(stdio.Stderr)
 	if err != nil {

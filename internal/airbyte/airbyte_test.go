@@ -168,7 +168,7 @@ var goTypes = map[string]any{
 
 // ownExtensions are the connector's own properties, on definitions the
 // protocol leaves open (additionalProperties: true).
-var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true}
+var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true, "ConnectorSpecification.connector_version": true}
 
 // TestFieldNamesMatchProtocol catches typos the open (additionalProperties:
 // true) protocol schema would accept: every JSON name of a Go type must be a
@@ -589,5 +589,48 @@ func TestDecodeState(t *testing.T) {
 	}
 	if _, err := ParseStateFile(writeFile(t, "state.json", "[\n{]")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("malformed state: %v", err)
+	}
+}
+
+// TestWriteValidRecordMatchesWriteRecord: the hot path writes the same
+// message WriteRecord encodes (a record spanning lines compacted onto one,
+// a stream name that needs escaping escaped), and it is valid protocol.
+func TestWriteValidRecordMatchesWriteRecord(t *testing.T) {
+	t.Parallel()
+	clock := WithClock(func() time.Time { return time.UnixMilli(1700000000123) })
+	meta := &AirbyteRecordMessageMeta{ExtraFields: []string{"x"},
+		Changes: []AirbyteRecordMessageMetaChange{{Field: "at", Change: ChangeNulled, Reason: ReasonDestinationTypecastError}}}
+	validate := protocoltest.Validator(t)
+	for _, tc := range []struct {
+		stream string
+		data   string
+		meta   *AirbyteRecordMessageMeta
+	}{
+		{"users", `{"id":"u1","n":12345678901234567890,"html":"<a&b>"}`, nil},
+		{"users", "{\"id\": \"u2\",\n  \"nested\": {\"a\": [1, 2]}\r\n}", meta},
+		{`we"ird\name`, ` {"a":"é\u00e9"} `, nil},
+	} {
+		var fast, slow bytes.Buffer
+		fw, sw := NewWriter(&fast, clock), NewWriter(&slow, clock)
+		if err := fw.WriteValidRecord(tc.stream, json.RawMessage(tc.data), tc.meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.WriteRecord(AirbyteRecordMessage{Stream: tc.stream, Data: json.RawMessage(tc.data), Meta: tc.meta}); err != nil {
+			t.Fatal(err)
+		}
+		_ = fw.Flush()
+		_ = sw.Flush()
+		if strings.Count(fast.String(), "\n") != 1 {
+			t.Errorf("not one line: %q", fast.String())
+		}
+		validate(t, fast.Bytes())
+		var a, b any
+		if err := json.Unmarshal(fast.Bytes(), &a); err != nil {
+			t.Fatalf("%q: %v", fast.String(), err)
+		}
+		_ = json.Unmarshal(slow.Bytes(), &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("WriteValidRecord wrote\n%s\nWriteRecord writes\n%s", fast.String(), slow.String())
+		}
 	}
 }

@@ -53,8 +53,9 @@ type AirbyteRecordMessage struct {
 type AirbyteRecordMessageMeta struct {
 	Changes []AirbyteRecordMessageMetaChange `json:"changes,omitempty"`
 	// ExtraFields names the record's fields (as paths such as "a.b" or
-	// "list[2]") that its stream's schema does not declare or whose value
-	// does not fit the declared type. The record keeps them unchanged; the
+	// "list[2]") that its stream's schema does not declare (a declared
+	// field whose value does not fit its type is a Changes entry instead).
+	// The record keeps them unchanged; the
 	// protocol allows extra meta properties, and this one is the
 	// connector's own.
 	ExtraFields []string `json:"extra_fields,omitempty"`
@@ -78,6 +79,9 @@ const (
 	ReasonSourceFieldSizeLimitation  ChangeReason = "SOURCE_FIELD_SIZE_LIMITATION"
 	ReasonSourceSerializationError   ChangeReason = "SOURCE_SERIALIZATION_ERROR"
 	ReasonSourceRetrievalError       ChangeReason = "SOURCE_RETRIEVAL_ERROR"
+	// ReasonDestinationTypecastError: the value cannot be cast to the
+	// field's declared type (a typed destination nulls it).
+	ReasonDestinationTypecastError ChangeReason = "DESTINATION_TYPECAST_ERROR"
 )
 
 // AirbyteRecordMessageMetaChange records one change made to a record's field.
@@ -208,6 +212,11 @@ type ConnectorSpecification struct {
 	// AdvancedAuth is passed through raw.
 	AdvancedAuth    json.RawMessage `json:"advanced_auth,omitempty"`
 	ProtocolVersion string          `json:"protocol_version,omitempty"`
+	// ConnectorVersion is the connector build's version ("0.2.0"), the
+	// same as the image's io.airbyte.version label. The protocol has no
+	// property for it and leaves the definition open; this one is the
+	// connector's own.
+	ConnectorVersion string `json:"connector_version,omitempty"`
 }
 
 // ConnectionStatus is the result of the check command.

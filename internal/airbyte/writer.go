@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -21,10 +22,14 @@ import (
 // platform at once, after the records before it. After a write error every
 // later call returns that error.
 type Writer struct {
-	mu  sync.Mutex
-	bw  *bufio.Writer
-	err error
-	now func() time.Time
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	err     error
+	now     func() time.Time
+	bufSize int
+	// names caches each stream's record prefix for WriteValidRecord.
+	names map[string][]byte
+	line  bytes.Buffer
 }
 
 // WriterOption configures a Writer.
@@ -35,12 +40,19 @@ func WithClock(now func() time.Time) WriterOption {
 	return func(w *Writer) { w.now = now }
 }
 
-// NewWriter returns a Writer on out with a 64 KiB buffer.
+// WithBufferSize sets the size of the output buffer (default 64 KiB).
+func WithBufferSize(n int) WriterOption {
+	return func(w *Writer) { w.bufSize = n }
+}
+
+// NewWriter returns a Writer on out with a 64 KiB buffer, unless
+// WithBufferSize says otherwise.
 func NewWriter(out io.Writer, opts ...WriterOption) *Writer {
-	w := &Writer{bw: bufio.NewWriterSize(out, 64<<10), now: time.Now}
+	w := &Writer{now: time.Now, bufSize: 64 << 10}
 	for _, o := range opts {
 		o(w)
 	}
+	w.bw = bufio.NewWriterSize(out, w.bufSize)
 	return w
 }
 
@@ -110,6 +122,63 @@ func (w *Writer) WriteRecord(rec AirbyteRecordMessage) error {
 		rec.EmittedAt = w.nowMillis()
 	}
 	return w.Write(&AirbyteMessage{Type: TypeRecord, Record: &rec})
+}
+
+// WriteValidRecord writes a RECORD message for stream with data and meta
+// (nil for none), as WriteRecord would write it, without encoding data
+// again: data must be one JSON object that the caller has validated (with
+// json.Valid, or output.Schema.Inspect). It is written as is, compacted
+// only when it spans lines. This is the read's hot path: a record costs a
+// copy into the buffer and no allocation.
+func (w *Writer) WriteValidRecord(stream string, data json.RawMessage, meta *AirbyteRecordMessageMeta) error {
+	var metaJSON []byte
+	if meta != nil {
+		var err error
+		if metaJSON, err = json.Marshal(meta); err != nil {
+			return fmt.Errorf("encode RECORD meta: %w", err)
+		}
+	}
+	ms := w.nowMillis()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	prefix, ok := w.names[stream]
+	if !ok {
+		name, err := json.Marshal(stream)
+		if err != nil {
+			return fmt.Errorf("encode stream name: %w", err)
+		}
+		prefix = append(append([]byte(`{"type":"RECORD","record":{"stream":`), name...), `,"data":`...)
+		if w.names == nil {
+			w.names = map[string][]byte{}
+		}
+		w.names[stream] = prefix
+	}
+	b := &w.line
+	b.Reset()
+	b.Write(prefix)
+	data = bytes.TrimSpace(data)
+	if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') >= 0 {
+		if err := json.Compact(b, data); err != nil {
+			return fmt.Errorf("encode RECORD message: %w", err)
+		}
+	} else {
+		b.Write(data)
+	}
+	b.WriteString(`,"emitted_at":`)
+	b.Write(strconv.AppendInt(b.AvailableBuffer(), ms, 10))
+	if metaJSON != nil {
+		b.WriteString(`,"meta":`)
+		b.Write(metaJSON)
+	}
+	b.WriteString("}}\n")
+	if _, err := w.bw.Write(b.Bytes()); err != nil {
+		w.err = fmt.Errorf("write RECORD message: %w", err)
+		return w.err
+	}
+	return nil
 }
 
 // State writes a STREAM state message for stream. streamState is marshalled

@@ -281,3 +281,22 @@ func TestWriteStatus(t *testing.T) {
 	}
 	t.Log(r)
 }
+
+// TestReportComparesAirbyteWithJSONL: the throughput section states the
+// Airbyte format's connector CPU per record against JSON lines'.
+func TestReportComparesAirbyteWithJSONL(t *testing.T) {
+	rep := &Report{Throughput: []*ChildRead{
+		{Dataset: "small", Format: "airbyte", Records: 1000, ConnectorCPUSeconds: 0.03},
+		{Dataset: "small", Format: "jsonl", Records: 1000, ConnectorCPUSeconds: 0.025},
+	}}
+	ab, jl, ok := rep.AirbyteVsJSONL()
+	if !ok || ab != 30 || jl != 25 {
+		t.Fatalf("AirbyteVsJSONL = %v, %v, %v; want 30, 25, true", ab, jl, ok)
+	}
+	if md := rep.Markdown(); !strings.Contains(md, "30.0 µs of connector CPU per record against 25.0 µs, **1.20×**") {
+		t.Errorf("markdown lacks the comparison:\n%s", md)
+	}
+	if _, _, ok := (&Report{Throughput: rep.Throughput[:1]}).AirbyteVsJSONL(); ok {
+		t.Error("comparison made without a JSON lines read")
+	}
+}

@@ -22,8 +22,10 @@ import (
 	"github.com/zoom-connector/zoom-connector/internal/fsutil"
 )
 
-// Version is the state format this build writes and reads.
-const Version = 1
+// Version is the state format this build writes; it reads every version
+// up to it. Version 2 added StreamState.Parents; a version 1 state (where a
+// parent stream that was not selected had its own entry) still loads.
+const Version = 2
 
 // MaxBytes bounds a state file or message; a larger one is refused.
 const MaxBytes = 64 << 20
@@ -47,6 +49,30 @@ type StreamState struct {
 	// Complete is true when the sync under way finished this stream but
 	// not yet the whole sync.
 	Complete bool `json:"complete,omitempty"`
+	// Parents holds the progress (Done, Complete) of the sync under way of
+	// each parent stream this stream needs but that is not selected (not in
+	// the configured catalog), keyed by the parent's name: the platform
+	// keeps state only for the streams of the catalog, so a parent's
+	// progress travels inside the state of the streams that need it.
+	Parents map[string]*StreamState `json:"parents,omitempty"`
+}
+
+// Empty reports whether st holds nothing.
+func (st *StreamState) Empty() bool {
+	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0
+}
+
+// Clone returns a deep copy.
+func (st *StreamState) Clone() *StreamState {
+	c := *st
+	c.Done = slices.Clone(st.Done)
+	if st.Parents != nil {
+		c.Parents = make(map[string]*StreamState, len(st.Parents))
+		for k, v := range st.Parents {
+			c.Parents[k] = v.Clone()
+		}
+	}
+	return &c
 }
 
 // New returns an empty state.
@@ -66,9 +92,7 @@ func (s *State) Stream(name string) *StreamState {
 func (s *State) Clone() *State {
 	out := New()
 	for k, v := range s.Streams {
-		c := *v
-		c.Done = slices.Clone(v.Done)
-		out.Streams[k] = &c
+		out.Streams[k] = v.Clone()
 	}
 	return out
 }
@@ -96,6 +120,7 @@ func Parse(data []byte) (*State, error) {
 		if st == nil {
 			s.Streams[name] = &StreamState{}
 		}
+		s.Streams[name].dropNilParents()
 	}
 	return &s, nil
 }
@@ -121,10 +146,27 @@ func Load(path string) (*State, error) {
 	return s, nil
 }
 
+// dropNilParents removes parents decoded from null.
+func (st *StreamState) dropNilParents() {
+	for k, v := range st.Parents {
+		if v == nil {
+			delete(st.Parents, k)
+		}
+	}
+}
+
+// sortDone sorts the partition lists, the parents' too.
+func (st *StreamState) sortDone() {
+	sort.Strings(st.Done)
+	for _, p := range st.Parents {
+		p.sortDone()
+	}
+}
+
 // Marshal encodes the state with sorted partition lists.
 func (s *State) Marshal() ([]byte, error) {
 	for _, st := range s.Streams {
-		sort.Strings(st.Done)
+		st.sortDone()
 	}
 	return json.Marshal(s)
 }
@@ -143,7 +185,7 @@ func (s *State) Save(path string) error {
 // Marshal encodes one stream's state with the format version, as the
 // stream_state of an Airbyte per-stream STATE message.
 func (st *StreamState) Marshal() ([]byte, error) {
-	sort.Strings(st.Done)
+	st.sortDone()
 	return json.Marshal(struct {
 		Version int `json:"version"`
 		*StreamState
@@ -167,5 +209,6 @@ func ParseStream(data []byte) (*StreamState, error) {
 	if v.Version > Version {
 		return nil, fmt.Errorf("stream state version %d is newer than this connector understands (%d)", v.Version, Version)
 	}
+	v.StreamState.dropNilParents()
 	return &v.StreamState, nil
 }

@@ -31,7 +31,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestParseRefusesBadStates(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
-		{`{"version":2,"streams":{}}`, "newer than this connector"},
+		{`{"version":3,"streams":{}}`, "newer than this connector"},
 		{`{"streams":{}}`, `no "version"`},
 		{`[1,2]`, "not valid JSON"},
 		{`{"version":1,"streams":{"users":{"cursor":5}}}`, "not valid JSON"},
@@ -67,5 +67,43 @@ func TestStreamStateRoundTrip(t *testing.T) {
 	}
 	if _, err := ParseStream([]byte(`{"version":1,"surprise":true}`)); err == nil {
 		t.Error("an unknown field was accepted")
+	}
+}
+
+// TestParentsInStreamState: version 2 carries a hidden parent's progress
+// inside a stream's state; version 1 states (without it) still parse.
+func TestParentsInStreamState(t *testing.T) {
+	t.Parallel()
+	ss := &StreamState{Cursor: "2026-11-01T00:00:00Z", Parents: map[string]*StreamState{
+		"meetings": {Done: []string{"userId=2;", "userId=1;"}, Complete: false},
+		"users":    {Complete: true},
+	}}
+	b, err := ss.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"version":2`) || !strings.Contains(string(b), `"done":["userId=1;","userId=2;"]`) {
+		t.Errorf("marshalled %s", b)
+	}
+	got, err := ParseStream(b)
+	if err != nil || got.Parents["meetings"] == nil || len(got.Parents["meetings"].Done) != 2 || !got.Parents["users"].Complete {
+		t.Fatalf("%s -> %+v, %v", b, got, err)
+	}
+	c := got.Clone()
+	c.Parents["meetings"].Done[0] = "changed"
+	if got.Parents["meetings"].Done[0] == "changed" {
+		t.Error("Clone shares the parents' partition lists")
+	}
+	for _, old := range []string{`{"version":1,"cursor":"2026-10-01","done":["a"],"complete":true}`, `{"version":1}`} {
+		if _, err := ParseStream([]byte(old)); err != nil {
+			t.Errorf("version 1 stream state %s refused: %v", old, err)
+		}
+	}
+	st, err := Parse([]byte(`{"version":1,"streams":{"meetings":{"done":["userId=1;"]},"past_meeting_instances":{"cursor":"2026-10-01T00:00:00Z"}}}`))
+	if err != nil || len(st.Streams["meetings"].Done) != 1 {
+		t.Fatalf("version 1 state: %+v, %v", st, err)
+	}
+	if ss, err := ParseStream([]byte(`{"version":2,"parents":{"meetings":null}}`)); err != nil || len(ss.Parents) != 0 {
+		t.Errorf("a null parent: %+v, %v", ss, err)
 	}
 }

@@ -1,0 +1,95 @@
+package connector
+
+import (
+	"slices"
+
+	"github.com/zoom-connector/zoom-connector/internal/state"
+)
+
+// A parent stream that is read only because a selected stream needs it
+// (past_meeting_instances selected, meetings not) has progress of its own
+// in a sync under way: its finished partitions and its complete flag. The
+// platform keeps state only for the streams of the configured catalog, so
+// the reported state carries that progress inside the state of each
+// selected stream that needs the parent (StreamState.Parents), and has no
+// entry of its own for the parent, but for its cursor when the state it
+// started from had one (a cursor of the parent's own reads, which this
+// read does not change: it is kept for a state file shared by reads of
+// other selections). Inside the engine the parent keeps its own entry.
+
+// hiddenParents returns the needed streams that are not selected, sorted.
+func (e *engine) hiddenParents() []string {
+	var out []string
+	for n := range e.needed {
+		if !e.selected[n] {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// needs reports whether stream (selected) reads through parent.
+func (e *engine) needs(stream, parent string) bool {
+	for p := e.all[stream].Parent; p != ""; p = e.all[p].Parent {
+		if p == parent {
+			return true
+		}
+	}
+	return false
+}
+
+// adoptParentProgress moves the progress of each hidden parent from the
+// selected streams' Parents into the parent's own entry of e.st, which the
+// engine works with; then no stream of the read holds Parents. A state written
+// before Parents existed has the progress in the parent's own entry
+// already, and is used as it is.
+func (e *engine) adoptParentProgress() {
+	names := sortedKeys(e.st.Streams)
+	for _, p := range e.hiddenParents() {
+		for _, n := range names {
+			prog := e.st.Streams[n].Parents[p]
+			if prog == nil || !e.selected[n] || !e.needs(n, p) {
+				continue
+			}
+			ps := e.st.Stream(p)
+			ps.Done, ps.Complete = slices.Clone(prog.Done), prog.Complete
+			break
+		}
+	}
+	for n := range e.needed {
+		if ss := e.st.Streams[n]; ss != nil {
+			ss.Parents = nil
+		}
+	}
+}
+
+// nestParents rewrites a state snapshot for reporting: each hidden
+// parent's progress goes into the Parents of every selected stream that
+// needs it, and the parent's own entry keeps only its cursor (or goes).
+func (e *engine) nestParents(snap *state.State) {
+	for _, p := range e.hiddenParents() {
+		ps, ok := snap.Streams[p]
+		if !ok {
+			continue
+		}
+		if ps.Cursor != "" {
+			snap.Streams[p] = &state.StreamState{Cursor: ps.Cursor}
+		} else {
+			delete(snap.Streams, p)
+		}
+		if len(ps.Done) == 0 && !ps.Complete {
+			continue
+		}
+		for _, n := range sortedKeys(e.selected) {
+			if !e.needs(n, p) {
+				continue
+			}
+			ss := snap.Stream(n)
+			if ss.Parents == nil {
+				ss.Parents = map[string]*state.StreamState{}
+			}
+			ss.Parents[p] = &state.StreamState{Done: slices.Clone(ps.Done), Complete: ps.Complete}
+		}
+	}
+}
