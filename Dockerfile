@@ -15,17 +15,21 @@
 # The final stage below is the image's one definition (files, user,
 # entrypoint, labels) for both ways.
 ARG BINARY_FROM=build
-# VERSION is the io.airbyte.version label; pass --build-arg VERSION=... to
-# stamp a release.
+# VERSION is the io.airbyte.version label and the version the binary
+# reports (version, SPEC's connector_version): the golang stage stamps it
+# into the binary; CI passes the prebuilt binary's own `version --short`.
+# Pass --build-arg VERSION=... to stamp a release.
 ARG VERSION=0.1.0
 
 FROM golang:1.26-bookworm AS build
+ARG VERSION
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN mkdir -p /out \
- && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/zoom-connector ./cmd/zoom-connector
+ && CGO_ENABLED=0 go build -trimpath \
+      -ldflags="-s -w -X github.com/zoom-connector/zoom-connector/internal/buildinfo.version=${VERSION}" -o /out/zoom-connector ./cmd/zoom-connector
 
 FROM scratch AS prebuilt
 COPY zoom-connector /out/zoom-connector

@@ -29,10 +29,17 @@ import (
 
 // imageBuildArgs are the --build-arg values CI builds the Dockerfile with:
 // the binary comes from the build context (the one this suite built), not
-// from the golang stage no machine here can pull. The io.airbyte.version
-// label is the Dockerfile's VERSION argument; add "VERSION" here to stamp
-// another.
-var imageBuildArgs = map[string]string{"BINARY_FROM": "prebuilt"}
+// from the golang stage no machine here can pull, and the
+// io.airbyte.version label (VERSION) is the version that binary reports,
+// so the label and the SPEC's connector_version are one value.
+func imageBuildArgs(t *testing.T) map[string]string {
+	t.Helper()
+	out, err := exec.Command(binPath, "version", "--short").Output()
+	if err != nil {
+		t.Fatalf("%s version --short: %v", binPath, err)
+	}
+	return map[string]string{"BINARY_FROM": "prebuilt", "VERSION": strings.TrimSpace(string(out))}
+}
 
 // TestImage builds the container image from the Dockerfile with the binary
 // this suite built (buildah, daemonless: vfs storage, chroot isolation),
@@ -43,14 +50,15 @@ var imageBuildArgs = map[string]string{"BINARY_FROM": "prebuilt"}
 func TestImage(t *testing.T) {
 	needBinary(t)
 	bh := needBuildah(t)
-	want := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"), imageBuildArgs)
+	buildArgs := imageBuildArgs(t)
+	want := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"), buildArgs)
 
 	start := time.Now()
 	ctxDir := t.TempDir()
 	copyFile(t, binPath, filepath.Join(ctxDir, "zoom-connector"))
 	args := []string{"bud", "--isolation", "chroot", "-f", filepath.Join(repoRoot, "Dockerfile"), "-t", "zoom-connector:ci"}
-	for _, k := range slices.Sorted(maps.Keys(imageBuildArgs)) {
-		args = append(args, "--build-arg", k+"="+imageBuildArgs[k])
+	for _, k := range slices.Sorted(maps.Keys(buildArgs)) {
+		args = append(args, "--build-arg", k+"="+buildArgs[k])
 	}
 	bh.must(append(args, ctxDir)...)
 	built := time.Since(start)
@@ -64,7 +72,7 @@ func TestImage(t *testing.T) {
 
 	s := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 5})
 	e := newEnv(t, s)
-	ctr := container{bh: bh, name: c, entrypoint: got.Entrypoint, e: e, s: s}
+	ctr := container{bh: bh, name: c, entrypoint: got.Entrypoint, labels: got.Labels, e: e, s: s}
 	runStart := time.Now()
 	ctr.airbyteCommands(t)
 	ctr.runsAsImageUser(t, got.User)
@@ -254,6 +262,7 @@ type container struct {
 	bh         buildah
 	name       string
 	entrypoint []string
+	labels     map[string]string
 	e          *env
 	s          *sim
 }
@@ -313,8 +322,19 @@ func (c container) airbyteCommands(t *testing.T) {
 		}
 	}
 
-	ok("spec", c.exec(t, nil, "spec"), "SPEC")
-	r := c.exec(t, []string{cfg}, withConfig("check")...)
+	r := c.exec(t, nil, "spec")
+	ok("spec", r, "SPEC")
+	var spec struct {
+		Spec struct {
+			ConnectorVersion string `json:"connector_version"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(r.stdout), &spec); err != nil || spec.Spec.ConnectorVersion == "" ||
+		spec.Spec.ConnectorVersion != c.labels["io.airbyte.version"] {
+		t.Errorf("SPEC in the image: connector_version %q (%v), label io.airbyte.version %q: they must be one value",
+			spec.Spec.ConnectorVersion, err, c.labels["io.airbyte.version"])
+	}
+	r = c.exec(t, []string{cfg}, withConfig("check")...)
 	ok("check", r, "CONNECTION_STATUS")
 	if !bytes.Contains(r.stdout, []byte(`"status":"SUCCEEDED"`)) {
 		t.Fatalf("check in the image did not succeed: %s", r.stdout)
