@@ -54,7 +54,7 @@ func TestServeConnectTenantsThenReadWrite(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(ctx, []string{"serve", "--config", f.cfgPath, "--allow-host", sf.host, "--listen", fmt.Sprintf("127.0.0.1:%d", port),
-			"--store", db, "--oauth-redirect-url", serveURL + "/oauth/callback"},
+			"--store", db, "--oauth-redirect-url", serveURL + "/oauth/callback", "--metrics-listen", ""},
 			IO{Stdin: strings.NewReader(""), Stdout: serveOut, Stderr: serveErr, Getenv: getenv})
 	}()
 	defer func() {

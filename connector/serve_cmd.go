@@ -43,6 +43,7 @@ type serveFlags struct {
 	tlsKey          string
 	shutdownTimeout time.Duration
 	oauthRedirect   string
+	metricsListen   string
 }
 
 func (f *serveFlags) register(fs *pflag.FlagSet) {
@@ -57,6 +58,7 @@ func (f *serveFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.oauthRedirect, "oauth-redirect-url", "", "turn on GET /connect/{tenant} for an oauth app: its redirect URL exactly as registered (https://HOST/oauth/callback; http only on a loopback address)")
+	fs.StringVar(&f.metricsListen, "metrics-listen", serve.DefaultMetricsListen, "address of the separate /metrics listener (Prometheus; plain HTTP, keep it private); \"\" for none")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight on SIGTERM/SIGINT")
 }
 
@@ -206,6 +208,7 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 	log.Info("store", "location", store.Describe(loc), "kind", st.Kind())
 	if err := serve.Run(sctx, srv, serve.RunOptions{
 		Listen: f.listen, TLSCertFile: f.tlsCert, TLSKeyFile: f.tlsKey, ShutdownTimeout: f.shutdownTimeout,
+		MetricsListen: f.metricsListen,
 	}); err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
 		return ExitFail

@@ -139,12 +139,16 @@ func TestServeCommand(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
+	mln, _ := net.Listen("tcp", "127.0.0.1:0")
+	maddr := mln.Addr().String()
+	mln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb webhookTestBuffer
 	done := make(chan int, 1)
 	dbPath := filepath.Join(dir, "s.db")
 	go func() {
-		done <- Main(ctx, []string{"serve", "--config", cfgPath, "--listen", addr, "--store", dbPath, "--target", "webinar:123:launch", "--allowed-origin", "https://www.example.org"}, IO{Stdout: &bytes.Buffer{}, Stderr: &errb})
+		done <- Main(ctx, []string{"serve", "--config", cfgPath, "--listen", addr, "--store", dbPath, "--target", "webinar:123:launch",
+			"--allowed-origin", "https://www.example.org", "--metrics-listen", maddr}, IO{Stdout: &bytes.Buffer{}, Stderr: &errb})
 	}()
 	var resp *http.Response
 	body := `{"event":"user.updated","event_ts":5,"payload":{"account_id":"a","object":{"id":"u1"}}}`
@@ -161,6 +165,13 @@ func TestServeCommand(t *testing.T) {
 	}
 	if resp == nil || resp.StatusCode != 204 {
 		t.Fatalf("webhook through serve: %v\n%s", resp, errb.String())
+	}
+	// Metrics on their own listener, not on the public one.
+	if r, err := http.Get("http://" + maddr + "/metrics"); err != nil || r.StatusCode != 200 {
+		t.Errorf("--metrics-listen: %v %v", r, err)
+	}
+	if r, err := http.Get("http://" + addr + "/metrics"); err != nil || r.StatusCode != 404 {
+		t.Errorf("/metrics on --listen: %v %v", r, err)
 	}
 	cancel()
 	if code := <-done; code != ExitOK {

@@ -161,7 +161,7 @@ func newConnectFlow(o ConnectOptions, now func() time.Time) (*connectFlow, error
 // the tenant and sends the browser to Zoom's consent screen.
 func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	f := s.connect
-	if !f.limiter.allow(clientIP(r, s.opts.TrustProxy)) {
+	if !f.limiter.allow(rateKey(r, s.opts.TrustProxy)) {
 		w.Header().Set("Retry-After", "60")
 		connectPage(w, http.StatusTooManyRequests, "Too many requests", "Too many connection attempts from this address; wait a minute and try again.")
 		return
@@ -224,6 +224,13 @@ func (f *connectFlow) put(state string, pc *pendingConnect, now time.Time) bool 
 	return true
 }
 
+// peek returns the pending authorization of state without using it.
+func (f *connectFlow) peek(state string) *pendingConnect {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pending[state]
+}
+
 // take removes and returns the pending authorization of state: each state
 // is used at most once, whatever the outcome.
 func (f *connectFlow) take(state string) *pendingConnect {
@@ -244,18 +251,16 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		connectPage(w, http.StatusBadRequest, "Not connected", "This page was opened without a valid authorization request. Start again from your connection link.")
 		return
 	}
-	pc := f.take(state)
+	pc := f.peek(state)
 	if pc == nil {
 		s.log.Warn("oauth callback refused", "reason", "unknown or used state")
 		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
 		return
 	}
 	log := s.log.With("tenant", pc.tenant)
-	if !s.opts.Now().Before(pc.expires) {
-		log.Warn("oauth callback refused", "reason", "expired state")
-		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request has expired. Start again from your connection link.")
-		return
-	}
+	// The browser cookie is checked before the state is used up: someone
+	// who learnt the state but lacks the cookie cannot cancel the
+	// connection of the browser that started it.
 	c, err := r.Cookie(f.cookieName)
 	if err != nil || !validBinding(c.Value) {
 		log.Warn("oauth callback refused", "reason", "no browser cookie")
@@ -265,6 +270,16 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	if h := sha256.Sum256([]byte(c.Value)); subtle.ConstantTimeCompare(h[:], pc.browser[:]) != 1 {
 		log.Warn("oauth callback refused", "reason", "browser cookie does not match")
 		connectPage(w, http.StatusForbidden, "Not connected", "This authorization was started in another browser. Start again from your connection link in this browser.")
+		return
+	}
+	if f.take(state) != pc {
+		log.Warn("oauth callback refused", "reason", "state used concurrently")
+		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
+		return
+	}
+	if !s.opts.Now().Before(pc.expires) {
+		log.Warn("oauth callback refused", "reason", "expired state")
+		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request has expired. Start again from your connection link.")
 		return
 	}
 	code, err := pc.auth.Code(q)

@@ -349,23 +349,24 @@ func TestConnectRefusals(t *testing.T) {
 	}
 
 	// The redirect arrives in another browser (the link was sent to a
-	// victim, or the code was intercepted): refused, and the state is burnt.
+	// victim, or the code was intercepted): refused, and the state is not
+	// used up, so the browser that started the flow still finishes it.
 	back = f.authorize(t, f.start(t, b, "site-c"))
 	other := f.browser(t)
 	f.start(t, other, "site-z") // the other browser has its own cookie
 	if code, body, _ := f.get(t, other, back); code != http.StatusForbidden || !strings.Contains(body, "another browser") {
 		t.Errorf("cookie from another browser: %d %s", code, body)
 	}
-	if code, _, _ := f.get(t, b, back); code != http.StatusBadRequest {
-		t.Errorf("after the other browser: %d", code)
+	if code, _, _ := f.get(t, b, back); code != http.StatusOK {
+		t.Errorf("the starting browser after the other browser: %d", code)
 	}
-	back = f.authorize(t, f.start(t, b, "site-c"))
+	back = f.authorize(t, f.start(t, b, "site-n"))
 	nocookie := &http.Client{Transport: recorder{http.DefaultTransport, f.seen}}
 	if code, body, _ := f.get(t, nocookie, back); code != http.StatusForbidden || !strings.Contains(body, "not started in this browser") {
 		t.Errorf("no cookie: %d %s", code, body)
 	}
-	if _, err := f.tokens.Load(ctx, "site-c"); !errors.Is(err, tokenstore.ErrNotFound) {
-		t.Errorf("site-c saved: %v", err)
+	if _, err := f.tokens.Load(ctx, "site-n"); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("site-n saved: %v", err)
 	}
 
 	// Zoom says access_denied (the person clicked Decline).
@@ -391,11 +392,11 @@ func TestConnectRefusals(t *testing.T) {
 		t.Errorf("expired: %d %s", code, body)
 	}
 
-	if st := f.sim.UserOAuthStats(); st.CodeExchanges != 1 {
-		t.Errorf("code exchanges %d, want only the one good flow", st.CodeExchanges)
+	if st := f.sim.UserOAuthStats(); st.CodeExchanges != 2 {
+		t.Errorf("code exchanges %d, want only the two good flows", st.CodeExchanges)
 	}
 	list, _ := f.tokens.Tenants(ctx)
-	if len(list) != 1 || list[0].Tenant != "site-r" {
+	if len(list) != 2 || list[0].Tenant != "site-c" || list[1].Tenant != "site-r" {
 		t.Errorf("tenants saved: %+v", list)
 	}
 	f.assertNoTokens(t)

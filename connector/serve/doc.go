@@ -20,10 +20,13 @@
 //	                      multipart form post, or JSON from fetch). Only
 //	                      configured targets, only configured origins
 //	                      (CORS), a per-client rate limit, a honeypot field
-//	                      and size limits. JSON answer {status, join_url}, or
-//	                      a 303 redirect to the thank-you page for a plain
-//	                      form post. Zoom's errors become messages fit for a
-//	                      visitor.
+//	                      and size limits. Every success (new, repeated,
+//	                      known to Zoom, or a bot caught by the honeypot)
+//	                      gets the same JSON answer {status, message}
+//	                      without the join link, which Zoom's confirmation
+//	                      email carries; or a 303 redirect to the thank-you
+//	                      page for a plain form post. Zoom's errors become
+//	                      messages fit for a visitor.
 //	GET  /connect/{tenant}  (with Options.Connect) starts connecting a Zoom
 //	                      account for the tenant through Zoom's consent
 //	                      screen: a one-time state bound to the tenant and
@@ -36,7 +39,9 @@
 //	                      connected, which app_deauthorized then deletes.
 //	GET  /healthz         the process is up.
 //	GET  /readyz          the store answers (503 while shutting down).
-//	GET  /metrics         Prometheus text format.
+//	GET  /metrics         Prometheus text format, only on the separate
+//	                      metrics listener (Server.MetricsHandler,
+//	                      RunOptions.MetricsListen; loopback by default).
 //
 // Events are read back as records by `read --streams webhook_events`
 // (package connector), from the same store (package internal/store).

@@ -51,14 +51,17 @@ type fixture struct {
 	ts    *httptest.Server
 	store store.Store
 	clock *fakeClock
-	h     atomic.Pointer[handlerBox]
+	// dbPath is the SQLite file of store.
+	dbPath string
+	h      atomic.Pointer[handlerBox]
 }
 
 // newFixture starts a Server on httptest with a SQLite store; edit may
 // adjust the options.
 func newFixture(t *testing.T, edit func(*Options)) *fixture {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "serve.db"))
+	dbPath := filepath.Join(t.TempDir(), "serve.db")
+	st, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +83,7 @@ func newFixture(t *testing.T, edit func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{srv: srv, store: st, clock: clock}
+	f := &fixture{srv: srv, store: st, clock: clock, dbPath: dbPath}
 	f.h.Store(&handlerBox{srv.Handler()})
 	f.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.h.Load().h.ServeHTTP(w, r) }))
 	t.Cleanup(f.ts.Close)

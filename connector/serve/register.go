@@ -27,9 +27,16 @@ var registrantFields = []string{
 // registerAnswer is the JSON answer of /register.
 type registerAnswer struct {
 	Status  string `json:"status"`
-	JoinURL string `json:"join_url,omitempty"`
 	Message string `json:"message,omitempty"`
 }
+
+// registered is the one answer of every successful registration: a new
+// one, a repeat, a person Zoom already had, and a bot caught by the
+// honeypot. It carries no join link: whoever posts an email address need
+// not own it, so the link goes only to that address, in Zoom's
+// confirmation email, and the answer does not tell whether the address
+// was registered before.
+var registered = registerAnswer{Status: "registered", Message: msgRegistered}
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Registrar == nil {
@@ -64,7 +71,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.registerError(w, r, http.StatusMethodNotAllowed, "Use POST.")
 		return
 	}
-	if !s.limiter.allow(clientIP(r, s.opts.TrustProxy)) {
+	if !s.limiter.allow(rateKey(r, s.opts.TrustProxy)) {
 		s.metrics.registration("rate_limited")
 		w.Header().Set("Retry-After", "60")
 		s.registerError(w, r, http.StatusTooManyRequests, "Too many attempts. Please wait a minute and try again.")
@@ -74,12 +81,6 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.metrics.registration("invalid")
 		s.registerError(w, r, status, err.Error())
-		return
-	}
-	if fields[HoneypotField] != "" {
-		// Answer as if it worked, so a bot learns nothing; register nobody.
-		s.metrics.registration("honeypot")
-		s.registerSuccess(w, r, registerAnswer{Status: "registered"})
 		return
 	}
 	target, ok := s.resolveTarget(fields)
@@ -93,6 +94,20 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		if v := strings.TrimSpace(fields[f]); v != "" {
 			reg.Fields[f] = v
 		}
+	}
+	if fields[HoneypotField] != "" {
+		// Answer exactly as a real registration would (the same checks
+		// first, then the same success), so a bot learns nothing; register
+		// nobody.
+		if err := reg.Validate(); err != nil {
+			s.metrics.registration("invalid")
+			ve := VisitorMessage(err)
+			s.registerError(w, r, ve.Status, ve.Message)
+			return
+		}
+		s.metrics.registration("honeypot")
+		s.registerSuccess(w, r)
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RegisterTimeout)
 	defer cancel()
@@ -109,7 +124,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.registration(res.Status)
 	s.log.Info("register: done", "outcome", res.Status, "target", target.Kind+":"+strconv.FormatInt(target.ID, 10))
-	s.registerSuccess(w, r, registerAnswer{Status: res.Status, JoinURL: res.JoinURL})
+	s.registerSuccess(w, r)
 }
 
 func errText(err error) string {
@@ -127,13 +142,15 @@ func wantsJSON(r *http.Request) bool {
 	return ct == "application/json" || strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
-func (s *Server) registerSuccess(w http.ResponseWriter, r *http.Request, a registerAnswer) {
+// registerSuccess answers a successful registration: the thank-you page
+// for a plain form post, else the one JSON answer (see registered).
+func (s *Server) registerSuccess(w http.ResponseWriter, r *http.Request) {
 	if !wantsJSON(r) && s.opts.ThankYouURL != "" {
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, s.opts.ThankYouURL, http.StatusSeeOther)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, registered)
 }
 
 func (s *Server) registerError(w http.ResponseWriter, r *http.Request, status int, msg string) {

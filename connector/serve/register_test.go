@@ -151,7 +151,7 @@ func TestRegisterAnswersAndCORS(t *testing.T) {
 	// JSON from fetch.
 	resp, body := do(t, jsonReq(t, f.ts.URL, origin, person()))
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != origin ||
-		!strings.Contains(body, `"join_url":"https://zoom.example/j/1"`) || !strings.Contains(body, `"status":"registered"`) {
+		strings.Contains(body, "join_url") || !strings.Contains(body, `"status":"registered"`) {
 		t.Fatalf("json: %d %s", resp.StatusCode, body)
 	}
 	// A plain form post: 303 to the thank-you page.
@@ -222,16 +222,19 @@ func TestRegisterEndToEnd(t *testing.T) {
 	resp, body := do(t, jsonReq(t, f.ts.URL, origin, p))
 	var ans registerAnswer
 	json.Unmarshal([]byte(body), &ans)
-	if resp.StatusCode != 200 || ans.Status != "registered" || !strings.HasPrefix(ans.JoinURL, "https://") {
+	if resp.StatusCode != 200 || ans.Status != "registered" || ans.Message != msgRegistered {
 		t.Fatalf("register: %d %s", resp.StatusCode, body)
 	}
 	created := sim.Dataset().CreatedRegistrants()
-	if len(created) != 1 || created[0]["email"] != "visitor@example.com" || created[0]["join_url"] != ans.JoinURL {
+	joinURL, _ := created[0]["join_url"].(string)
+	if len(created) != 1 || created[0]["email"] != "visitor@example.com" || !strings.HasPrefix(joinURL, "https://") {
 		t.Fatalf("simulator registrants: %v", created)
 	}
-	// Same visitor again: the ledger answers, Zoom is not called.
+	// Same visitor again: the ledger answers, Zoom is not called, and the
+	// answer is the same (it tells nobody the address was registered).
+	first := body
 	resp, body = do(t, jsonReq(t, f.ts.URL, origin, map[string]string{"email": "VISITOR@example.com", "first_name": "Vis"}))
-	if resp.StatusCode != 200 || !strings.Contains(body, `"already_registered"`) || !strings.Contains(body, ans.JoinURL) {
+	if resp.StatusCode != 200 || body != first {
 		t.Fatalf("again: %d %s", resp.StatusCode, body)
 	}
 	if n := len(sim.Dataset().CreatedRegistrants()); n != 1 {
@@ -254,7 +257,7 @@ func TestRegisterEndToEnd(t *testing.T) {
 	}
 	evs := f.events(t)
 	if len(evs) != 1 || evs[0].Event != "webinar.registration_created" || evs[0].AccountID != sim.Dataset().AccountID ||
-		!strings.Contains(string(evs[0].Body), ans.JoinURL) {
+		!strings.Contains(string(evs[0].Body), joinURL) {
 		t.Fatalf("stored events: %+v", evs)
 	}
 	var m strings.Builder
@@ -270,7 +273,7 @@ func TestRegisterEndToEnd(t *testing.T) {
 func TestOperations(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 404, "/nope": 404} {
 		r, _ := http.NewRequest(http.MethodGet, f.ts.URL+path, nil)
 		if resp, _ := do(t, r); resp.StatusCode != want {
 			t.Errorf("%s: %d", path, resp.StatusCode)

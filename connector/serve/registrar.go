@@ -77,6 +77,7 @@ const (
 	msgBusy        = "Registration is busy right now. Please try again in a minute."
 	msgTooMany     = "Too many registration attempts for this email address today. Please try again tomorrow."
 	msgRejected    = "This email address cannot be registered for this event."
+	msgRegistered  = "You are registered. The join link is in your confirmation email from Zoom."
 )
 
 // VisitorMessage maps an error of the Zoom client to a *VisitorError;

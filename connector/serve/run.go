@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// DefaultMetricsListen is where the serve command exposes /metrics unless
+// told otherwise: loopback only, apart from the public listener.
+const DefaultMetricsListen = "127.0.0.1:9464"
+
 // RunOptions say where and how Run listens.
 type RunOptions struct {
 	// Listen is the address, such as ":8080" or "127.0.0.1:8080".
@@ -23,6 +27,12 @@ type RunOptions struct {
 	// ShutdownTimeout bounds the wait for in-flight requests once ctx ends
 	// (default 20 s).
 	ShutdownTimeout time.Duration
+	// MetricsListen is the address of the /metrics listener (plain HTTP,
+	// kept apart from the public one; DefaultMetricsListen in the serve
+	// command); empty serves no metrics.
+	MetricsListen string
+	// MetricsListener, if set, is used instead of MetricsListen (tests).
+	MetricsListener net.Listener
 	// Ready, if set, is called with the listening address once serving.
 	Ready func(addr net.Addr)
 }
@@ -66,14 +76,25 @@ func Run(ctx context.Context, s *Server, ro RunOptions) error {
 	if useTLS {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	errc := make(chan error, 1)
+	msrv, mln, err := metricsServer(s, ro)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if msrv != nil {
+		go func() { errc <- msrv.Serve(mln) }()
+		defer msrv.Close()
+		s.log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	if ro.Ready != nil {
 		ro.Ready(ln.Addr())
 	}
 	s.log.Info("serving", "addr", ln.Addr().String(), "tls", useTLS, "store", s.opts.Store.Kind())
 	select {
 	case err := <-errc:
+		_ = srv.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -81,6 +102,12 @@ func Run(ctx context.Context, s *Server, ro RunOptions) error {
 	s.log.Info("shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), ro.ShutdownTimeout)
 	defer cancel()
+	if msrv != nil {
+		_ = msrv.Shutdown(sctx)
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Warn("metrics listener", "error", err.Error())
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("serve: shutdown: %w", err)
@@ -90,4 +117,23 @@ func Run(ctx context.Context, s *Server, ro RunOptions) error {
 	}
 	s.log.Info("stopped")
 	return nil
+}
+
+// metricsServer returns the server of the /metrics listener and its
+// listener, or nil when ro asks for none.
+func metricsServer(s *Server, ro RunOptions) (*http.Server, net.Listener, error) {
+	ln := ro.MetricsListener
+	if ln == nil {
+		if ro.MetricsListen == "" {
+			return nil, nil, nil
+		}
+		var err error
+		if ln, err = net.Listen("tcp", ro.MetricsListen); err != nil {
+			return nil, nil, fmt.Errorf("serve: metrics: listen on %s: %w", ro.MetricsListen, err)
+		}
+	}
+	return &http.Server{
+		Handler: s.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 8 << 10,
+	}, ln, nil
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
+	"net/netip"
 	"net/http"
 	"net/url"
 	"strings"
@@ -157,7 +157,6 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("/register", s.handleRegister)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.HandleFunc("GET /metrics", s.metrics.serveHTTP)
 	if opts.Connect != nil {
 		cf, err := newConnectFlow(*opts.Connect, opts.Now)
 		if err != nil {
@@ -171,8 +170,19 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Handler returns the server's HTTP handler.
+// Handler returns the server's public HTTP handler: webhooks, /register,
+// /connect, /healthz and /readyz. It does not serve /metrics.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the handler of GET /metrics (Prometheus text
+// format), for a listener of its own (RunOptions.MetricsListen, loopback
+// by default): its counters say which check refused a webhook and how
+// many bots the honeypot caught, which the public answers hide on purpose.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", s.metrics.serveHTTP)
+	return securityHeaders(mux)
+}
 
 // Drain makes /readyz answer 503, so a load balancer stops sending new
 // requests before shutdown.
@@ -251,19 +261,48 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 }
 
 // clientIP is the request's client address: the TCP peer, or with
-// trustProxy the last X-Forwarded-For entry (the one our proxy added).
+// trustProxy the last X-Forwarded-For entry (the one our proxy added),
+// which may carry a port ("10.9.0.1:5111", "[2001:db8::1]:443").
 func clientIP(r *http.Request, trustProxy bool) string {
 	if trustProxy {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+			if ip, ok := parseAddr(parts[len(parts)-1]); ok {
 				return ip.String()
 			}
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if ip, ok := parseAddr(r.RemoteAddr); ok {
+		return ip.String()
 	}
-	return host
+	return r.RemoteAddr
+}
+
+// parseAddr parses an IP address alone, with a port (ip:port,
+// [ipv6]:port) or in brackets ([ipv6]); IPv4-mapped IPv6 becomes IPv4.
+func parseAddr(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		return ip.Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+// rateKey is the rate-limit bucket of a request: the client's IPv4
+// address, or the /64 of its IPv6 address (one subscriber usually holds a
+// whole /64, so limiting per address would be no limit at all).
+func rateKey(r *http.Request, trustProxy bool) string {
+	ip := clientIP(r, trustProxy)
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() {
+		return ip
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -129,7 +129,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	var env webhookBody
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if err := dec.Decode(&env); err != nil || env.Event == "" {
+	if err := dec.Decode(&env); err != nil || env.Event == "" || !atEOF(dec) {
 		s.metrics.rejected("malformed")
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
@@ -193,6 +193,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// atEOF reports whether nothing but white space follows the value dec
+// decoded: a signed body is one JSON object, nothing after it.
+func atEOF(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return err == io.EOF
+}
+
 // answerValidation answers endpoint.url_validation; the request is already
 // verified.
 func (s *Server) answerValidation(w http.ResponseWriter, payload json.RawMessage) {
@@ -211,7 +218,8 @@ func (s *Server) answerValidation(w http.ResponseWriter, payload json.RawMessage
 // describePayload extracts payload.account_id and the object id used in
 // the dedupe key: payload.object.id (or uuid), refined by the registrant
 // or participant an event is about, so two registrations for one meeting
-// in the same millisecond stay two events.
+// in the same millisecond stay two events; for a payload without an
+// object, a hash of the whole payload.
 func describePayload(raw json.RawMessage) (account, object string) {
 	var p struct {
 		AccountID string                     `json:"account_id"`
@@ -221,6 +229,12 @@ func describePayload(raw json.RawMessage) (account, object string) {
 	d.UseNumber()
 	if d.Decode(&p) != nil {
 		return "", ""
+	}
+	if len(p.Object) == 0 {
+		// No object (app_deauthorized, ...): the whole payload tells one
+		// event from another of the same name and millisecond.
+		h := sha256.Sum256(bytes.TrimSpace(raw))
+		return p.AccountID, "payload:" + hex.EncodeToString(h[:])
 	}
 	id := scalar(p.Object["id"])
 	if id == "" {

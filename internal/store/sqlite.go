@@ -67,6 +67,9 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 			return nil, fmt.Errorf("store: create folder of %s: %w", path, err)
 		}
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -77,9 +80,38 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: create schema in %s: %w", path, err)
 	}
-	// The file holds webhook payloads and join links: owner only.
-	_ = os.Chmod(path, 0o600)
+	// SQLite created the WAL and SHM files with the database's mode; a
+	// second pass corrects any an older version left too open.
+	if err := ownerOnly(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &sqlStore{b: &sqliteBackend{db: db}}, nil
+}
+
+// sqliteFileSuffixes are the files SQLite keeps beside the database: they
+// hold the same data (the WAL holds recent webhook payloads and join links).
+var sqliteFileSuffixes = []string{"", "-wal", "-shm", "-journal"}
+
+// ownerOnly creates the database file with mode 0600 if it does not exist
+// (SQLite then gives its WAL and SHM files the same mode), and sets any of
+// the database's files that exist and are open to others to 0600.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, suf := range sqliteFileSuffixes {
+		fi, err := os.Stat(path + suf)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(path+suf, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("store: make %s readable by its owner only: %w", path+suf, err)
+		}
+	}
+	return nil
 }
 
 func (b *sqliteBackend) kind() string { return "sqlite" }

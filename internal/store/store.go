@@ -32,9 +32,11 @@ type Event struct {
 }
 
 // DedupeKey returns the event's idempotency key: a hash of (event name,
-// event_ts, object id). Zoom's retries of one event share it.
+// event_ts, account id, object id). Zoom's retries of one event share it;
+// the same event of two accounts at the same millisecond does not (for an
+// event without an object, serve's ObjectID is a hash of the payload).
 func (e Event) DedupeKey() string {
-	h := sha256.Sum256([]byte(e.Event + "\x00" + strconv.FormatInt(e.EventTS, 10) + "\x00" + e.ObjectID))
+	h := sha256.Sum256([]byte(e.Event + "\x00" + strconv.FormatInt(e.EventTS, 10) + "\x00" + e.AccountID + "\x00" + e.ObjectID))
 	return hex.EncodeToString(h[:])
 }
 
