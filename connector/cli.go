@@ -54,6 +54,9 @@ Usage:
   zoom-connector serve --config F [--listen ADDR] [--store F|DSN] [--target meeting:ID[:LABEL]]
       [--allowed-origin O] [--oauth-redirect-url URL]
       Zoom webhooks, a /register endpoint for web forms, and /connect/{tenant} for oauth accounts
+  zoom-connector tenant invite TENANT --config F [--oauth-redirect-url URL] [--valid-for 72h]
+      print a signed, expiring, single-use link that connects a Zoom account to TENANT through
+      serve's /connect/{tenant}
   zoom-connector authorize --config F [--token-store F] [--tenant ID] [--redirect-port N]
       [--no-browser]
       connect a Zoom account to an oauth (user-authorized) app
@@ -105,6 +108,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		return runServe(ctx, rest, stdio)
 	case "write":
 		return runWrite(ctx, rest, stdio)
+	case "tenant":
+		return runTenant(ctx, rest, stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", cmd, usage)
 	return ExitUsage

@@ -200,7 +200,7 @@ func UserTokenSource(cfg *config.Config, o ClientOptions) (zoomapi.TokenSource, 
 	switch {
 	case o.Tokens != nil:
 		uc.Store = tokenstore.Tenant{Store: o.Tokens, ID: tenant}
-		uc.ReconnectHint = "reconnect this account: open /connect/" + tenant + " of the serve endpoint again"
+		uc.ReconnectHint = "reconnect this account: send its owner a new connect link (zoom-connector tenant invite " + tenant + ") for the serve endpoint"
 	case sqlLoc != "":
 		return nil, fmt.Errorf("the tenant's tokens are in the serve store %s, which is not open (OpenTenantTokens)", store.Describe(sqlLoc))
 	case storePath != "":

@@ -80,7 +80,21 @@ func TestServeConnectTenantsThenReadWrite(t *testing.T) {
 	for _, tenant := range []string{"site-a", "site-b"} {
 		jar, _ := cookiejar.New(nil)
 		browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-		resp, err := browser.Get(serveURL + "/connect/" + tenant)
+		// Without the operator's invitation, nothing is connected.
+		if resp, err := browser.Get(serveURL + "/connect/" + tenant); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("connect %s without an invitation: %v %v", tenant, resp, err)
+		}
+		invOut, invErr := &syncBuffer{}, &syncBuffer{}
+		if code := Main(context.Background(), []string{"tenant", "invite", tenant, "--config", f.cfgPath,
+			"--oauth-redirect-url", serveURL + "/oauth/callback", "--valid-for", "1h"},
+			IO{Stdout: invOut, Stderr: invErr, Getenv: getenv}); code != ExitOK {
+			t.Fatalf("tenant invite %s: exit %d: %s", tenant, code, invErr)
+		}
+		link := strings.TrimSpace(invOut.String())
+		if !strings.HasPrefix(link, serveURL+"/connect/"+tenant+"?invite=") || !strings.Contains(invErr.String(), "valid until") {
+			t.Fatalf("tenant invite %s: %q %s", tenant, link, invErr)
+		}
+		resp, err := browser.Get(link)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +183,7 @@ func TestServeConnectTenantsThenReadWrite(t *testing.T) {
 
 	// A tenant that was never connected: a clear "reconnect" error.
 	bad := run("read", "--config", f.cfgPath, "--allow-host", sf.host, "--tenant", "site-x", "--streams", "users", "--format", "jsonl", "--output", filepath.Join(dir, "x"))
-	if bad.code == ExitOK || !strings.Contains(bad.stderr, "/connect/site-x") {
+	if bad.code == ExitOK || !strings.Contains(bad.stderr, "tenant invite site-x") {
 		t.Errorf("read --tenant site-x: %d %s", bad.code, bad.stderr)
 	}
 	// --store and --token-store together: refused.

@@ -238,14 +238,18 @@ func serveConnectOptions(cfg *config.Config, st store.Store, redirect string, al
 	if err != nil {
 		return nil, err
 	}
+	inviteKey, err := serve.InviteKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("token store: %w", err)
+	}
 	app := &zoomapi.OAuthApp{TokenURL: cfg.OAuthTokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(), AllowHosts: allowHosts}
 	sources := &zoomapi.TokenSources{New: func(tenant string) (zoomapi.TokenSource, error) {
 		return zoomapi.NewUserTokenSource(zoomapi.UserOAuthConfig{
 			TokenURL: cfg.OAuthTokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
 			Store: tokenstore.Tenant{Store: tokens, ID: tenant}, AllowHosts: allowHosts,
-			ReconnectHint: "reconnect this account: open /connect/" + tenant + " again",
+			ReconnectHint: "reconnect this account: send its owner a new connect link (zoom-connector tenant invite " + tenant + ")",
 		})
 	}}
-	return &serve.ConnectOptions{App: app, RedirectURL: redirect, Tokens: tokens, Sources: sources,
+	return &serve.ConnectOptions{App: app, RedirectURL: redirect, Tokens: tokens, Sources: sources, InviteKey: inviteKey,
 		Identify: serve.ZoomIdentifier(cfg.APIBaseURL, allowHosts, log)}, nil
 }

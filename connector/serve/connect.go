@@ -59,6 +59,10 @@ type ConnectOptions struct {
 	// a tenant's source is forgotten when it is connected again or its
 	// tokens are deleted.
 	Sources *zoomapi.TokenSources
+	// InviteKey verifies the operator's invitations (InviteKey of the
+	// token key). Required: /connect/{tenant} connects nothing without a
+	// valid, unexpired, unused invitation for that tenant.
+	InviteKey []byte
 	// Identify returns the Zoom account and user of a new access token
 	// (ZoomIdentifier calls GET /users/me). Required: app_deauthorized
 	// names the account, and the tenant is found from it.
@@ -79,6 +83,7 @@ type pendingConnect struct {
 	auth    *zoomapi.PendingAuth
 	browser [32]byte // SHA-256 of the binding cookie's value
 	expires time.Time
+	invite  store.Invite // recorded as used when the tokens are saved
 }
 
 type connectFlow struct {
@@ -130,6 +135,9 @@ func newConnectFlow(o ConnectOptions, now func() time.Time) (*connectFlow, error
 	if o.App == nil || o.Tokens == nil || o.Identify == nil {
 		return nil, errors.New("serve: the connect flow needs an OAuth app, a token store and an identify function")
 	}
+	if len(o.InviteKey) < 32 {
+		return nil, errors.New("serve: the connect flow needs the invitation key (InviteKey of the token key)")
+	}
 	secure, err := CheckRedirectURL(o.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -171,6 +179,10 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		connectPage(w, http.StatusBadRequest, "Invalid link", "This connection link names no valid site: "+err.Error()+".")
 		return
 	}
+	inv, ok := s.checkInvite(w, r, tenant)
+	if !ok {
+		return
+	}
 	// One binding value per browser, reused by parallel connections (two
 	// tabs); a fresh one when the browser has none.
 	binding := ""
@@ -188,7 +200,8 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	pc := &pendingConnect{tenant: tenant, auth: p, browser: sha256.Sum256([]byte(binding)), expires: now.Add(f.opts.Lifetime)}
+	pc := &pendingConnect{tenant: tenant, auth: p, browser: sha256.Sum256([]byte(binding)), expires: now.Add(f.opts.Lifetime),
+		invite: store.Invite{Nonce: inv.Nonce, Expires: inv.Expires}}
 	if !f.put(p.State, pc, now) {
 		s.log.Warn("connect: too many authorizations in progress", "pending", f.opts.MaxPending)
 		w.Header().Set("Retry-After", "60")
@@ -203,6 +216,37 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	w.Header().Set("Location", p.URL)
 	w.WriteHeader(http.StatusFound)
+}
+
+// Messages of the invitation checks.
+const (
+	msgInviteInvalid = "This connection link is not valid or has expired. Ask the site's operator for a new one."
+	msgInviteUsed    = "This connection link was already used. Ask the site's operator for a new one."
+)
+
+// checkInvite verifies the request's invitation for tenant: signed with
+// the invitation key, for this tenant, unexpired and not yet used. It
+// answers the refusal itself and returns false.
+func (s *Server) checkInvite(w http.ResponseWriter, r *http.Request, tenant string) (Invite, bool) {
+	f := s.connect
+	inv, err := VerifyInvite(f.opts.InviteKey, r.URL.Query().Get(InviteQueryParam), tenant, s.opts.Now())
+	if err != nil {
+		s.log.Warn("connect refused", "tenant", tenant, "reason", err.Error())
+		connectPage(w, http.StatusForbidden, "Invitation needed", msgInviteInvalid)
+		return Invite{}, false
+	}
+	used, err := f.opts.Tokens.InviteUsed(r.Context(), inv.Nonce)
+	if err != nil {
+		s.log.Error("connect: read invitations", "error", err.Error())
+		connectPage(w, http.StatusServiceUnavailable, "Not available", "The connection could not be started; try again later.")
+		return Invite{}, false
+	}
+	if used {
+		s.log.Warn("connect refused", "tenant", tenant, "reason", "invitation already used")
+		connectPage(w, http.StatusForbidden, "Invitation used", msgInviteUsed)
+		return Invite{}, false
+	}
+	return inv, true
 }
 
 // put stores a pending authorization, after dropping expired ones; it
@@ -331,7 +375,11 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := &tokenstore.Record{RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken, Expiry: tok.Expiry, Scope: tok.Scope, UpdatedAt: s.opts.Now().UTC()}
-	if err := f.opts.Tokens.SaveConnected(ctx, pc.tenant, rec, acct); err != nil {
+	if err := f.opts.Tokens.SaveInvited(ctx, pc.tenant, rec, acct, pc.invite); errors.Is(err, store.ErrInviteUsed) {
+		log.Warn("oauth callback refused", "reason", "invitation already used", "account_id", acct.AccountID)
+		connectPage(w, http.StatusConflict, "Not connected", msgInviteUsed)
+		return
+	} else if err != nil {
 		log.Error("oauth callback: save tokens", "error", err.Error())
 		connectPage(w, http.StatusServiceUnavailable, "Not connected", "The connection could not be saved; try again from your connection link later.")
 		return

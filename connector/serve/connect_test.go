@@ -60,6 +60,7 @@ type connectFixture struct {
 	st       store.Store
 	tokens   *store.TokenStore
 	cipher   *tokenstore.Cipher
+	tokenKey []byte
 	sources  *zoomapi.TokenSources
 	logs     *lockedBuffer
 	clock    *fakeClock
@@ -105,7 +106,12 @@ func newConnectFixture(t *testing.T, cs connectSetup) *connectFixture {
 	t.Cleanup(func() { st.Close() })
 	f.st = st
 	k, _, _ := tokenstore.NewKey()
+	f.tokenKey = k
 	f.cipher, _ = tokenstore.NewCipher(k)
+	inviteKey, err := InviteKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f.tokens, err = store.NewTokenStore(st, f.cipher); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +136,7 @@ func newConnectFixture(t *testing.T, cs connectSetup) *connectFixture {
 		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Connect: &ConnectOptions{
 			App:         &zoomapi.OAuthApp{TokenURL: cfg.OAuthTokenURL, ClientID: userAppID, ClientSecret: userAppSecret, AllowHosts: []string{simHost}},
-			RedirectURL: f.redirect, Tokens: f.tokens, Sources: f.sources,
+			RedirectURL: f.redirect, Tokens: f.tokens, Sources: f.sources, InviteKey: inviteKey,
 			Identify: ZoomIdentifier(cfg.APIBaseURL, []string{simHost}, nil),
 		},
 	})
@@ -140,6 +146,17 @@ func newConnectFixture(t *testing.T, cs connectSetup) *connectFixture {
 	f.srv = srv
 	h.Store(&handlerBox{srv.Handler()})
 	return f
+}
+
+// connectURL is the operator's invitation link for tenant (valid for the
+// default time from the fixture's clock).
+func (f *connectFixture) connectURL(t *testing.T, tenant string) string {
+	t.Helper()
+	link, _, err := MakeInvite(f.tokenKey, f.redirect, tenant, 0, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
 }
 
 // recorder keeps every response header a browser sees.
@@ -186,7 +203,7 @@ func (f *connectFixture) get(t *testing.T, c *http.Client, u string) (int, strin
 // connect runs the whole flow for tenant in browser b.
 func (f *connectFixture) connect(t *testing.T, b *http.Client, tenant string) {
 	t.Helper()
-	code, body, resp := f.get(t, b, f.serveURL+"/connect/"+tenant)
+	code, body, resp := f.get(t, b, f.connectURL(t, tenant))
 	if code != http.StatusOK || !strings.Contains(body, "Connected") || resp.Request.URL.Path != CallbackPath {
 		t.Fatalf("connect %s: %d at %s: %s\nlogs:\n%s", tenant, code, resp.Request.URL.Path, body, f.logs)
 	}
@@ -195,10 +212,21 @@ func (f *connectFixture) connect(t *testing.T, b *http.Client, tenant string) {
 // start runs /connect without following and returns the authorize URL.
 func (f *connectFixture) start(t *testing.T, b *http.Client, tenant string) string {
 	t.Helper()
-	code, _, resp := f.get(t, noFollow(b), f.serveURL+"/connect/"+tenant)
+	code, _, resp := f.get(t, noFollow(b), f.connectURL(t, tenant))
 	loc := resp.Header.Get("Location")
 	if code != http.StatusFound || !strings.HasPrefix(loc, f.simBase+"/oauth/authorize?") {
 		t.Fatalf("connect %s: %d %q", tenant, code, loc)
+	}
+	return loc
+}
+
+// start2 is start for a given connect link.
+func (f *connectFixture) start2(t *testing.T, b *http.Client, link string) string {
+	t.Helper()
+	code, _, resp := f.get(t, noFollow(b), link)
+	loc := resp.Header.Get("Location")
+	if code != http.StatusFound || !strings.HasPrefix(loc, f.simBase+"/oauth/authorize?") {
+		t.Fatalf("connect %s: %d %q", link, code, loc)
 	}
 	return loc
 }
@@ -264,7 +292,7 @@ func TestConnectTwoTenants(t *testing.T) {
 		t.Fatalf("sim stats: %+v", st)
 	}
 	// The browser's cookie: HttpOnly, Lax, not Secure on loopback http.
-	_, _, resp := f.get(t, noFollow(b), f.serveURL+"/connect/site-c")
+	_, _, resp := f.get(t, noFollow(b), f.connectURL(t, "site-c"))
 	sc := resp.Header.Get("Set-Cookie")
 	if !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") || !strings.Contains(sc, "Max-Age=600") || strings.Contains(sc, "Secure") {
 		t.Errorf("cookie: %s", sc)
@@ -294,7 +322,7 @@ func TestConnectTwoTenants(t *testing.T) {
 	if err := f.tokens.SaveConnected(ctx, "site-x", &tokenstore.Record{RefreshToken: "rt-other"}, store.TenantAccount{AccountID: "OTHER", UserID: "u9"}); err != nil {
 		t.Fatal(err)
 	}
-	code, body, _ := f.get(t, b, f.serveURL+"/connect/site-x")
+	code, body, _ := f.get(t, b, f.connectURL(t, "site-x"))
 	if code != http.StatusConflict || !strings.Contains(body, "another Zoom account") {
 		t.Errorf("takeover: %d %s", code, body)
 	}
@@ -408,7 +436,7 @@ func TestConnectRedirectMismatch(t *testing.T) {
 	t.Parallel()
 	// Registered .../oauth/callbacks; serve sends .../oauth/callback.
 	f := newConnectFixture(t, connectSetup{registered: "http://127.0.0.1/oauth/callbackz"})
-	code, body, resp := f.get(t, f.browser(t), f.serveURL+"/connect/site-a")
+	code, body, resp := f.get(t, f.browser(t), f.connectURL(t, "site-a"))
 	if code != http.StatusBadRequest || !strings.Contains(body, "Invalid redirect") || !strings.HasPrefix(resp.Request.URL.String(), f.simBase) {
 		t.Fatalf("mismatched redirect: %d at %s: %s", code, resp.Request.URL, body)
 	}
@@ -417,7 +445,7 @@ func TestConnectRedirectMismatch(t *testing.T) {
 	}
 	// And a trailing slash.
 	g := newConnectFixture(t, connectSetup{registered: "http://127.0.0.1/oauth/callback/"})
-	if code, _, _ := g.get(t, g.browser(t), g.serveURL+"/connect/site-a"); code != http.StatusBadRequest {
+	if code, _, _ := g.get(t, g.browser(t), g.connectURL(t, "site-a")); code != http.StatusBadRequest {
 		t.Errorf("trailing slash: %d", code)
 	}
 	if list, _ := g.tokens.Tenants(context.Background()); len(list) != 0 {

@@ -330,3 +330,80 @@ func TestCallbackChecksCookieFirst(t *testing.T) {
 	}
 	f.assertNoTokens(t)
 }
+
+// TestConnectNeedsInvitation (finding 3): /connect/{tenant} without the
+// operator's invitation connects nothing, so nobody can claim a tenant
+// before its owner.
+func TestConnectNeedsInvitation(t *testing.T) {
+	t.Parallel()
+	f := newConnectFixture(t, connectSetup{})
+	attacker := f.browser(t)
+	code, body, _ := f.get(t, attacker, f.serveURL+"/connect/site-d")
+	if code != http.StatusForbidden {
+		t.Errorf("/connect/site-d without an invitation: %d %.200s", code, body)
+	}
+	if _, err := f.tokens.Load(context.Background(), "site-d"); err == nil {
+		t.Fatal("an uninvited visitor connected site-d")
+	}
+	ctx := context.Background()
+	refused := func(label, u string) {
+		t.Helper()
+		if code, body, _ := f.get(t, attacker, u); code != http.StatusForbidden || !strings.Contains(body, "Ask the site") {
+			t.Errorf("%s: %d %.200s", label, code, body)
+		}
+	}
+	good := f.connectURL(t, "site-d")
+	gu, _ := url.Parse(good)
+	token := gu.Query().Get(InviteQueryParam)
+	// Signed with another key (the attacker's own token key).
+	otherKey := make([]byte, 32)
+	forged, _, _ := MakeInvite(otherKey, f.redirect, "site-d", 0, f.clock.Now())
+	refused("forged invitation", forged)
+	// A tampered token, and site-d's invitation used for site-e.
+	refused("tampered invitation", f.serveURL+"/connect/site-d?invite="+url.QueryEscape("x"+token))
+	refused("another tenant's invitation", f.serveURL+"/connect/site-e?invite="+url.QueryEscape(token))
+	// An expired one.
+	old, _, _ := MakeInvite(f.tokenKey, f.redirect, "site-d", time.Minute, f.clock.Now().Add(-2*time.Minute))
+	refused("expired invitation", old)
+	if st := f.sim.UserOAuthStats(); st.Authorizations != 0 {
+		t.Errorf("refused links reached Zoom: %+v", st)
+	}
+	// The owner's link connects once; opened again it is refused.
+	owner := f.browser(t)
+	if code, body, _ := f.get(t, owner, good); code != http.StatusOK || !strings.Contains(body, "Connected") {
+		t.Fatalf("owner: %d %s", code, body)
+	}
+	refused("used invitation", good)
+
+	// Two replicas sharing the store: one invitation, opened on both
+	// before either finished, connects once.
+	second, err := New(Options{WebhookSecret: testSecret, Store: f.st, Now: f.clock.Now, Connect: &ConnectOptions{
+		App: f.srv.connect.opts.App, RedirectURL: f.redirect, Tokens: f.tokens, InviteKey: f.srv.connect.opts.InviteKey,
+		Identify: f.srv.connect.opts.Identify,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := httptest.NewServer(second.Handler())
+	defer replica.Close()
+	link := f.connectURL(t, "site-f")
+	b1, b2 := f.browser(t), f.browser(t)
+	back1 := f.authorize(t, f.start2(t, b1, link))
+	back2 := f.authorize(t, f.start2(t, b2, strings.Replace(link, f.serveURL, replica.URL, 1)))
+	// Each replica keeps its own pending state; the callbacks come back
+	// to the replica that started them.
+	code1, _, _ := f.get(t, b1, back1)
+	code2, body2, _ := f.get(t, b2, strings.Replace(back2, f.serveURL, replica.URL, 1))
+	if code1 != http.StatusOK || code2 != http.StatusConflict || !strings.Contains(body2, "already used") {
+		t.Errorf("one invitation on two replicas: %d and %d %.200s", code1, code2, body2)
+	}
+	list, _ := f.tokens.Tenants(ctx)
+	if len(list) != 2 || list[0].Tenant != "site-d" || list[1].Tenant != "site-f" {
+		t.Errorf("tenants: %+v", list)
+	}
+	f.assertNoTokens(t)
+	// The invitation is a bearer credential until used: never logged.
+	if strings.Contains(f.logs.String(), token) {
+		t.Error("the log holds an invitation token")
+	}
+}

@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS tenant_tokens (
 	updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tenant_tokens_account ON tenant_tokens (account_id);
+CREATE TABLE IF NOT EXISTS connect_invites_used (
+	nonce      TEXT    PRIMARY KEY,
+	tenant     TEXT    NOT NULL,
+	expires_at INTEGER NOT NULL,
+	used_at    INTEGER NOT NULL
+);
 `
 	postgresTokensSchema = `
 CREATE TABLE IF NOT EXISTS tenant_tokens (
@@ -39,6 +45,12 @@ CREATE TABLE IF NOT EXISTS tenant_tokens (
 	updated_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tenant_tokens_account ON tenant_tokens (account_id);
+CREATE TABLE IF NOT EXISTS connect_invites_used (
+	nonce      TEXT   PRIMARY KEY,
+	tenant     TEXT   NOT NULL,
+	expires_at BIGINT NOT NULL,
+	used_at    BIGINT NOT NULL
+);
 `
 )
 
@@ -158,6 +170,77 @@ func (t *TokenStore) save(ctx context.Context, tenant string, rec *tokenstore.Re
 		return err
 	})
 	return wrap("save tokens", safeErr(err))
+}
+
+// Invite identifies one connect invitation (see serve.NewInvite): its
+// random nonce, and when it expires.
+type Invite struct {
+	Nonce   string
+	Expires time.Time
+}
+
+// ErrInviteUsed is returned when a connect invitation was already used
+// (by this process or any other sharing the database).
+var ErrInviteUsed = errors.New("store: this connect invitation was already used")
+
+// InviteUsed reports whether the invitation with nonce was used.
+func (t *TokenStore) InviteUsed(ctx context.Context, nonce string) (bool, error) {
+	if err := t.s.check(); err != nil {
+		return false, err
+	}
+	var n int64
+	err := t.s.b.read(ctx, func(q querier) error {
+		return q.queryRow(ctx, `SELECT COUNT(*) FROM connect_invites_used WHERE nonce = ?`, nonce).Scan(&n)
+	})
+	if err != nil {
+		return false, wrap("connect invitation", safeErr(err))
+	}
+	return n > 0, nil
+}
+
+// SaveInvited is SaveConnected for a connection opened with an
+// invitation: in one transaction it records the invitation as used and
+// saves the tokens, or it returns ErrInviteUsed and saves nothing. Every
+// process sharing the database sees the same invitation used once.
+// Invitations expired for a day are forgotten (they no longer verify).
+func (t *TokenStore) SaveInvited(ctx context.Context, tenant string, rec *tokenstore.Record, a TenantAccount, inv Invite) error {
+	if err := t.s.check(); err != nil {
+		return err
+	}
+	if rec == nil || rec.RefreshToken == "" {
+		return errors.New("store: refusing to save a token record without a refresh token")
+	}
+	if inv.Nonce == "" {
+		return errors.New("store: save invited tenant: no invitation")
+	}
+	sealed, err := t.cipher.Seal(tenant, rec)
+	if err != nil {
+		return err
+	}
+	keyID := int64(binary.BigEndian.Uint32(sealed[1:5]))
+	now := t.now().UTC()
+	err = t.s.b.tx(ctx, func(q querier) error {
+		if _, err := q.exec(ctx, `DELETE FROM connect_invites_used WHERE expires_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
+			return err
+		}
+		n, err := q.exec(ctx, `INSERT INTO connect_invites_used (nonce, tenant, expires_at, used_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (nonce) DO NOTHING`, inv.Nonce, tenant, inv.Expires.UnixMilli(), now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return ErrInviteUsed
+		}
+		_, err = q.exec(ctx, `INSERT INTO tenant_tokens (tenant, ciphertext, key_id, account_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant) DO UPDATE SET ciphertext = excluded.ciphertext, key_id = excluded.key_id,
+				account_id = excluded.account_id, user_id = excluded.user_id, updated_at = excluded.updated_at`,
+			tenant, sealed, keyID, a.AccountID, a.UserID, now.UnixMilli())
+		return err
+	})
+	if errors.Is(err, ErrInviteUsed) {
+		return ErrInviteUsed
+	}
+	return wrap("save invited tenant", safeErr(err))
 }
 
 // Delete implements tokenstore.Store.

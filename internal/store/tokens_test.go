@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -221,4 +222,53 @@ func TestNewTokenStoreChecks(t *testing.T) {
 	if _, err := NewTokenStore(s, nil); err == nil {
 		t.Error("nil cipher accepted")
 	}
+}
+
+// TestSaveInvitedOnce: an invitation connects once, whichever of many
+// replicas (two Store handles on one database) uses it, even at once.
+func TestSaveInvitedOnce(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Store) {
+		ctx := context.Background()
+		c, _ := testCipher(t)
+		a, b := mustTokens(t, open(), c), mustTokens(t, open(), c)
+		inv := Invite{Nonce: "nonce-1", Expires: time.Now().Add(time.Hour)}
+		acct := TenantAccount{AccountID: "A1", UserID: "U1"}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ts := a
+				if i%2 == 1 {
+					ts = b
+				}
+				errs[i] = ts.SaveInvited(ctx, "site-d", &tokenstore.Record{RefreshToken: fmt.Sprintf("rt-%d", i)}, acct, inv)
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, ErrInviteUsed):
+				t.Errorf("save: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d saves with one invitation, want 1", ok)
+		}
+		for _, ts := range []*TokenStore{a, b} {
+			if used, err := ts.InviteUsed(ctx, "nonce-1"); err != nil || !used {
+				t.Errorf("invite used: %v %v", used, err)
+			}
+		}
+		if used, _ := a.InviteUsed(ctx, "nonce-2"); used {
+			t.Error("an unused invitation reads as used")
+		}
+		if got, ok, _ := b.Account(ctx, "site-d"); !ok || got != acct {
+			t.Errorf("account: %+v %v", got, ok)
+		}
+	})
 }
