@@ -75,7 +75,7 @@ func runRead(ctx context.Context, args []string, stdio IO) int {
 	}
 	// webhook_events comes from the serve command's store, not from Zoom's
 	// API: it is read first, and the engine reads the other streams.
-	if code, done := readWebhookEvents(ctx, &f, stdio, log); done {
+	if code, done := readWebhookEvents(ctx, cfg, &f, stdio, log); done {
 		return code
 	}
 	job, err := f.plan(cfg)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,17 +17,25 @@ import (
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/store"
+	"github.com/zoom-connector/zoom-connector/internal/tokenstore"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
 // WebhookEventsStream is the stream of the Zoom webhook events that serve
-// stored. It is not read from Zoom but from the store (--store of serve,
-// here $ZOOM_CONNECTOR_STORE or zoom-connector.db). Its state is the
-// position of the last event emitted, kept as the stream's cursor
-// ({"version":1,"cursor":"42"}), so it fits the existing state format; the
-// next read emits the events after it, in order. Delivery is
-// at-least-once: STATE follows the records it covers.
+// stored. It is not read from Zoom but from the store (--store, else
+// $ZOOM_CONNECTOR_STORE, else zoom-connector.db). A read emits only the
+// events of one Zoom account: the config's account_id (Server-to-Server),
+// or the account that connected the --tenant (recorded by serve's
+// /connect), so a tenant never reads another tenant's meetings,
+// registrants or participants. Its state is the position of the last event
+// emitted per account ({"version":1,"positions":{"AbC":42}}); the next read
+// emits that account's events after it, in order. (A "cursor" left by an
+// older version, which read every account, is where an account without a
+// position starts.) Delivery is at-least-once: STATE follows the records
+// it covers.
 const WebhookEventsStream = "webhook_events"
 
 // webhookEventsBatch is how many events are emitted between two states.
@@ -65,7 +75,7 @@ type webhookRecord struct {
 // returns the exit code with handled=true. Read together with Zoom streams
 // through --streams, it reads webhook_events first, removes it from
 // f.streams and returns handled=false so the engine reads the others.
-func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Logger) (int, bool) {
+func readWebhookEvents(ctx context.Context, cfg *config.Config, f *readFlags, stdio IO, log *slog.Logger) (int, bool) {
 	selected, others := false, []string{}
 	if f.catalog != "" {
 		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
@@ -105,20 +115,30 @@ func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Lo
 		fmt.Fprintln(stdio.Stderr, "zoom-connector read: --format jsonl writes files: --output DIR is required")
 		return ExitUsage, true
 	}
-	after, err := webhookStartPosition(f)
+	base, err := webhookInputState(f)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
 		return ExitUsage, true
 	}
-	loc := storeLocation("", stdio.Getenv)
+	loc := storeLocation(f.auth.store, stdio.Getenv)
 	st, err := store.Open(ctx, loc)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s: %v\n", WebhookEventsStream, err)
 		return ExitFail, true
 	}
 	defer st.Close()
-	n, last, err := emitWebhookEvents(ctx, st, after, f, stdio)
-	log.Info("stream done", "stream", WebhookEventsStream, "records", n, "position", last, "store", store.Describe(loc))
+	account, err := webhookAccount(ctx, cfg, f, st, stdio, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s: %v\n", WebhookEventsStream, err)
+		return ExitFail, true
+	}
+	after, err := webhookStart(base, account)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
+		return ExitUsage, true
+	}
+	n, last, err := emitWebhookEvents(ctx, st, webhookPlace{base: base, account: account, after: after}, f, stdio)
+	log.Info("stream done", "stream", WebhookEventsStream, "account_id", account, "records", n, "position", last, "store", store.Describe(loc))
 	if err != nil {
 		log.Error("read stopped", "stream", WebhookEventsStream, "error", err.Error())
 		return ExitFail, true
@@ -133,20 +153,29 @@ func readWebhookEvents(ctx context.Context, f *readFlags, stdio IO, log *slog.Lo
 	return ExitOK, true
 }
 
-// webhookStartPosition is the position from --state or --state-file.
-func webhookStartPosition(f *readFlags) (int64, error) {
+// webhookInputState is the stream's state from --state or --state-file
+// (never nil).
+func webhookInputState(f *readFlags) (*state.StreamState, error) {
+	ss, err := webhookStateIn(f)
+	if err != nil || ss == nil {
+		return &state.StreamState{}, err
+	}
+	return ss, nil
+}
+
+func webhookStateIn(f *readFlags) (*state.StreamState, error) {
 	var ss *state.StreamState
 	if f.stateFile != "" {
 		st, err := state.Load(f.stateFile)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		ss = st.Streams[WebhookEventsStream]
 	}
 	if f.stateIn != "" {
 		data, err := os.ReadFile(f.stateIn)
 		if err != nil {
-			return 0, fmt.Errorf("read state: %w", err)
+			return nil, fmt.Errorf("read state: %w", err)
 		}
 		trimmed := bytes.TrimSpace(data)
 		ss = nil
@@ -155,24 +184,36 @@ func webhookStartPosition(f *readFlags) (int64, error) {
 		case trimmed[0] == '{' && bytes.Contains(trimmed, []byte(`"version"`)) && !bytes.Contains(trimmed, []byte(`"stream_descriptor"`)):
 			st, err := state.Parse(trimmed)
 			if err != nil {
-				return 0, fmt.Errorf("state %s: %w", f.stateIn, err)
+				return nil, fmt.Errorf("state %s: %w", f.stateIn, err)
 			}
 			ss = st.Streams[WebhookEventsStream]
 		default:
 			msgs, err := airbyte.DecodeState(trimmed)
 			if err != nil {
-				return 0, fmt.Errorf("state %s: %w", f.stateIn, err)
+				return nil, fmt.Errorf("state %s: %w", f.stateIn, err)
 			}
 			for _, m := range msgs {
 				if m.Stream != nil && m.Stream.StreamDescriptor.Name == WebhookEventsStream {
 					if ss, err = state.ParseStream(m.Stream.StreamState); err != nil {
-						return 0, fmt.Errorf("state %s: stream %s: %w", f.stateIn, WebhookEventsStream, err)
+						return nil, fmt.Errorf("state %s: stream %s: %w", f.stateIn, WebhookEventsStream, err)
 					}
 				}
 			}
 		}
 	}
-	if ss == nil || ss.Cursor == "" {
+	return ss, nil
+}
+
+// webhookStart is where account's events start: its position in ss, else
+// the single cursor of an older version, else the beginning.
+func webhookStart(ss *state.StreamState, account string) (int64, error) {
+	if p, ok := ss.Positions[account]; ok {
+		if p < 0 {
+			return 0, fmt.Errorf("state: stream %s: position %d of account %s is negative", WebhookEventsStream, p, account)
+		}
+		return p, nil
+	}
+	if ss.Cursor == "" {
 		return 0, nil
 	}
 	pos, err := strconv.ParseInt(ss.Cursor, 10, 64)
@@ -182,10 +223,71 @@ func webhookStartPosition(f *readFlags) (int64, error) {
 	return pos, nil
 }
 
-// emitWebhookEvents writes the events after position `after` as records,
-// a STATE after each batch (and the state file, if any), and returns how
-// many it wrote and the last position.
-func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *readFlags, stdio IO) (int64, int64, error) {
+// webhookPlace is what a webhook_events read emits: the account's events
+// after a position, and the input state its STATE messages extend.
+type webhookPlace struct {
+	base    *state.StreamState
+	account string
+	after   int64
+}
+
+// webhookAccount is the Zoom account whose events this read may emit: the
+// config's account_id (Server-to-Server); for an oauth configuration the
+// account that connected the tenant (recorded in the store by serve's
+// /connect), else, for an account connected with the authorize command,
+// the account of its token (GET /users/me).
+func webhookAccount(ctx context.Context, cfg *config.Config, f *readFlags, st store.Store, stdio IO, log *slog.Logger) (string, error) {
+	if !cfg.IsOAuth() {
+		if cfg.AccountID == "" {
+			return "", errors.New("the configuration has no account_id, whose events to read")
+		}
+		return cfg.AccountID, nil
+	}
+	tenant := f.auth.tenant
+	if tenant == "" {
+		tenant = tokenstore.DefaultTenant
+	}
+	acct, ok, err := store.TenantAccountOf(ctx, st, tenant)
+	if err != nil {
+		return "", err
+	}
+	if ok && acct.AccountID != "" {
+		return acct.AccountID, nil
+	}
+	var rot *AirbyteRotation
+	if f.format == FormatAirbyte {
+		rot = &AirbyteRotation{ConfigPath: f.configPath}
+		rot.Bind(airbyte.NewWriter(stdio.Stdout))
+	}
+	opts := f.auth.options(&f.common, stdio, log, rot)
+	if loc, err := tenantStoreLocation(cfg, opts); err != nil {
+		return "", err
+	} else if loc != "" {
+		return "", fmt.Errorf("tenant %q is not connected in the serve store (its owner connects it through serve's /connect with a link from: zoom-connector tenant invite %s)", tenant, tenant)
+	}
+	client, err := NewClientWith(cfg, opts)
+	if err != nil {
+		return "", err
+	}
+	req := client.NewRequest(http.MethodGet, "/users/me", nil, nil)
+	req.Category = zoomapi.CategoryLight
+	var me struct {
+		AccountID string `json:"account_id"`
+	}
+	if _, err := client.Do(ctx, req, &me); err != nil {
+		return "", fmt.Errorf("find the Zoom account of the token: %w", err)
+	}
+	if me.AccountID == "" {
+		return "", errors.New("find the Zoom account of the token: users/me has no account_id")
+	}
+	return me.AccountID, nil
+}
+
+// emitWebhookEvents writes the account's events after position pl.after
+// as records, a STATE after each batch (and the state file, if any), and
+// returns how many it wrote and the last position.
+func emitWebhookEvents(ctx context.Context, st store.Store, pl webhookPlace, f *readFlags, stdio IO) (int64, int64, error) {
+	after := pl.after
 	var aw *airbyte.Writer
 	var out *os.File
 	if f.format == FormatAirbyte {
@@ -195,7 +297,8 @@ func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *read
 			return 0, after, fmt.Errorf("--output: %w", err)
 		}
 		var err error
-		out, err = os.OpenFile(filepath.Join(f.outputDir, WebhookEventsStream+".jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		// Owner only: the events hold registrants' emails and join links.
+		out, err = os.OpenFile(filepath.Join(f.outputDir, WebhookEventsStream+".jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return 0, after, err
 		}
@@ -204,7 +307,7 @@ func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *read
 	var total int64
 	pos := after
 	for {
-		evs, err := st.EventsAfter(ctx, pos, webhookEventsBatch)
+		evs, err := st.AccountEventsAfter(ctx, pl.account, pos, webhookEventsBatch)
 		if err != nil {
 			return total, pos, err
 		}
@@ -236,7 +339,7 @@ func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *read
 				return total, pos, err
 			}
 		}
-		if err := commitWebhookState(aw, f.stateFile, pos, int64(len(evs))); err != nil {
+		if err := commitWebhookState(aw, f.stateFile, pl, pos, int64(len(evs))); err != nil {
 			return total, pos, err
 		}
 		if len(evs) < webhookEventsBatch {
@@ -245,21 +348,37 @@ func emitWebhookEvents(ctx context.Context, st store.Store, after int64, f *read
 	}
 	if total == 0 {
 		// Say where the stream stands even when nothing is new.
-		if err := commitWebhookState(aw, f.stateFile, pos, 0); err != nil {
+		if err := commitWebhookState(aw, f.stateFile, pl, pos, 0); err != nil {
 			return 0, pos, err
 		}
 	}
 	return total, pos, nil
 }
 
-func commitWebhookState(aw *airbyte.Writer, stateFile string, pos, n int64) error {
-	ss := &state.StreamState{Cursor: strconv.FormatInt(pos, 10)}
+// commitWebhookState records pos as the account's position: in the state
+// file (keeping the other accounts' positions there) and in a STATE
+// message (the input state with this account's position).
+func commitWebhookState(aw *airbyte.Writer, stateFile string, pl webhookPlace, pos, n int64) error {
+	withPos := func(ss *state.StreamState) *state.StreamState {
+		c := *ss
+		c.Positions = maps.Clone(ss.Positions)
+		if c.Positions == nil {
+			c.Positions = map[string]int64{}
+		}
+		c.Positions[pl.account] = pos
+		return &c
+	}
+	ss := withPos(pl.base)
 	if stateFile != "" {
 		full, err := state.Load(stateFile)
 		if err != nil {
 			return err
 		}
-		full.Streams[WebhookEventsStream] = ss
+		cur := full.Streams[WebhookEventsStream]
+		if cur == nil {
+			cur = &state.StreamState{}
+		}
+		full.Streams[WebhookEventsStream] = withPos(cur)
 		if err := full.Save(stateFile); err != nil {
 			return err
 		}

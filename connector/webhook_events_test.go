@@ -51,7 +51,7 @@ func TestReadWebhookEvents(t *testing.T) {
 			return ""
 		}}
 		log, _ := (&common{logLevel: "error"}).logger(&errb)
-		code, handled := readWebhookEvents(context.Background(), f, stdio, log)
+		code, handled := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, stdio, log)
 		if !handled {
 			t.Fatal("not handled")
 		}
@@ -76,30 +76,48 @@ func TestReadWebhookEvents(t *testing.T) {
 	if rec.Record.Stream != "webhook_events" || rec.Record.Data.Position != 3 || rec.Record.Data.Payload["account_id"] != "A" {
 		t.Fatalf("record: %s", lines[2])
 	}
-	if !strings.Contains(lines[3], `"type":"STATE"`) || !strings.Contains(lines[3], `"cursor":"3"`) {
+	if !strings.Contains(lines[3], `"type":"STATE"`) || !strings.Contains(lines[3], `"positions":{"A":3}`) {
 		t.Fatalf("state: %s", lines[3])
 	}
 	// Nothing new: only the state.
 	out, _ = read()
-	if strings.Contains(out, `"RECORD"`) || !strings.Contains(out, `"cursor":"3"`) {
+	if strings.Contains(out, `"RECORD"`) || !strings.Contains(out, `"positions":{"A":3}`) {
 		t.Fatalf("second read: %s", out)
 	}
 	add(3)
 	out, _ = read()
-	if strings.Count(out, `"RECORD"`) != 1 || !strings.Contains(out, `"position":4`) || !strings.Contains(out, `"cursor":"4"`) {
+	if strings.Count(out, `"RECORD"`) != 1 || !strings.Contains(out, `"position":4`) || !strings.Contains(out, `"positions":{"A":4}`) {
 		t.Fatalf("third read: %s", out)
 	}
 	// Airbyte's --state form is honoured too.
 	sf := filepath.Join(dir, "airbyte-state.json")
 	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2"}}}]`), 0o600)
 	f := &readFlags{streams: []string{"webhook_events"}, format: FormatAirbyte, stateIn: sf}
-	if pos, err := webhookStartPosition(f); err != nil || pos != 2 {
-		t.Fatalf("start position from --state: %d %v", pos, err)
+	ss, err := webhookInputState(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos, err := webhookStart(ss, "A"); err != nil || pos != 2 {
+		t.Fatalf("start position from an older --state (one cursor): %d %v", pos, err)
+	}
+	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2","positions":{"A":3,"B":1}}}}]`), 0o600)
+	ss, err = webhookInputState(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := webhookStart(ss, "A"); a != 3 {
+		t.Fatalf("position of A: %d", a)
+	}
+	if b, _ := webhookStart(ss, "B"); b != 1 {
+		t.Fatalf("position of B: %d", b)
+	}
+	if c, _ := webhookStart(ss, "C"); c != 2 {
+		t.Fatalf("an account without a position starts at the older cursor: %d", c)
 	}
 	// Mixed with a Zoom stream: handled first, then left to the engine.
 	var out2, errb bytes.Buffer
 	f = &readFlags{streams: []string{"users", "webhook_events"}, format: FormatAirbyte}
-	_, handled := readWebhookEvents(context.Background(), f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
+	_, handled := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
 	if handled || len(f.streams) != 1 || f.streams[0] != "users" || strings.Count(out2.String(), `"RECORD"`) != 4 {
 		t.Fatalf("mixed: handled=%v streams=%v\n%s", handled, f.streams, out2.String())
 	}
@@ -235,9 +253,12 @@ func TestReadCatalogMixesWebhookEventsAndZoomStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"event":"meeting.created","event_ts":1,"payload":{"account_id":"A","object":{"id":1}}}`
-	if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: 1, AccountID: "A", ObjectID: "1", Body: json.RawMessage(body)}); err != nil {
-		t.Fatal(err)
+	acct, _ := readConfig(f)["account_id"].(string)
+	for _, a := range []string{acct, "another-account"} {
+		body := fmt.Sprintf(`{"event":"meeting.created","event_ts":1,"payload":{"account_id":%q,"object":{"id":1}}}`, a)
+		if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: 1, AccountID: a, ObjectID: "1", Body: json.RawMessage(body)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st.Close()
 	cat := filepath.Join(dir, "catalog.json")
@@ -273,4 +294,40 @@ func TestReadStateWithWebhookEvents(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
+}
+
+// TestReadWebhookEventsOAuthAccountFromToken: an account connected with
+// `authorize` (a file token store, no account recorded by serve) reads the
+// events of the Zoom account its token belongs to (users/me), only.
+func TestReadWebhookEventsOAuthAccountFromToken(t *testing.T) {
+	f := startOAuth(t, true)
+	f.authorize(t)
+	db := filepath.Join(f.dir, "events.db")
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := f.sim.Dataset().AccountID
+	for i, a := range []string{"someone-else", acct, "someone-else"} {
+		body := fmt.Sprintf(`{"event":"meeting.created","event_ts":%d,"payload":{"account_id":%q,"object":{"id":%d}}}`, i, a, i)
+		if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: int64(i), AccountID: a, ObjectID: strconv.Itoa(i), Body: json.RawMessage(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	var out, errb syncBuffer
+	code := Main(context.Background(), []string{"read", "--config", f.cfgPath, "--allow-host", f.host, "--streams", "webhook_events"},
+		IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			if k == EnvStore {
+				return db
+			}
+			return f.getenv(k)
+		}})
+	r := runResult{code, out.String(), errb.String()}
+	f.outputs = append(f.outputs, r.stdout, r.stderr)
+	if r.code != ExitOK || strings.Count(r.stdout, `"type":"RECORD"`) != 1 || !strings.Contains(r.stdout, `"account_id":"`+acct+`"`) ||
+		strings.Contains(r.stdout, "someone-else") || !strings.Contains(r.stdout, `"positions":{"`+acct+`":2}`) {
+		t.Fatalf("read: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	f.assertNoSecrets(t)
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -55,17 +56,23 @@ type StreamState struct {
 	// keeps state only for the streams of the catalog, so a parent's
 	// progress travels inside the state of the streams that need it.
 	Parents map[string]*StreamState `json:"parents,omitempty"`
+	// Positions is, for the webhook_events stream, the position of the last
+	// event emitted per Zoom account: each tenant reads only its account's
+	// events, so each account has its own position. (A Cursor there is the
+	// single position of older versions, which read every account's events.)
+	Positions map[string]int64 `json:"positions,omitempty"`
 }
 
 // Empty reports whether st holds nothing.
 func (st *StreamState) Empty() bool {
-	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0
+	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0
 }
 
 // Clone returns a deep copy.
 func (st *StreamState) Clone() *StreamState {
 	c := *st
 	c.Done = slices.Clone(st.Done)
+	c.Positions = maps.Clone(st.Positions)
 	if st.Parents != nil {
 		c.Parents = make(map[string]*StreamState, len(st.Parents))
 		for k, v := range st.Parents {

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS webhook_events (
 	received_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_events_account ON webhook_events (account_id);
+CREATE INDEX IF NOT EXISTS webhook_events_account_position ON webhook_events (account_id, position);
 CREATE TABLE IF NOT EXISTS webhook_dedupe (
 	dedupe_key     TEXT   PRIMARY KEY,
 	first_position BIGINT NOT NULL,

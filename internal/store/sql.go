@@ -120,16 +120,33 @@ func (s *sqlStore) AppendEvent(ctx context.Context, e Event) (int64, bool, error
 }
 
 func (s *sqlStore) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	return s.eventsAfter(ctx, nil, after, limit)
+}
+
+func (s *sqlStore) AccountEventsAfter(ctx context.Context, accountID string, after int64, limit int) ([]Event, error) {
+	if accountID == "" {
+		return nil, errors.New("store: account events: no account id")
+	}
+	return s.eventsAfter(ctx, &accountID, after, limit)
+}
+
+// eventsAfter lists events after a position, of one account if account
+// is not nil.
+func (s *sqlStore) eventsAfter(ctx context.Context, account *string, after int64, limit int) ([]Event, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
 		limit = 1000
 	}
+	where, args := `position > ?`, []any{after}
+	if account != nil {
+		where, args = `account_id = ? AND position > ?`, []any{*account, after}
+	}
 	var out []Event
 	err := s.b.read(ctx, func(q querier) error {
 		rows, err := q.query(ctx, `SELECT position, event, event_ts, account_id, object_id, body, received_at
-			FROM webhook_events WHERE position > ? ORDER BY position LIMIT `+strconv.Itoa(limit), after)
+			FROM webhook_events WHERE `+where+` ORDER BY position LIMIT `+strconv.Itoa(limit), args...)
 		if err != nil {
 			return err
 		}

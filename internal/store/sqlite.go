@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS webhook_events (
 	received_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_events_account ON webhook_events (account_id);
+CREATE INDEX IF NOT EXISTS webhook_events_account_position ON webhook_events (account_id, position);
 CREATE TABLE IF NOT EXISTS webhook_dedupe (
 	dedupe_key     TEXT    PRIMARY KEY,
 	first_position INTEGER NOT NULL,

@@ -98,6 +98,9 @@ type Store interface {
 	// EventsAfter returns up to limit events with a position greater than
 	// after, in position order.
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
+	// AccountEventsAfter is EventsAfter for the events of one Zoom account
+	// (payload.account_id): what one tenant may read.
+	AccountEventsAfter(ctx context.Context, accountID string, after int64, limit int) ([]Event, error)
 	// Deauthorize handles app_deauthorized in one transaction: unless e is
 	// a redelivery, it deletes the account's events and ledger entries,
 	// records d (with the counts) and appends e. It returns as AppendEvent.

@@ -234,3 +234,44 @@ func TestOpenAndDescribe(t *testing.T) {
 		t.Error("IsPostgres")
 	}
 }
+
+// TestAccountEventsAndDedupe: the same event of two accounts is two
+// events; AccountEventsAfter lists one account's, in order, from a
+// position.
+func TestAccountEventsAndDedupe(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Store) {
+		ctx := context.Background()
+		s := open()
+		for i, a := range []string{"A", "B", "A", "B", "A"} {
+			if _, ok, err := s.AppendEvent(ctx, ev("meeting.created", 1000, a, fmt.Sprint(i/2))); err != nil || !ok {
+				t.Fatalf("append %d of %s: %v %v", i, a, ok, err)
+			}
+		}
+		got := func(acct string, after int64) string {
+			evs, err := s.AccountEventsAfter(ctx, acct, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range evs {
+				out = append(out, fmt.Sprintf("%d%s", e.Position, e.AccountID))
+			}
+			return strings.Join(out, " ")
+		}
+		if g := got("A", 0); g != "1A 3A" {
+			t.Errorf("A from 0: %s", g)
+		}
+		if g := got("A", 3); g != "5A" {
+			t.Errorf("A from 3: %s", g)
+		}
+		if g := got("B", 0); g != "2B 4B" {
+			t.Errorf("B: %s", g)
+		}
+		if g := got("C", 0); g != "" {
+			t.Errorf("C: %s", g)
+		}
+		if _, err := s.AccountEventsAfter(ctx, "", 0, 1); err == nil {
+			t.Error("an empty account listed events")
+		}
+	})
+}

@@ -277,6 +277,17 @@ func (t *TokenStore) Account(ctx context.Context, tenant string) (TenantAccount,
 	return a, true, nil
 }
 
+// TenantAccountOf is TokenStore.Account without a cipher (none is needed
+// to read the account a tenant was connected with), for reading a
+// tenant's webhook events. A Store that is not from Open keeps no tenants.
+func TenantAccountOf(ctx context.Context, s Store, tenant string) (TenantAccount, bool, error) {
+	ss, ok := s.(*sqlStore)
+	if !ok {
+		return TenantAccount{}, false, nil
+	}
+	return (&TokenStore{s: ss}).Account(ctx, tenant)
+}
+
 // DeleteAccount deletes the tokens of every tenant connected by the Zoom
 // account accountID (app_deauthorized) and returns those tenants, sorted.
 // With a userID, a tenant recorded with another user of the account is
