@@ -240,7 +240,8 @@ func orPlaceholder(s, placeholder string) string {
 
 // configFileTokens keeps the refresh token in the oauth config file: each
 // save rewrites auth.refresh_token atomically (temporary file, fsync,
-// rename), keeping the file's mode. It does not keep access tokens.
+// rename), keeping the file's mode less any group and other bits (the file
+// now holds a live credential). It does not keep access tokens.
 type configFileTokens struct{ path string }
 
 // LoadTokens implements zoomapi.UserTokenStore: the config's refresh
@@ -261,7 +262,7 @@ func (c configFileTokens) SaveTokens(_ context.Context, t *zoomapi.UserTokens) e
 	}
 	mode := os.FileMode(0o600)
 	if fi, err := os.Stat(c.path); err == nil {
-		mode = fi.Mode().Perm()
+		mode = fi.Mode().Perm() &^ 0o077
 	}
 	return fsutil.WriteFileAtomic(c.path, out, mode, nil)
 }

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -272,6 +271,162 @@ func modeOf(t *testing.T, path string) os.FileMode {
 	return fi.Mode().Perm()
 }
 
-var _ = bufio.NewScanner
-var _ = sort.Strings
-var _ = runtime.GOOS
+// ownerOnly fails the test for every regular file under the paths (files
+// or folders) whose mode lets anyone but the owner read or write it. It
+// returns how many files it checked.
+func ownerOnly(t *testing.T, label string, paths ...string) int {
+	t.Helper()
+	n := 0
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			n++
+			if m := modeOf(t, p); m != 0o600 {
+				t.Errorf("%s: %s has mode %#o, want 0600", label, p, m)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("%s: %v", label, err)
+		}
+	}
+	return n
+}
+
+const (
+	modesAppID     = "modes-user-app"
+	modesAppSecret = "MODES-USER-SECRET-canary-41c7"
+)
+
+// authorizeBinary runs `zoom-connector authorize` and plays the browser:
+// it opens the printed Zoom URL, which redirects to the command's loopback
+// listener.
+func authorizeBinary(t *testing.T, e *env, extraEnv []string, cfgPath, host string) {
+	t.Helper()
+	args := []string{"authorize", "--config", cfgPath, "--allow-host", host, "--redirect-port", "0", "--no-browser"}
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(cleanEnv(), extraEnv...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(stdout)
+	opened := false
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if i := strings.Index(line, "http://"); i >= 0 && strings.Contains(line, "/oauth/authorize?") && !opened {
+			u := strings.Fields(line[i:])[0]
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Fatalf("browser: %v", err)
+			}
+			resp.Body.Close()
+			opened = true
+		}
+	}
+	err = cmd.Wait()
+	e.save(result{stdout: out.Bytes(), stderr: errb.Bytes()}, args)
+	if err != nil || !opened {
+		t.Fatalf("authorize: %v (URL opened: %v)\n%s\n%s", err, opened, out.String(), errb.String())
+	}
+}
+
+// TestFilesOwnerOnly (issue 14, "Done when"): every file serve, read and
+// write create that holds personal data or tokens is readable and
+// writable by its owner only (0600): the SQLite store and its WAL and SHM,
+// read's output files (JSON lines, Parquet, Arrow, webhook_events) and
+// state file, write's results, dead letter and ledger, the token store
+// and its lock, and a config file that authorize writes a refresh token
+// into (even one the user made 0644).
+func TestFilesOwnerOnly(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are a Unix matter")
+	}
+	t.Parallel()
+	s := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 143})
+	e := newEnv(t, s)
+	const secret = "whsec-e2e-modes-0123"
+	s2s := e.writeConfig(s.config("webhook_secret_token", secret))
+	checked := 0
+
+	// serve: the store, its WAL and SHM, while serve runs.
+	db := e.path("serve.db")
+	base, stop := startServe(t, e, nil, "--config", s2s, "--store", db, "--metrics-listen", "")
+	postWebhook(t, base, secret, eventBody(s.app.AccountID, 1))
+	checked += ownerOnly(t, "serve", db, db+"-wal", db+"-shm")
+	stop()
+
+	// read: every output format, the state file, webhook_events.
+	for _, format := range []string{"jsonl", "parquet", "arrow"} {
+		out := e.path("out-" + format)
+		sf := e.path("state-" + format + ".json")
+		if r := e.run(time.Minute, "read", "--config", s2s, "--allow-host", s.host, "--streams", "users,meetings",
+			"--format", format, "--output", out, "--state-file", sf); r.code != 0 {
+			t.Fatalf("read %s: %s", format, r)
+		}
+		checked += ownerOnly(t, "read --format "+format, out, sf)
+	}
+	wout := e.path("out-webhooks")
+	if r := e.run(time.Minute, "read", "--config", s2s, "--store", db, "--streams", "webhook_events", "--format", "jsonl",
+		"--output", wout, "--state-file", e.path("state-webhooks.json")); r.code != 0 {
+		t.Fatalf("read webhook_events: %s", r)
+	}
+	checked += ownerOnly(t, "read webhook_events", wout, e.path("state-webhooks.json"))
+
+	// write: results, dead letter, ledger.
+	rows, _ := registrantRows(writeTargets(t, s), 3, "modes")
+	rows = append(rows, map[string]any{"email": "not-an-email", "first_name": "X", "meeting_id": rows[0]["meeting_id"], "webinar_id": rows[0]["webinar_id"]})
+	input := e.path("rows.jsonl")
+	if err := os.WriteFile(input, jsonLines(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, dead, ledger := e.path("results.jsonl"), e.path("dead.jsonl"), e.path("ledger.jsonl")
+	r := e.run(time.Minute, "write", "--config", s2s, "--allow-host", s.host, "--input", input, "--results", res, "--dead-letter", dead, "--ledger", ledger)
+	if r.code != 1 {
+		t.Fatalf("write (one row rejected): %s", r)
+	}
+	checked += ownerOnly(t, "write", res, dead, ledger)
+
+	// Tokens: a token store and its lock, and a config file that holds a
+	// refresh token after authorize.
+	if err := s.RegisterOAuthApp(zoomsim.UserApp{ClientID: modesAppID, ClientSecret: modesAppSecret,
+		RedirectURIs: []string{"http://127.0.0.1/oauth/callback"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.addSecret(modesAppSecret)
+	_, key, _ := tokenstore.NewKey()
+	keyEnv := []string{tokenstore.EnvKey + "=" + key}
+	tokens := e.path("tokens/tokens.json")
+	oauth := func(extra ...any) map[string]any {
+		auth := map[string]any{"auth_type": "oauth", "client_id": modesAppID, "client_secret": modesAppSecret}
+		for i := 0; i+1 < len(extra); i += 2 {
+			auth[extra[i].(string)] = extra[i+1]
+		}
+		return map[string]any{"auth": auth, "api_base_url": s.config()["api_base_url"], "oauth_token_url": s.config()["oauth_token_url"],
+			"validation_url": s.config()["validation_url"]}
+	}
+	authorizeBinary(t, e, keyEnv, e.writeConfig(oauth("token_store", tokens)), s.host)
+	checked += ownerOnly(t, "token store", tokens, tokens+".lock")
+	inConfig := e.writeConfig(oauth())
+	if err := os.Chmod(inConfig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	authorizeBinary(t, e, keyEnv, inConfig, s.host)
+	if raw, _ := os.ReadFile(inConfig); !strings.Contains(string(raw), "refresh_token") {
+		t.Fatalf("authorize did not write the refresh token into the config: %s", raw)
+	}
+	checked += ownerOnly(t, "config with a refresh token", inConfig)
+	t.Logf("%d files checked", checked)
+}

@@ -156,7 +156,8 @@ func (w *fileWriter) openPart(stream string, sp *streamParts) (*part, error) {
 	}
 	final := filepath.Join(w.dir, fmt.Sprintf("%s-%05d%s", stream, sp.next, w.ext))
 	p := &part{final: final, tmp: final + PartialSuffix}
-	f, err := os.OpenFile(p.tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	// Owner only: records hold personal data (emails, names, join links).
+	f, err := os.OpenFile(p.tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create part of stream %q: %w", stream, err)
 	}
