@@ -102,6 +102,9 @@ func (f *serveFlags) applyConfig(sc *config.ServeConfig, changed func(string) bo
 	if !changed("oauth-redirect-url") && sc.OAuthRedirectURL != "" {
 		f.oauthRedirect = sc.OAuthRedirectURL
 	}
+	if !changed("metrics-listen") && sc.MetricsListen != "" {
+		f.metricsListen = sc.MetricsListen
+	}
 }
 
 // storeLocation is --store, else $ZOOM_CONNECTOR_STORE, else the default.

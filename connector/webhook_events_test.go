@@ -222,7 +222,7 @@ func TestServeSettingsFromConfig(t *testing.T) {
 	t.Parallel()
 	cfg, _, err := config.Parse([]byte(`{"account_id":"a","client_id":"b","client_secret":"c","serve":{
 		"listen":"127.0.0.1:9999","store":"/tmp/x.db","targets":[{"webinar_id":91234567890,"label":"launch"},{"meeting_id":85746065432}],
-		"allowed_origins":["https://www.example.org"],"thank_you_url":"https://www.example.org/thanks","rate_limit_per_minute":5,"trust_proxy":true}}`), nil)
+		"allowed_origins":["https://www.example.org"],"thank_you_url":"https://www.example.org/thanks","rate_limit_per_minute":5,"trust_proxy":true,"metrics_listen":"127.0.0.1:9100"}}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestServeSettingsFromConfig(t *testing.T) {
 	if f.listen != "127.0.0.1:8080" {
 		t.Errorf("--listen given on the command line was overridden: %s", f.listen)
 	}
-	if f.store != "/tmp/x.db" || f.thankYou != "https://www.example.org/thanks" || f.rateLimit != 5 || !f.trustProxy ||
+	if f.store != "/tmp/x.db" || f.thankYou != "https://www.example.org/thanks" || f.rateLimit != 5 || !f.trustProxy || f.metricsListen != "127.0.0.1:9100" ||
 		strings.Join(f.targets, ",") != "webinar:91234567890:launch,meeting:85746065432" || strings.Join(f.origins, ",") != "https://www.example.org" {
 		t.Errorf("config not applied: %+v", f)
 	}

@@ -106,6 +106,7 @@ type ServeConfig struct {
 	TrustProxy         bool          `json:"trust_proxy"`
 	Store              string        `json:"store"`
 	OAuthRedirectURL   string        `json:"oauth_redirect_url"`
+	MetricsListen      string        `json:"metrics_listen"`
 }
 
 // ServeTarget is a meeting or webinar the registration endpoint accepts.
