@@ -27,16 +27,22 @@
 //	                      email carries; or a 303 redirect to the thank-you
 //	                      page for a plain form post. Zoom's errors become
 //	                      messages fit for a visitor.
-//	GET  /connect/{tenant}  (with Options.Connect) starts connecting a Zoom
-//	                      account for the tenant through Zoom's consent
-//	                      screen: a one-time state bound to the tenant and
-//	                      to an HttpOnly cookie, PKCE S256, the exact
-//	                      configured redirect URL; 302 to Zoom.
-//	GET  /oauth/callback  Zoom's redirect back: the state is used once, the
-//	                      cookie must match, the code is exchanged and the
-//	                      tokens are stored encrypted for the tenant
-//	                      (store.TokenStore), with the Zoom account that
-//	                      connected, which app_deauthorized then deletes.
+//	GET  /connect/{tenant}?invite=TOKEN  (with Options.Connect) starts
+//	                      connecting a Zoom account for the tenant through
+//	                      Zoom's consent screen, only with the operator's
+//	                      invitation (invite.go: signed with a key derived
+//	                      from the token key, for this tenant, unexpired,
+//	                      not yet used): a one-time state bound to the
+//	                      tenant and to an HttpOnly cookie, PKCE S256, the
+//	                      exact configured redirect URL; 302 to Zoom.
+//	GET  /oauth/callback  Zoom's redirect back: the cookie must match (before
+//	                      the state is used, so a stolen state cannot cancel
+//	                      a connection), the state is used once, the code is
+//	                      exchanged and the tokens are stored encrypted for
+//	                      the tenant (store.TokenStore), with the Zoom
+//	                      account that connected, in the transaction that
+//	                      marks the invitation used; app_deauthorized then
+//	                      deletes them.
 //	GET  /healthz         the process is up.
 //	GET  /readyz          the store answers (503 while shutting down).
 //	GET  /metrics         Prometheus text format, only on the separate
