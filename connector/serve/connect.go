@@ -295,35 +295,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		connectPage(w, http.StatusBadRequest, "Not connected", "This page was opened without a valid authorization request. Start again from your connection link.")
 		return
 	}
-	pc := f.peek(state)
-	if pc == nil {
-		s.log.Warn("oauth callback refused", "reason", "unknown or used state")
-		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
-		return
-	}
-	log := s.log.With("tenant", pc.tenant)
-	// The browser cookie is checked before the state is used up: someone
-	// who learnt the state but lacks the cookie cannot cancel the
-	// connection of the browser that started it.
-	c, err := r.Cookie(f.cookieName)
-	if err != nil || !validBinding(c.Value) {
-		log.Warn("oauth callback refused", "reason", "no browser cookie")
-		connectPage(w, http.StatusForbidden, "Not connected", "This authorization was not started in this browser (or its cookie was blocked). Start again from your connection link in this browser.")
-		return
-	}
-	if h := sha256.Sum256([]byte(c.Value)); subtle.ConstantTimeCompare(h[:], pc.browser[:]) != 1 {
-		log.Warn("oauth callback refused", "reason", "browser cookie does not match")
-		connectPage(w, http.StatusForbidden, "Not connected", "This authorization was started in another browser. Start again from your connection link in this browser.")
-		return
-	}
-	if f.take(state) != pc {
-		log.Warn("oauth callback refused", "reason", "state used concurrently")
-		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
-		return
-	}
-	if !s.opts.Now().Before(pc.expires) {
-		log.Warn("oauth callback refused", "reason", "expired state")
-		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request has expired. Start again from your connection link.")
+	pc, log, ok := s.claimState(w, r, state)
+	if !ok {
 		return
 	}
 	code, err := pc.auth.Code(q)
@@ -389,6 +362,43 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("oauth tenant connected", "account_id", acct.AccountID, "user_id", acct.UserID)
 	connectPage(w, http.StatusOK, "Connected", "The Zoom account is connected to "+pc.tenant+". You can close this window.")
+}
+
+// claimState finds the pending authorization of state, checks that this
+// browser started it (before the state is used up: someone who learnt the
+// state but lacks the cookie cannot cancel the connection), then uses the
+// state once and checks it has not expired. It answers a refusal itself.
+func (s *Server) claimState(w http.ResponseWriter, r *http.Request, state string) (*pendingConnect, *slog.Logger, bool) {
+	f := s.connect
+	pc := f.peek(state)
+	if pc == nil {
+		s.log.Warn("oauth callback refused", "reason", "unknown or used state")
+		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
+		return nil, nil, false
+	}
+	log := s.log.With("tenant", pc.tenant)
+	c, err := r.Cookie(f.cookieName)
+	if err != nil || !validBinding(c.Value) {
+		log.Warn("oauth callback refused", "reason", "no browser cookie")
+		connectPage(w, http.StatusForbidden, "Not connected", "This authorization was not started in this browser (or its cookie was blocked). Start again from your connection link in this browser.")
+		return nil, nil, false
+	}
+	if h := sha256.Sum256([]byte(c.Value)); subtle.ConstantTimeCompare(h[:], pc.browser[:]) != 1 {
+		log.Warn("oauth callback refused", "reason", "browser cookie does not match")
+		connectPage(w, http.StatusForbidden, "Not connected", "This authorization was started in another browser. Start again from your connection link in this browser.")
+		return nil, nil, false
+	}
+	if f.take(state) != pc {
+		log.Warn("oauth callback refused", "reason", "state used concurrently")
+		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request is unknown or was already used. Start again from your connection link.")
+		return nil, nil, false
+	}
+	if !s.opts.Now().Before(pc.expires) {
+		log.Warn("oauth callback refused", "reason", "expired state")
+		connectPage(w, http.StatusBadRequest, "Not connected", "This authorization request has expired. Start again from your connection link.")
+		return nil, nil, false
+	}
+	return pc, log, true
 }
 
 // deleteTenantTokens handles app_deauthorized for the tenant tokens: it

@@ -96,17 +96,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fields[HoneypotField] != "" {
-		// Answer exactly as a real registration would (the same checks
-		// first, then the same success), so a bot learns nothing; register
-		// nobody.
-		if err := reg.Validate(); err != nil {
-			s.metrics.registration("invalid")
-			ve := VisitorMessage(err)
-			s.registerError(w, r, ve.Status, ve.Message)
-			return
-		}
-		s.metrics.registration("honeypot")
-		s.registerSuccess(w, r)
+		s.answerHoneypot(w, r, reg)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RegisterTimeout)
@@ -124,6 +114,20 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.registration(res.Status)
 	s.log.Info("register: done", "outcome", res.Status, "target", target.Kind+":"+strconv.FormatInt(target.ID, 10))
+	s.registerSuccess(w, r)
+}
+
+// answerHoneypot answers a bot that filled in the honeypot exactly as a
+// real registration would be answered (the same checks first, then the
+// same success), so it learns nothing; it registers nobody.
+func (s *Server) answerHoneypot(w http.ResponseWriter, r *http.Request, reg Registration) {
+	if err := reg.Validate(); err != nil {
+		s.metrics.registration("invalid")
+		ve := VisitorMessage(err)
+		s.registerError(w, r, ve.Status, ve.Message)
+		return
+	}
+	s.metrics.registration("honeypot")
 	s.registerSuccess(w, r)
 }
 
