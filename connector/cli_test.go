@@ -14,7 +14,7 @@ import (
 )
 
 // commandNames are the commands Main dispatches.
-var commandNames = []string{"spec", "check", "check-credentials", "discover", "read", "write", "serve", "authorize", "demo", "version"}
+var commandNames = []string{"spec", "check", "check-credentials", "discover", "read", "write", "serve", "authorize", "demo", "version", "tenant"}
 
 // TestHelpExitsZero: --help and -h on every command print that command's
 // usage on stdout, nothing on stderr, and exit 0; so does the top level.
