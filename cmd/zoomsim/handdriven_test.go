@@ -90,9 +90,9 @@ func TestServeOAuthApp(t *testing.T) {
 
 // TestServeDrivesConnectorServe is the README's walk-through as a test:
 // `zoom-connector serve` with an oauth config; `zoomsim serve --oauth-app
-// --webhook-target` (serve's /webhooks/zoom) validates that endpoint; a
-// browser connects tenant site-a through /connect/site-a and the consent
-// redirect; read --tenant reads with the tenant's tokens; an event sent
+// --webhook-target` (serve's /webhooks/zoom) validates that endpoint; the
+// operator's `tenant invite site-a` link takes a browser through
+// /connect/site-a and the consent redirect; read --tenant reads with the tenant's tokens; an event sent
 // with POST /_sim/webhooks reaches serve (the answer says so), its store
 // and read webhook_events.
 func TestServeDrivesConnectorServe(t *testing.T) {
@@ -119,13 +119,25 @@ func TestServeDrivesConnectorServe(t *testing.T) {
 		"--store", db, "--oauth-redirect-url", serveURL+"/oauth/callback")
 	waitFor(t, "serve /healthz", func() bool { return get(serveURL+"/healthz") == http.StatusOK }, serveErr)
 	simErr := &lockedBuffer{}
-	serveSimLines(t, 2, simErr, "--addr", host, "--plan", "unlimited", "--oauth-app",
+	simLines := serveSimLines(t, 2, simErr, "--addr", host, "--plan", "unlimited", "--oauth-app",
 		"--webhook-target", serveURL+"/webhooks/zoom", "--webhook-secret", "walkthrough-secret")
 	waitFor(t, "the endpoint validation", func() bool { return strings.Contains(simErr.String(), "validated") }, simErr)
 
+	// The operator invites site-a's owner (serve refuses /connect without
+	// an invitation), then the owner's browser opens the link.
+	var invOut, invErr bytes.Buffer
+	stdio.Stdout, stdio.Stderr = &invOut, &invErr
+	if code := connector.Main(context.Background(), []string{"tenant", "invite", "site-a", "--config", cfgPath,
+		"--oauth-redirect-url", serveURL + "/oauth/callback"}, stdio); code != 0 {
+		t.Fatalf("tenant invite site-a: exit %d: %s", code, invErr.String())
+	}
+	link := strings.TrimSpace(invOut.String())
+	if !strings.HasPrefix(link, serveURL+"/connect/site-a?invite=") {
+		t.Fatalf("tenant invite site-a printed %q", link)
+	}
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := browser.Get(serveURL + "/connect/site-a")
+	resp, err := browser.Get(link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,21 +155,29 @@ func TestServeDrivesConnectorServe(t *testing.T) {
 		t.Fatalf("read --tenant site-a: exit %d, %d files\n%s", code, len(m), stderr.String())
 	}
 
-	ev := `{"event":"meeting.created","payload":{"account_id":"walkthrough","object":{"id":42,"topic":"by hand"}}}`
-	resp, err = http.Post(simURL+"/_sim/webhooks", "application/json", strings.NewReader(ev))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first zoomsim.WebhookDelivery
-	_ = json.NewDecoder(resp.Body).Decode(&first)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || first.Event != "meeting.created" || first.Status/100 != 2 {
-		t.Fatalf("POST /_sim/webhooks: %d %+v\nserve: %s", resp.StatusCode, first, serveErr)
+	// One event of the simulated account (site-a's) and one of another
+	// account: site-a's read returns only its own.
+	account, _ := simLines[0]["account_id"].(string)
+	for _, ev := range []string{
+		`{"event":"meeting.created","payload":{"account_id":"` + account + `","object":{"id":42,"topic":"by hand"}}}`,
+		`{"event":"meeting.created","payload":{"account_id":"another-account","object":{"id":43,"topic":"not site-a's"}}}`,
+	} {
+		resp, err = http.Post(simURL+"/_sim/webhooks", "application/json", strings.NewReader(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first zoomsim.WebhookDelivery
+		_ = json.NewDecoder(resp.Body).Decode(&first)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || first.Event != "meeting.created" || first.Status/100 != 2 {
+			t.Fatalf("POST /_sim/webhooks: %d %+v\nserve: %s", resp.StatusCode, first, serveErr)
+		}
 	}
 	stdout.Reset()
-	code = connector.Main(context.Background(), []string{"read", "--config", cfgPath, "--streams", "webhook_events"}, stdio)
-	if code != 0 || !strings.Contains(stdout.String(), `"topic":"by hand"`) {
-		t.Fatalf("read webhook_events: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	code = connector.Main(context.Background(), []string{"read", "--config", cfgPath, "--allow-host", host, "--tenant", "site-a",
+		"--store", db, "--streams", "webhook_events"}, stdio)
+	if code != 0 || account == "" || !strings.Contains(stdout.String(), `"topic":"by hand"`) || strings.Contains(stdout.String(), "not site-a's") {
+		t.Fatalf("read --tenant site-a webhook_events (account %q): exit %d\n%s\n%s", account, code, stdout.String(), stderr.String())
 	}
 }
 
