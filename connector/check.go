@@ -73,6 +73,10 @@ type Diagnosis struct {
 	Granted []string
 	// Gaps are the selected streams the granted scopes do not allow.
 	Gaps []ScopeGap
+	// OffGaps are the streams off by default (not selected) the granted
+	// scopes would not allow, should they be enabled; they do not change
+	// the verdict.
+	OffGaps []ScopeGap
 }
 
 func (d *Diagnosis) fail(p Problem, step, detail string) *Diagnosis {
@@ -180,11 +184,13 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 	d.pass("validation", "the token belongs to "+id.String())
 
 	for _, s := range streams.All() {
-		if !cfg.StreamEnabled(s.Name) {
-			continue
-		}
-		if miss := s.MissingScopes(d.Granted); miss != nil {
+		miss := s.MissingScopes(d.Granted)
+		switch {
+		case miss == nil:
+		case s.SelectedByDefault(cfg.Streams[s.Name].Enabled):
 			d.Gaps = append(d.Gaps, ScopeGap{Stream: s.Name, AnyOf: miss})
+		case s.OffByDefault && cfg.Streams[s.Name].Enabled == nil:
+			d.OffGaps = append(d.OffGaps, ScopeGap{Stream: s.Name, AnyOf: miss})
 		}
 	}
 	d.OK = true
@@ -248,6 +254,12 @@ func (d *Diagnosis) Report(w interface{ Write([]byte) (int, error) }) {
 	if len(d.Gaps) > 0 {
 		fmt.Fprintf(w, "\nStreams missing a scope (%d):\n", len(d.Gaps))
 		for _, g := range d.Gaps {
+			fmt.Fprintf(w, "  %-32s needs one of: %s\n", g.Stream, strings.Join(g.AnyOf, ", "))
+		}
+	}
+	if len(d.OffGaps) > 0 {
+		fmt.Fprintf(w, "\nStreams off by default that would need a scope if enabled (%d):\n", len(d.OffGaps))
+		for _, g := range d.OffGaps {
 			fmt.Fprintf(w, "  %-32s needs one of: %s\n", g.Stream, strings.Join(g.AnyOf, ", "))
 		}
 	}

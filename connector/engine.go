@@ -469,6 +469,11 @@ func (e *engine) windows(s streams.Stream) []window {
 				query: url.Values{"year": {strconv.Itoa(m.Year())}, "month": {strconv.Itoa(int(m.Month()))}},
 				key:   m.Format("2006-01"), end: hi,
 			})
+		case streams.MonthTimeWindow:
+			out = append(out, window{
+				query: url.Values{"from": {lo.Format("2006-01-02") + "T00:00:00Z"}, "to": {hi.Format("2006-01-02") + "T23:59:59Z"}},
+				key:   lo.Format("2006-01-02") + ".." + hi.Format("2006-01-02"), end: hi,
+			})
 		default:
 			out = append(out, window{
 				query: url.Values{"from": {lo.Format("2006-01-02")}, "to": {hi.Format("2006-01-02")}},
@@ -523,6 +528,13 @@ func (e *engine) run(ctx context.Context, t task) {
 			return true
 		}
 		pos++
+		if s.Download != "" && emit { // engine_download.go
+			var err error
+			if item, err = e.download(ctx, s, item); err != nil {
+				e.partitionError(s, t, err)
+				return false
+			}
+		}
 		return e.record(t, item, pos-1, emit, hasChildren)
 	}
 	ok := true
@@ -651,7 +663,7 @@ func (e *engine) runDetail(ctx context.Context, t task) {
 	if isDone && !hasChildren {
 		return
 	}
-	path, err := fillPath(s.Detail, s.DetailFrom, "", t.item)
+	path, err := fillPath(s.Detail, s.DetailFrom, s.UUIDParam, t.item)
 	if err != nil {
 		e.failPartition(s.Name, err)
 		return

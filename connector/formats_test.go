@@ -55,7 +55,8 @@ func TestReadArrowParquetMatchTruth(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "out")
 			start := time.Now()
-			r := runMain(t, "read", "--config", cfg, "--allow-host", f.host, "--format", format, "--output", dir)
+			r := runMain(t, "read", "--config", cfg, "--allow-host", f.host, "--format", format, "--output", dir,
+				"--streams", strings.Join(streams.Names(), ","))
 			if r.code != 0 {
 				t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
 			}

@@ -168,9 +168,9 @@ func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
 	default:
 		names := f.streams
 		if len(names) == 0 {
-			for _, n := range streams.Names() {
-				if cfg.StreamEnabled(n) {
-					names = append(names, n)
+			for _, s := range streams.All() {
+				if s.SelectedByDefault(cfg.Streams[s.Name].Enabled) {
+					names = append(names, s.Name)
 				}
 			}
 		}

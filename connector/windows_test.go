@@ -31,6 +31,8 @@ func TestWindowsPerStream(t *testing.T) {
 		{"report_user_meetings", start, "2025-09-10", 7, false},
 		{"report_activities", start, "2025-09-10", 7, false},
 		{"report_daily", start, "2025-10", 6, true},
+		{"report_operation_logs", start, "2024-11-20", 17, false},
+		{"report_cloud_recording", start, "2025-09-10", 7, false},
 		{"recordings", time.Date(2026, 2, 3, 0, 0, 0, 0, time.UTC), "2026-02-03", 2, false},
 	} {
 		s, _ := streams.ByName(c.stream)
@@ -107,5 +109,24 @@ func TestReadRecordingsBeforeSixMonths(t *testing.T) {
 		if len(recs[s]) != len(truth[s]) || len(truth[s]) == 0 {
 			t.Errorf("%s: %d records, truth %d", s, len(recs[s]), len(truth[s]))
 		}
+	}
+}
+
+// TestMonthTimeWindows: meeting_summaries sends its month windows as UTC
+// date-times (Zoom's from and to take yyyy-MM-dd'T'HH:mm:ss'Z'), back to
+// start_date, each window a whole number of days.
+func TestMonthTimeWindows(t *testing.T) {
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	s, _ := streams.ByName("meeting_summaries")
+	e := &engine{now: now, opts: ReadOptions{StartDate: time.Date(2025, 12, 5, 0, 0, 0, 0, time.UTC)}}
+	ws := e.windows(s)
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.query.Get("from")+".."+w.query.Get("to"))
+	}
+	want := "2025-12-05T00:00:00Z..2025-12-31T23:59:59Z 2026-01-01T00:00:00Z..2026-01-31T23:59:59Z " +
+		"2026-02-01T00:00:00Z..2026-02-28T23:59:59Z 2026-03-01T00:00:00Z..2026-03-10T23:59:59Z"
+	if strings.Join(got, " ") != want {
+		t.Errorf("windows %v, want %s", got, want)
 	}
 }

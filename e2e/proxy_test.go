@@ -74,8 +74,11 @@ func startProxy(t *testing.T, target string, intercept func(w http.ResponseWrite
 	return p
 }
 
-// config points a simulator config at the proxy.
+// config points a simulator config, and its download URLs, at the proxy.
 func (p *proxy) config(s *sim, kv ...any) map[string]any {
+	// Download URLs (transcripts) go through the proxy too, as every
+	// request of the read does.
+	s.SetDownloadBase(p.URL)
 	return with(s.config(), append([]any{
 		"api_base_url", p.URL + "/v2", "oauth_token_url", p.URL + "/oauth/token", "validation_url", p.URL + "/v2/users/me",
 	}, kv...)...)

@@ -8,16 +8,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
 // heavyStreams are the streams whose endpoints Zoom labels Heavy (they
-// share the daily Heavy quota).
-var heavyStreams = []string{
-	"report_activities", "report_daily", "report_meeting_participants", "report_meetings", "report_user_meetings",
-	"report_users", "report_webinar_participants", "report_webinars", "webinar_absentees",
-}
+// share the daily Heavy quota), as connector/streams declares them.
+var heavyStreams = func() []string {
+	var out []string
+	for _, s := range streams.All() {
+		if s.Category == zoomapi.CategoryHeavy {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}()
 
 // TestRateLimitPerSecondWaitedOut: the simulator enforces low per-second
 // limits (with Retry-After) while the client's own limiter is off; every

@@ -159,6 +159,7 @@ func TestKeyFieldTypes(t *testing.T) {
 	want := map[string]string{
 		"meeting_id": "integer", "webinar_id": "integer",
 		"meeting_uuid": "string", "webinar_uuid": "string", "user_id": "string",
+		"group_id": "string", "role_id": "string",
 	}
 	for _, s := range streams.All() {
 		_, doc := loadSchema(t, s.Name)

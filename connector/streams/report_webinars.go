@@ -2,14 +2,14 @@ package streams
 
 import "github.com/zoom-connector/zoom-connector/internal/zoomapi"
 
-// reportWebinars reads the usage report of each ended webinar.
+// reportWebinars reads the usage report of each webinar instance.
 func reportWebinars() Stream {
 	return Stream{
-		Name: "report_webinars", Doc: "Usage report of each ended webinar.",
-		Path: "/report/webinars/{webinarId}", Category: zoomapi.CategoryHeavy,
-		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
-		PrimaryKey: pk("uuid"),
-		Scopes:     []string{"report:read:admin"}, Granular: []string{"report:read:webinar:admin"},
-		Needs: ended,
+		Name: "report_webinars", Doc: "Usage report of each webinar instance.",
+		Path: "/report/webinars/{webinarUUID}", Category: zoomapi.CategoryHeavy,
+		Parent: "past_webinar_instances", PathFrom: map[string]string{"webinarUUID": "uuid"}, UUIDParam: "webinarUUID",
+		Keys:       map[string]string{"webinar_id": "webinar_id"},
+		PrimaryKey: pk("uuid"), ParentCursor: "start_time",
+		Scopes: []string{"report:read:admin"}, Granular: []string{"report:read:webinar:admin"},
 	}
 }

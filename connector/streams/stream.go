@@ -23,6 +23,10 @@ const (
 	MonthWindow
 	// YearMonthWindow: one request per month, sent as year and month.
 	YearMonthWindow
+	// MonthTimeWindow: as MonthWindow, but from and to are sent as UTC
+	// date-times (yyyy-mm-ddT00:00:00Z and yyyy-mm-ddT23:59:59Z), for
+	// endpoints that take times (GET /meetings/meeting_summaries).
+	MonthTimeWindow
 )
 
 // Stream declares one stream.
@@ -54,7 +58,7 @@ type Stream struct {
 	DetailFrom     map[string]string
 	DetailCategory zoomapi.Category
 	// UUIDParam names a placeholder holding a meeting or webinar UUID, which
-	// must be encoded as Zoom requires.
+	// must be encoded as Zoom requires (in Path or in Detail).
 	UUIDParam string
 	// Keys maps fields added to each record to the parent record fields
 	// they come from, so tables join.
@@ -86,6 +90,15 @@ type Stream struct {
 	// so they fit their declared date-time format. Values in any other
 	// shape are left as they are.
 	UTCTimes []string
+	// Download, when set, names a record field holding a URL whose content
+	// (text) the engine downloads with the same client, so its host must
+	// pass the allow-list like every request; the text is added to the
+	// record as DownloadInto (null when the URL is empty).
+	Download, DownloadInto string
+	// OffByDefault keeps the stream out of a read that names no streams
+	// (no --streams, no catalog) unless the config enables it: for streams
+	// that cost a scarce quota (the Dashboard's). discover lists it.
+	OffByDefault bool
 	// PrimaryKey lists the record fields that identify a record.
 	PrimaryKey [][]string
 	// Cursor is the record field incremental reads advance on; empty means
@@ -121,6 +134,7 @@ func All() []Stream {
 		webinarPanelists(),
 		webinarPolls(),
 		webinarTrackingSources(),
+		pastWebinarInstances(),
 		pastWebinarParticipants(),
 		webinarAbsentees(),
 		webinarPollResults(),
@@ -134,12 +148,36 @@ func All() []Stream {
 		reportUserMeetings(),
 		reportActivities(),
 		recordings(),
+		groups(),
+		groupMembers(),
+		roles(),
+		roleMembers(),
+		trackingFields(),
+		meetingQnAResults(),
+		reportMeetingQA(),
+		reportMeetingSurveys(),
+		reportWebinarSurveys(),
+		reportOperationLogs(),
+		reportCloudRecording(),
+		meetingSummaries(),
+		recordingTranscripts(),
+		metricsMeetings(),
+		metricsMeetingParticipants(),
 	}
 }
 
 // Incremental reports whether the stream supports incremental reads.
 func (s Stream) Incremental() bool {
 	return s.Cursor != "" || s.ParentCursor != "" || s.Window != NoWindow
+}
+
+// SelectedByDefault reports whether a read that names no streams reads s:
+// enabled says what the config sets for it (nil when it sets nothing).
+func (s Stream) SelectedByDefault(enabled *bool) bool {
+	if enabled != nil {
+		return *enabled
+	}
+	return !s.OffByDefault
 }
 
 // ByName returns the stream with the given name.

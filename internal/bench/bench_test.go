@@ -131,11 +131,16 @@ func TestMinimumMatchesTruth(t *testing.T) {
 			{"GET /report/meetings/{meetingId}/participants", m.ByEndpoint["GET /report/meetings/{meetingId}/participants"],
 				len(truth["report_meeting_participants"]) + instances - partitions("report_meeting_participants", "meeting_uuid")},
 			{"GET /past_webinars/{webinarId}/participants", m.ByEndpoint["GET /past_webinars/{webinarId}/participants"],
-				len(truth["past_webinar_participants"]) + len(truth["report_webinars"]) - partitions("past_webinar_participants", "webinar_id")},
+				len(truth["past_webinar_participants"]) + len(truth["report_webinars"]) - partitions("past_webinar_participants", "webinar_uuid")},
 			{"GET /meetings/{meetingId}/polls + futile", m.ByEndpoint["GET /meetings/{meetingId}/polls"] + m.Futile["GET /meetings/{meetingId}/polls"].Requests, len(truth["meetings"])},
 			{"GET /users (one page per status)", big.ByEndpoint["GET /users"], 3},
 			{"GET /users (page size 1)", m.ByEndpoint["GET /users"], len(truth["users"])},
 			{"GET /report/daily", m.ByEndpoint["GET /report/daily"], 6},
+			// Webinar children per occurrence (issue 17).
+			{"GET /past_webinars/{webinarId}/instances", m.ByEndpoint["GET /past_webinars/{webinarId}/instances"], partitions("past_webinar_instances", "webinar_id")},
+			{"GET /report/webinars/{webinarId}/survey", m.ByEndpoint["GET /report/webinars/{webinarId}/survey"], len(truth["report_webinars"])},
+			{"GET /past_meetings/{meetingId}/qa", m.ByEndpoint["GET /past_meetings/{meetingId}/qa"], instances},
+			{"GET /meetings/{meetingId}/transcript", m.ByEndpoint["GET /meetings/{meetingId}/transcript"], len(truth["recording_transcripts"])},
 		}
 		for _, c := range checks {
 			if c.got != c.want {

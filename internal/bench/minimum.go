@@ -65,18 +65,34 @@ answer 12702. Everything else a read sends is waste.
   GET /webinars/{id}/registrants               as for meetings, per webinar with registration
   GET /webinars/{id}/registrants/questions     one per webinar with registration
   GET /webinars/{id}/panelists, polls, tracking_sources      one each per webinar
-  GET /past_webinars/{uuid}/participants       per webinar that ran, pages(participants of its latest instance)
-  GET /past_webinars/{uuid}/absentees          per webinar that ran with registration, pages(approved registrants) (an upper bound on absentees; exact below one page)
-  GET /past_webinars/{id}/polls, qa            one each per webinar that ran
+  GET /past_webinars/{id}/instances            one per webinar that ran
+  GET /past_webinars/{uuid}/participants       sum over webinar instances (of the last year) of pages(participants; 0 below two)
+  GET /past_webinars/{uuid}/absentees          per webinar instance with registration, pages(approved registrants) (an upper
+                                               bound on absentees; exact below one page)
+  GET /past_webinars/{uuid}/polls, qa          one each per webinar instance
   GET /report/meetings/{uuid}                  one per instance of the last year
   GET /report/meetings/{uuid}/participants     sum over instances of the last year of pages(participants; 0 below two)
-  GET /report/webinars/{id}                    one per webinar that ran (in the last year)
-  GET /report/webinars/{uuid}/participants     per webinar that ran, pages(participants of its latest instance)
+  GET /report/webinars/{uuid}                  one per webinar instance of the last year
+  GET /report/webinars/{uuid}/participants     sum over webinar instances of the last year of pages(participants; 0 below two)
+  GET /report/webinars/{uuid}/survey           one per webinar instance of the last year
+  GET /past_meetings/{uuid}/qa                 one per instance
+  GET /report/meetings/{uuid}/qa, survey       one each per instance of the last year
   GET /report/daily                            one per month: the current one and the five before
   GET /report/users                            per month window, pages(active users)
   GET /report/users/{id}/meetings              per active user and month window, pages(instances with two or more participants started in it)
   GET /report/activities                       per month window, pages(sign-in/out events in it)
-  GET /users/{id}/recordings                   per active user and month window, pages(recorded instances started in it)`
+  GET /users/{id}/recordings                   per active user and month window, pages(recorded instances started in it)
+  GET /meetings/{uuid}/transcript              one per listed recording with a TRANSCRIPT file (the download of its
+                                               text is a file, not an API call, and is not counted)
+  GET /report/operationlogs                    per month window, pages(operation logs in it)
+  GET /report/cloud_recording                  one per month window
+  GET /meetings/meeting_summaries              per month window, pages(summaries created in it)
+  GET /meetings/{uuid}/meeting_summary         one per summary listed
+  GET /groups, GET /roles, GET /tracking_fields  one each
+  GET /groups/{id}/members, /roles/{id}/members  per group or role, pages(its members with an id)
+  GET /metrics/meetings                        (off by default) per month window, pages(meeting instances with two or
+                                               more participants started in it)
+  GET /metrics/meetings/{uuid}/participants    (off by default) per such instance, pages(its participants)`
 
 // streamEndpoints maps each stream to the endpoints a read of it calls
 // (the list and, for meetings and webinars, the detail). A stream's
@@ -109,6 +125,23 @@ var streamEndpoints = map[string][]string{
 	"report_user_meetings":           {"GET /report/users/{userId}/meetings"},
 	"report_activities":              {"GET /report/activities"},
 	"recordings":                     {"GET /users/{userId}/recordings"},
+	// Issue 17 (counted in minimum_more.go).
+	"past_webinar_instances":       {"GET /past_webinars/{webinarId}/instances"},
+	"groups":                       {"GET /groups"},
+	"group_members":                {"GET /groups/{groupId}/members"},
+	"roles":                        {"GET /roles"},
+	"role_members":                 {"GET /roles/{roleId}/members"},
+	"tracking_fields":              {"GET /tracking_fields"},
+	"meeting_qna_results":          {"GET /past_meetings/{meetingId}/qa"},
+	"report_meeting_qa":            {"GET /report/meetings/{meetingId}/qa"},
+	"report_meeting_surveys":       {"GET /report/meetings/{meetingId}/survey"},
+	"report_webinar_surveys":       {"GET /report/webinars/{webinarId}/survey"},
+	"report_operation_logs":        {"GET /report/operationlogs"},
+	"report_cloud_recording":       {"GET /report/cloud_recording"},
+	"meeting_summaries":            {"GET /meetings/meeting_summaries", "GET /meetings/{meetingId}/meeting_summary"},
+	"recording_transcripts":        {"GET /meetings/{meetingId}/transcript"},
+	"metrics_meetings":             {"GET /metrics/meetings"},
+	"metrics_meeting_participants": {"GET /metrics/meetings/{meetingId}/participants"},
 }
 
 // streamParent is each stream's parent stream (as connector/streams
@@ -131,21 +164,30 @@ var streamParent = map[string]string{
 	"webinar_panelists":              "webinars",
 	"webinar_polls":                  "webinars",
 	"webinar_tracking_sources":       "webinars",
-	"past_webinar_participants":      "webinars",
-	"webinar_absentees":              "webinars",
-	"webinar_poll_results":           "webinars",
-	"webinar_qna_results":            "webinars",
-	"report_webinars":                "webinars",
-	"report_webinar_participants":    "webinars",
+	"past_webinar_instances":         "webinars",
+	"past_webinar_participants":      "past_webinar_instances",
+	"webinar_absentees":              "past_webinar_instances",
+	"webinar_poll_results":           "past_webinar_instances",
+	"webinar_qna_results":            "past_webinar_instances",
+	"report_webinars":                "past_webinar_instances",
+	"report_webinar_participants":    "past_webinar_instances",
+	"group_members":                  "groups",
+	"role_members":                   "roles",
+	"meeting_qna_results":            "past_meeting_instances",
+	"report_meeting_qa":              "past_meeting_instances",
+	"report_meeting_surveys":         "past_meeting_instances",
+	"report_webinar_surveys":         "past_webinar_instances",
+	"recording_transcripts":          "recordings",
+	"metrics_meeting_participants":   "metrics_meetings",
 }
 
 // MinimumRequests counts the minimum requests of a complete read of
-// streams (every stream when empty) from dataset d at now, with pages of
+// streams (when empty, those a read naming none reads) from dataset d at now, with pages of
 // pageSize records, following MinimumFormula. Only endpoints that the
 // selected streams or their parents call are counted.
 func MinimumRequests(d *zoomsim.Dataset, streams []string, pageSize int, now time.Time) Minimum {
 	if len(streams) == 0 {
-		streams = zoomsim.TruthStreams
+		streams = defaultStreams()
 	}
 	c := &minCounter{d: d, now: now, pageSize: pageSize, need: map[string]bool{}, m: map[string]int{}, futile: map[string]Futile{}}
 	for _, s := range streams {
@@ -188,6 +230,7 @@ func MinimumRequests(d *zoomsim.Dataset, streams []string, pageSize int, now tim
 			}
 		}
 		c.userWindows(u)
+		c.transcripts(u) // minimum_more.go
 	}
 	c.add("GET /report/daily", 6)
 	for _, win := range c.wins {
@@ -200,6 +243,8 @@ func MinimumRequests(d *zoomsim.Dataset, streams []string, pageSize int, now tim
 		}
 		c.add("GET /report/activities", c.pages(n))
 	}
+	c.accountLists()   // minimum_more.go
+	c.accountWindows() // minimum_more.go
 	cat := map[string]zoomsim.Category{}
 	for _, r := range d.Routes() {
 		cat[r.Method+" "+r.Pattern] = r.Category
@@ -325,6 +370,7 @@ func (c *minCounter) meeting(mt *zoomsim.Meeting) {
 		c.add("GET /report/meetings/{meetingId}", 1)
 		c.add("GET /report/meetings/{meetingId}/participants", c.pages(parts(in.Participants)))
 	}
+	c.meetingInstancesQA(mt) // minimum_more.go
 }
 
 // webinar counts a listed webinar's detail and children.
@@ -337,37 +383,7 @@ func (c *minCounter) webinar(w *zoomsim.Meeting) {
 	c.add("GET /webinars/{webinarId}/panelists", 1)
 	c.add("GET /webinars/{webinarId}/polls", 1)
 	c.add("GET /webinars/{webinarId}/tracking_sources", 1)
-	past := []string{"GET /past_webinars/{webinarId}/participants", "GET /report/webinars/{webinarId}/participants",
-		"GET /report/webinars/{webinarId}", "GET /past_webinars/{webinarId}/polls", "GET /past_webinars/{webinarId}/qa"}
-	if w.RegistrationEnabled() {
-		past = append(past, "GET /past_webinars/{webinarId}/absentees")
-	}
-	in := w.LatestInstance()
-	if in == nil || !c.recent(in) {
-		why := "a webinar that has not run (its detail does not say): 404 code 3001 " + onlyAsking
-		if in != nil {
-			why = "a webinar that ran more than a year ago: 400 code 12702"
-		}
-		for _, ep := range past {
-			c.waste(ep, why, 1)
-		}
-		return
-	}
-	n := parts(in.Participants)
-	c.add("GET /past_webinars/{webinarId}/participants", c.pages(n))
-	c.add("GET /report/webinars/{webinarId}/participants", c.pages(n))
-	c.add("GET /report/webinars/{webinarId}", 1)
-	c.add("GET /past_webinars/{webinarId}/polls", 1)
-	c.add("GET /past_webinars/{webinarId}/qa", 1)
-	if w.RegistrationEnabled() {
-		approved := 0
-		for _, r := range c.d.Registrants(w) {
-			if r.Status == "approved" {
-				approved++
-			}
-		}
-		c.add("GET /past_webinars/{webinarId}/absentees", c.pages(approved))
-	}
+	c.webinarInstances(w) // minimum_more.go
 }
 
 // userWindows counts an active user's per-window report and recordings

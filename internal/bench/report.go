@@ -379,14 +379,14 @@ func (r *Report) Markdown() string {
 }
 
 func headlineStreams(s []string) string {
-	if len(s) == 0 || len(s) == 27 {
+	if len(s) == 0 || len(s) == len(defaultStreams()) {
 		return "every stream"
 	}
 	return fmt.Sprintf("%d streams", len(s))
 }
 
 func streamsPhrase(s []string) string {
-	if len(s) == 0 || len(s) == 27 {
+	if len(s) == 0 || len(s) == len(defaultStreams()) {
 		return "**every stream**"
 	}
 	return "the streams `" + strings.Join(s, ",") + "` (and their parents)"

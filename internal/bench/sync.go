@@ -121,7 +121,7 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 	}
 	names := c.streams
 	if len(names) == 0 {
-		names = zoomsim.TruthStreams
+		names = defaultStreams()
 	}
 	if c.timeout > 0 {
 		var cancel context.CancelFunc

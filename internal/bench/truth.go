@@ -64,7 +64,7 @@ func (s *truthSink) Commit() error { return nil }
 // each stream that differs.
 func checkRecords(got map[string]map[recordKey]int, truth map[string][]map[string]any, streams []string) error {
 	if len(streams) == 0 {
-		streams = zoomsim.TruthStreams
+		streams = defaultStreams()
 	}
 	var bad []string
 	for _, s := range streams {
@@ -107,7 +107,7 @@ func checkRecords(got map[string]map[recordKey]int, truth map[string][]map[strin
 // "stream done" log lines) with the truth's counts.
 func checkCounts(got map[string]int64, truth map[string]int, streams []string) error {
 	if len(streams) == 0 {
-		streams = zoomsim.TruthStreams
+		streams = defaultStreams()
 	}
 	var bad []string
 	for _, s := range streams {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
@@ -29,8 +30,23 @@ func Canonical(t testing.TB, raw []byte) string {
 	return string(b)
 }
 
-// TruthSets returns each stream's expected records as canonical JSON.
+// TruthSets returns, as canonical JSON, each stream's expected records of
+// a read that names no streams: the streams off by default (the
+// Dashboard's) are left out.
 func TruthSets(t testing.TB, s *zoomsim.Server) map[string][]string {
+	t.Helper()
+	out := AllTruthSets(t, s)
+	for _, st := range streams.All() {
+		if st.OffByDefault {
+			delete(out, st.Name)
+		}
+	}
+	return out
+}
+
+// AllTruthSets returns each stream's expected records as canonical JSON,
+// for a read that names every stream.
+func AllTruthSets(t testing.TB, s *zoomsim.Server) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for name, recs := range s.Truth() {

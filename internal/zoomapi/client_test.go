@@ -215,6 +215,7 @@ func TestNoRetryFor4xx(t *testing.T) {
 		{"year ago", 400, `{"code":12702,"message":"Can not access a meeting a year ago."}`, nil, true, false},
 		{"registration", 400, `{"code":404,"message":"Registration has not been enabled for this meeting: 123"}`, nil, true, false},
 		{"webinar registration", 400, `{"code":3000,"message":"This webinar does not have registration as required"}`, nil, true, false},
+		{"webinar absentees without registration", 400, `{"code":3000,"message":"This webinar doesn't have registration required: Lbdc/0u2HtkAN7G8nyQPHw==."}`, nil, true, false},
 		{"forbidden", 403, `not json at all`, func(err error) bool {
 			var ae *APIError
 			return errors.As(err, &ae) && ae.Message == "not json at all"

@@ -284,7 +284,8 @@ func IsSkippable(err error) bool {
 	case 300, 404, 3000:
 		m := strings.ToLower(ae.Message)
 		return strings.Contains(m, "registration has not been enabled") ||
-			strings.Contains(m, "does not have registration")
+			strings.Contains(m, "does not have registration") ||
+			strings.Contains(m, "doesn't have registration") // past_webinars/{uuid}/absentees (2025 document)
 	case 200:
 		// "Webinar plan is missing…": this user has no webinar add-on.
 		// Other code-200 answers ("No permission.", "Only available for

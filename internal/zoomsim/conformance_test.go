@@ -118,6 +118,9 @@ type confFixtures struct {
 	pastInstance, pollInstance       *Instance
 	slashInstance, dslashInstance    *Instance
 	webinar, regWebinar, pastWebinar *Meeting
+	recurringWebinar                 *Meeting  // with two or more past instances
+	summaryInstance                  *Instance // with an AI Companion summary
+	transcriptInstance               *Instance // recorded, with a transcript
 	openWebinar, batchWebinar        *Meeting
 	recFrom, recTo                   string
 	reportFrom, reportTo             string
@@ -178,6 +181,12 @@ func pickFixtures(d *Dataset, now time.Time) (fx confFixtures, missing []string)
 			if fx.pollInstance == nil && m.NPolls > 0 {
 				fx.pollMeeting, fx.pollInstance = m, in
 			}
+			if fx.transcriptInstance == nil && d.HasTranscript(in) {
+				fx.transcriptInstance = in
+			}
+			if fx.summaryInstance == nil && in.HasSummary() {
+				fx.summaryInstance = in
+			}
 			if fx.slashInstance == nil && strings.HasPrefix(in.UUID, "/") {
 				fx.slashInstance = in
 			}
@@ -199,6 +208,9 @@ func pickFixtures(d *Dataset, now time.Time) (fx confFixtures, missing []string)
 		if w.RegistrationEnabled() && w.LatestInstance() != nil && past(w.LatestInstance()) &&
 			(fx.pastWebinar == nil || (fx.pastWebinar.NPolls == 0 && w.NPolls > 0)) {
 			fx.pastWebinar = w // one with polls, when there is
+		}
+		if fx.recurringWebinar == nil && len(w.Instances) >= 2 && past(w.Instances[0]) {
+			fx.recurringWebinar = w
 		}
 		if open(w) && (fx.openWebinar == nil || (fx.openWebinar.Type != 9 && w.Type == 9)) {
 			fx.openWebinar = w // a recurring one, when there is
@@ -227,7 +239,8 @@ func pickFixtures(d *Dataset, now time.Time) (fx confFixtures, missing []string)
 		"instance UUID beginning with /":   fx.slashInstance != nil, "instance UUID containing //": fx.dslashInstance != nil,
 		"open meeting with registration": fx.openMeeting != nil, "open type 2 meeting with registration": fx.batchMeeting != nil,
 		"webinar": fx.webinar != nil, "webinar with registration": fx.regWebinar != nil,
-		"past webinar with registration": fx.pastWebinar != nil, "open webinar with registration": fx.openWebinar != nil,
+		"past webinar with registration": fx.pastWebinar != nil, "webinar with two past instances": fx.recurringWebinar != nil,
+		"instance with a summary": fx.summaryInstance != nil, "recording with a transcript": fx.transcriptInstance != nil, "open webinar with registration": fx.openWebinar != nil,
 		"open type 5 webinar with registration": fx.batchWebinar != nil, "recording in the last month": fx.recUser != nil,
 	} {
 		if !ok {
@@ -304,6 +317,7 @@ func casesFor(rt Route, fx confFixtures) []confCase {
 		if webinar {
 			add("id", id(fx.pastWebinar))
 			add("uuid", encodeUUID(fx.pastWebinar.LatestInstance().UUID))
+			add("uuid_earlier_occurrence", encodeUUID(fx.recurringWebinar.Instances[0].UUID))
 			return out
 		}
 		add("id", id(fx.pastInstance.Meeting))
@@ -358,18 +372,49 @@ func casesFor(rt Route, fx confFixtures) []confCase {
 			{name: "basic", path: confFillPath(rt.Pattern, map[string]string{"webinarId": id(fx.webinar)})},
 			{name: "past", path: confFillPath(rt.Pattern, map[string]string{"webinarId": id(fx.pastWebinar)})},
 		}
+	case "GET /past_webinars/{webinarId}/instances":
+		return []confCase{
+			{name: "recurring", path: "/past_webinars/" + id(fx.recurringWebinar) + "/instances"},
+			{name: "past", path: "/past_webinars/" + id(fx.pastWebinar) + "/instances"},
+		}
 	case "GET /past_webinars/{webinarId}/participants", "GET /past_webinars/{webinarId}/absentees",
 		"GET /past_webinars/{webinarId}/polls", "GET /past_webinars/{webinarId}/qa":
 		return uuidCases("webinarId", true, nil)
+	case "GET /metrics/meetings":
+		q := window()
+		q.Set("type", "past")
+		return one(nil, q)
+	case "GET /metrics/meetings/{meetingId}/participants":
+		return uuidCases("meetingId", false, url.Values{"type": {"past"}})
+	case "GET /meetings/meeting_summaries":
+		return []confCase{
+			{name: "all", path: "/meetings/meeting_summaries", query: url.Values{"page_size": {"300"}}},
+			{name: "window", path: "/meetings/meeting_summaries", query: url.Values{"from": {fx.reportFrom + "T00:00:00Z"}, "to": {fx.reportTo + "T23:59:59Z"}}},
+		}
+	case "GET /meetings/{meetingId}/meeting_summary":
+		return []confCase{{name: "uuid", path: "/meetings/" + encodeUUID(fx.summaryInstance.UUID) + "/meeting_summary"}}
+	case "GET /meetings/{meetingId}/transcript":
+		return []confCase{{name: "uuid", path: "/meetings/" + encodeUUID(fx.transcriptInstance.UUID) + "/transcript"}}
+	case "GET /groups", "GET /roles", "GET /tracking_fields":
+		return one(nil, nil)
+	case "GET /groups/{groupId}/members":
+		return one(map[string]string{"groupId": fx.groupUser.GroupIDs[0]}, url.Values{"page_size": {"300"}})
+	case "GET /roles/{roleId}/members":
+		return []confCase{
+			{name: "owner", path: "/roles/0/members"},
+			{name: "member", path: "/roles/2/members", query: url.Values{"page_size": {"300"}}},
+		}
 	case "GET /report/daily":
 		return one(nil, url.Values{"year": {strconv.Itoa(fx.now.Year())}, "month": {strconv.Itoa(int(fx.now.Month()))}})
-	case "GET /report/users", "GET /report/activities":
+	case "GET /report/users", "GET /report/activities", "GET /report/operationlogs", "GET /report/cloud_recording":
 		return one(nil, window())
 	case "GET /report/users/{userId}/meetings":
 		return one(map[string]string{"userId": fx.owner.ID}, window())
 	case "GET /report/meetings/{meetingId}", "GET /report/meetings/{meetingId}/participants":
 		return uuidCases("meetingId", false, nil)
-	case "GET /report/webinars/{webinarId}", "GET /report/webinars/{webinarId}/participants":
+	case "GET /past_meetings/{meetingId}/qa", "GET /report/meetings/{meetingId}/qa", "GET /report/meetings/{meetingId}/survey":
+		return uuidCases("meetingId", false, nil)
+	case "GET /report/webinars/{webinarId}", "GET /report/webinars/{webinarId}/participants", "GET /report/webinars/{webinarId}/survey":
 		return uuidCases("webinarId", true, nil)
 	case "GET /users/{userId}/recordings":
 		return []confCase{
@@ -1043,9 +1088,31 @@ func sweepCases(rt Route, d *Dataset, now time.Time) []confCase {
 			m := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -i, 0)
 			add(m.Format("2006-01"), nil, url.Values{"year": {strconv.Itoa(m.Year())}, "month": {strconv.Itoa(int(m.Month()))}})
 		}
-	case rt.Pattern == "/report/users" || rt.Pattern == "/report/activities":
+	case rt.Pattern == "/report/users" || rt.Pattern == "/report/activities" || rt.Pattern == "/report/operationlogs" || rt.Pattern == "/report/cloud_recording":
 		for _, w := range windows {
 			add(w[0], nil, win(w))
+		}
+	case rt.Pattern == "/meetings/{meetingId}/meeting_summary" || rt.Pattern == "/meetings/{meetingId}/transcript":
+		for _, m := range append(append([]*Meeting{}, d.Meetings...), d.Webinars...) {
+			for _, in := range m.Instances {
+				add("uuid "+in.UUID, map[string]string{param: encodeUUID(in.UUID)}, nil)
+			}
+		}
+	case rt.Pattern == "/metrics/meetings":
+		for _, w := range windows {
+			q := win(w)
+			q.Set("type", "past")
+			add(w[0], nil, q)
+		}
+	case rt.Pattern == "/metrics/meetings/{meetingId}/participants":
+		for _, m := range d.Meetings {
+			for _, in := range m.Instances {
+				add("uuid "+in.UUID, map[string]string{param: encodeUUID(in.UUID)}, url.Values{"type": {"past"}})
+			}
+		}
+	case rt.Pattern == "/meetings/meeting_summaries":
+		for _, w := range windows {
+			add(w[0], nil, url.Values{"from": {w[0] + "T00:00:00Z"}, "to": {w[1] + "T23:59:59Z"}})
 		}
 	case strings.Contains(rt.Pattern, "{userId}"):
 		for _, u := range users {

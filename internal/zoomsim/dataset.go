@@ -54,6 +54,17 @@ type Dataset struct {
 	Webinars []*Meeting
 	// Activities are the sign-in/sign-out logs, newest first.
 	Activities []Activity
+	// Groups are the account's user groups (users' group_ids name them).
+	Groups []*Group
+	// TrackingFields are the account's meeting tracking fields.
+	TrackingFields []TrackingField
+	// OperationLogs are the admin and user actions of the account (the
+	// operation logs report), newest first.
+	OperationLogs []OperationLog
+	// DownloadBase is the scheme and host of the download URLs the
+	// simulator gives (transcripts): DefaultDownloadBase, or where the
+	// server listens once it does (Options.DownloadBase overrides).
+	DownloadBase string
 	// MaxRegistrants is the per-meeting registrant capacity (Zoom: 4,999);
 	// tests may lower it to reach the capacity error quickly.
 	MaxRegistrants int
@@ -129,7 +140,9 @@ type Meeting struct {
 	Deleted bool
 	// Occurrences is the number of weekly occurrences of a recurring one.
 	Occurrences int
-	// Instances are the past instances that ran, oldest first.
+	// Instances are the past instances that ran, oldest first: each ended
+	// occurrence of a recurring webinar, the latest one with the webinar's
+	// UUID.
 	Instances []*Instance
 	// Counts of derived children.
 	NRegistrants     int
@@ -229,7 +242,7 @@ func Generate(preset string, seed int64, now time.Time) (*Dataset, error) {
 		now: now, spec: spec, name: preset, usedIDs: map[int64]bool{}, usedStr: map[string]bool{},
 	}
 	d := &Dataset{
-		Preset: preset, Seed: seed, Now: now, MaxRegistrants: MaxRegistrantsPerMeeting,
+		Preset: preset, Seed: seed, Now: now, MaxRegistrants: MaxRegistrantsPerMeeting, DownloadBase: DefaultDownloadBase,
 		usersByKey: map[string]*User{}, byID: map[int64]*Meeting{}, byUUID: map[string]*Instance{},
 		daily: map[string]*dailyAgg{}, created: map[int64][]*Registrant{}, addCounts: map[string]int{},
 	}
@@ -251,6 +264,9 @@ func Generate(preset string, seed int64, now time.Time) (*Dataset, error) {
 	}
 	g.quirks()
 	g.activities()
+	g.groups()
+	g.trackingFields()
+	g.operationLogs()
 	d.index()
 	return d, nil
 }
@@ -513,23 +529,60 @@ func (g *gen) webinar(u *User, j int) {
 	w.NPanelists = 1 + r.IntN(4)
 	w.NTrackingSources = r.IntN(4)
 	w.NPolls = r.IntN(3)
-	// A webinar has at most one reachable past instance: the latest one,
-	// whose UUID is the webinar's.
-	var last time.Time
+	// The latest ended occurrence ran, with the webinar's UUID; it is
+	// drawn from g.r as before. Earlier occurrences of a recurring webinar
+	// ran too (each with its own UUID), drawn from the webinar's own seed
+	// so the rest of the dataset does not move.
+	var ended []time.Time
 	for _, st := range w.occurrenceStarts() {
 		if st.Add(time.Duration(w.Duration) * time.Minute).Before(g.now) {
-			last = st
+			ended = append(ended, st)
 		}
 	}
-	if !last.IsZero() {
-		in := &Instance{Meeting: w, seed: r.Uint64(), Start: last, UUID: w.UUID}
+	if len(ended) > 0 {
+		in := &Instance{Meeting: w, seed: r.Uint64(), Start: ended[len(ended)-1], UUID: w.UUID}
 		in.Duration = w.Duration - 5 + r.IntN(20)
 		in.Participants = 2 + r.IntN(g.spec.maxParticipants*2)
 		in.Recorded = r.IntN(2) == 0
-		w.Instances = []*Instance{in}
+		w.Instances = append(g.earlierWebinarInstances(w, ended[:len(ended)-1]), in)
 	}
 	u.Webinars = append(u.Webinars, w)
 	g.d.Webinars = append(g.d.Webinars, w)
+}
+
+// earlierWebinarInstances are the runs of a recurring webinar's earlier
+// ended occurrences (starts), oldest first: each ran, with its own UUID
+// (Zoom gives every occurrence of a recurring webinar its own), drawn from
+// the webinar's seed.
+func (g *gen) earlierWebinarInstances(w *Meeting, starts []time.Time) []*Instance {
+	r := childRand(w.seed, 31)
+	var out []*Instance
+	for _, st := range starts {
+		in := &Instance{Meeting: w, seed: r.Uint64(), Start: st}
+		in.UUID = g.childUUID(r)
+		in.Duration = w.Duration - 5 + r.IntN(20)
+		in.Participants = 2 + r.IntN(g.spec.maxParticipants*2)
+		in.Recorded = r.IntN(2) == 0
+		out = append(out, in)
+	}
+	return out
+}
+
+// childUUID is uuid drawn from a child generator r (so the main sequence
+// does not move): unique, without "/" at the start or "//" inside.
+func (g *gen) childUUID(r *rand.Rand) string {
+	for {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+		}
+		s := base64.StdEncoding.EncodeToString(b[:])
+		if strings.HasPrefix(s, "/") || strings.Contains(s, "//") || g.usedStr[s] {
+			continue
+		}
+		g.usedStr[s] = true
+		return s
+	}
 }
 
 // quirks makes sure the documented oddities are present in every preset.

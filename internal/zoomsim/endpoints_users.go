@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// Routes returns every simulated Zoom endpoint: the table in
-// routes_data.go (categories and scopes from endpoints.json) joined with
-// its handler.
+// Routes returns every simulated Zoom endpoint: the tables in
+// routes_data.go (categories and scopes from endpoints.json) and
+// routes_docs.go (from the OpenAPI documents, for endpoints endpoints.json
+// does not index) joined with their handlers.
 func (d *Dataset) Routes() []Route {
 	handlers := map[string]func(*Call){
 		"GET /users":                                      handleListUsers,
@@ -33,19 +34,36 @@ func (d *Dataset) Routes() []Route {
 		"GET /past_webinars/{webinarId}/absentees":        handleAbsentees,
 		"GET /past_webinars/{webinarId}/polls":            handlePastPolls(true),
 		"GET /past_webinars/{webinarId}/qa":               handlePastQA,
-		"GET /report/daily":                               handleReportDaily,
-		"GET /report/users":                               handleReportUsers,
-		"GET /report/activities":                          handleReportActivities,
-		"GET /report/users/{userId}/meetings":             handleReportUserMeetings,
-		"GET /report/meetings/{meetingId}":                handleReportMeeting(false),
-		"GET /report/meetings/{meetingId}/participants":   handleReportParticipants(false),
-		"GET /report/webinars/{webinarId}":                handleReportMeeting(true),
-		"GET /report/webinars/{webinarId}/participants":   handleReportParticipants(true),
-		"GET /users/{userId}/recordings":                  handleRecordings,
-		"POST /meetings/{meetingId}/registrants":          handleAddRegistrant(false),
-		"POST /webinars/{webinarId}/registrants":          handleAddRegistrant(true),
-		"POST /meetings/{meetingId}/batch_registrants":    handleBatchRegistrants(false),
-		"POST /webinars/{webinarId}/batch_registrants":    handleBatchRegistrants(true),
+		"GET /past_webinars/{webinarId}/instances":        handlePastWebinarInstances,
+		"GET /groups":                                    handleGroups,
+		"GET /groups/{groupId}/members":                  handleGroupMembers,
+		"GET /roles":                                     handleRoles,
+		"GET /roles/{roleId}/members":                    handleRoleMembers,
+		"GET /past_meetings/{meetingId}/qa":              handleMeetingQA,
+		"GET /report/meetings/{meetingId}/qa":            handleReportMeetingQA,
+		"GET /report/meetings/{meetingId}/survey":        handleReportSurvey(false),
+		"GET /report/webinars/{webinarId}/survey":        handleReportSurvey(true),
+		"GET /report/operationlogs":                      handleOperationLogs,
+		"GET /report/cloud_recording":                    handleCloudRecordingReport,
+		"GET /meetings/meeting_summaries":                handleMeetingSummaries,
+		"GET /meetings/{meetingId}/meeting_summary":      handleMeetingSummary,
+		"GET /meetings/{meetingId}/transcript":           handleTranscript,
+		"GET /metrics/meetings":                          handleMetricsMeetings,
+		"GET /metrics/meetings/{meetingId}/participants": handleMetricsParticipants,
+		"GET /tracking_fields":                           handleTrackingFields,
+		"GET /report/daily":                              handleReportDaily,
+		"GET /report/users":                              handleReportUsers,
+		"GET /report/activities":                         handleReportActivities,
+		"GET /report/users/{userId}/meetings":            handleReportUserMeetings,
+		"GET /report/meetings/{meetingId}":               handleReportMeeting(false),
+		"GET /report/meetings/{meetingId}/participants":  handleReportParticipants(false),
+		"GET /report/webinars/{webinarId}":               handleReportMeeting(true),
+		"GET /report/webinars/{webinarId}/participants":  handleReportParticipants(true),
+		"GET /users/{userId}/recordings":                 handleRecordings,
+		"POST /meetings/{meetingId}/registrants":         handleAddRegistrant(false),
+		"POST /webinars/{webinarId}/registrants":         handleAddRegistrant(true),
+		"POST /meetings/{meetingId}/batch_registrants":   handleBatchRegistrants(false),
+		"POST /webinars/{webinarId}/batch_registrants":   handleBatchRegistrants(true),
 
 		"PUT /meetings/{meetingId}/registrants/status":            handleRegistrantStatus(false),
 		"PUT /webinars/{webinarId}/registrants/status":            handleRegistrantStatus(true),
@@ -54,7 +72,7 @@ func (d *Dataset) Routes() []Route {
 		"POST /webinars/{webinarId}/panelists":                    handleAddPanelists,
 		"DELETE /webinars/{webinarId}/panelists/{panelistId}":     handleRemovePanelist,
 	}
-	table := append(append([]Route(nil), routeTable...), lifecycleRouteTable...)
+	table := append(append(append([]Route(nil), routeTable...), lifecycleRouteTable...), routeTableDocs...)
 	out := make([]Route, 0, len(table))
 	for _, rt := range table {
 		h := handlers[rt.Method+" "+rt.Pattern]

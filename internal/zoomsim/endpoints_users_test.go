@@ -62,7 +62,7 @@ func TestUsersEndpoints(t *testing.T) {
 func TestRoutesTable(t *testing.T) {
 	d := mustGenerate(t, "tiny", 1)
 	routes := d.Routes()
-	if len(routes) != len(routeTable)+len(lifecycleRouteTable) || len(lifecycleRouteTable) != 6 {
+	if len(routes) != len(routeTable)+len(lifecycleRouteTable)+len(routeTableDocs) || len(lifecycleRouteTable) != 6 {
 		t.Fatalf("%d routes", len(routes))
 	}
 	seen := map[string]bool{}

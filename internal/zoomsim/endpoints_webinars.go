@@ -162,3 +162,23 @@ func handlePastQA(c *Call) {
 	}
 	c.JSON(http.StatusOK, c.Data.pastQAObject(in))
 }
+
+// pastWebinarInstances is the GET /past_webinars/{webinarId}/instances
+// answer: every occurrence that ran, oldest first.
+func pastWebinarInstances(w *Meeting) map[string]any {
+	list := []map[string]any{}
+	for _, in := range w.Instances {
+		list = append(list, map[string]any{"uuid": in.UUID, "start_time": ztime(in.Start)})
+	}
+	return map[string]any{"webinars": list}
+}
+
+// handlePastWebinarInstances: GET /past_webinars/{webinarId}/instances (a
+// numeric ID only; not paginated).
+func handlePastWebinarInstances(c *Call) {
+	w := lookupMeeting(c, true)
+	if w == nil {
+		return
+	}
+	c.JSON(http.StatusOK, pastWebinarInstances(w))
+}

@@ -163,6 +163,9 @@ func readZoomSpec(dir string) (*zoomSpec, error) {
 		return nil, err
 	}
 	s.endpoints = append(s.endpoints, more...)
+	if err := s.addDerivedEndpoints(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -751,7 +754,7 @@ func rateLimitLabel(op map[string]any) string {
 // classicScopes returns an operation's classic scopes: x-macro-scopes in
 // the 2025 document, the backticked "Scopes:" line of the description in
 // the 2023 one.
-var scopesLineRE = regexp.MustCompile(`(?m)Scopes[^:\n]*:\*\*(.*)$`)
+var scopesLineRE = regexp.MustCompile(`(?m)Scopes?[^:\n]*(?::\*\*|\*\*:)(.*)$`)
 var backtickRE = regexp.MustCompile("`([^`]+)`")
 
 func classicScopes(op map[string]any) []string {
@@ -763,8 +766,9 @@ func classicScopes(op map[string]any) []string {
 	if m == nil {
 		return nil
 	}
+	line, _, _ := strings.Cut(m[1], "Rate Limit") // the label may follow on the same line
 	var out []string
-	for _, b := range backtickRE.FindAllStringSubmatch(m[1], -1) {
+	for _, b := range backtickRE.FindAllStringSubmatch(line, -1) {
 		for _, sc := range strings.Split(b[1], ",") {
 			if sc = strings.TrimSpace(sc); sc != "" {
 				out = append(out, sc)

@@ -15,6 +15,9 @@ import (
 type PageOpts struct {
 	// Legacy adds the deprecated page_count and page_number fields.
 	Legacy bool
+	// PageCount adds page_count alone (the Dashboard endpoints declare it
+	// without page_number).
+	PageCount bool
 	// NoTotal leaves out total_records (as /report/activities does).
 	NoTotal bool
 	// MaxPageSize is the endpoint's page_size maximum; 0 means 300.
@@ -87,8 +90,10 @@ func (c *Call) Page(key string, items []any, extra map[string]any, o PageOpts) {
 	if !o.NoTotal {
 		body["total_records"] = total
 	}
-	if o.Legacy {
+	if o.Legacy || o.PageCount {
 		body["page_count"] = (total + size - 1) / size
+	}
+	if o.Legacy {
 		body["page_number"] = offset/size + 1
 	}
 	c.JSON(http.StatusOK, body)

@@ -132,6 +132,7 @@ func (s *Server) buildMux() http.Handler {
 	for _, rt := range s.routes {
 		mux.Handle(rt.Method+" /v2"+rt.Pattern, s.wrap(rt))
 	}
+	mux.HandleFunc("GET "+transcriptPath+"{token}", s.handleTranscriptDownload)
 	mux.HandleFunc("POST /oauth/token", s.handleToken)
 	mux.HandleFunc("POST /oauth/revoke", s.handleRevoke)
 	mux.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {

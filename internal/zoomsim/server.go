@@ -56,6 +56,10 @@ type Options struct {
 	// Sleep waits for latency and hung answers; nil means a real timer that
 	// stops when ctx ends.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// DownloadBase, when set, is the scheme and host of the download URLs
+	// the simulator gives (transcripts), such as a host the connector must
+	// refuse; empty means where the server listens.
+	DownloadBase string
 }
 
 // App is one simulated Server-to-Server OAuth app.
@@ -246,6 +250,7 @@ func (s *Server) Listen(addr string) (*Listening, error) {
 	}
 	l := &Listening{Server: s, URL: "http://" + ln.Addr().String(), ln: ln,
 		srv: &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}}
+	s.SetDownloadBase(l.URL)
 	go func() { _ = l.srv.Serve(ln) }()
 	return l, nil
 }
@@ -273,8 +278,21 @@ func StartTest(t testing.TB, opts Options) (*Server, string, string) {
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
+	s.SetDownloadBase(ts.URL)
 	tok := s.issueToken(&s.opts.Apps[0])
 	return s, ts.URL, tok
+}
+
+// SetDownloadBase points the download URLs (transcripts) at base, such as
+// a proxy in front of the simulator, unless Options.DownloadBase names
+// another host. Listen and StartTest call it with where they listen.
+func (s *Server) SetDownloadBase(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data.DownloadBase = base
+	if s.opts.DownloadBase != "" {
+		s.data.DownloadBase = strings.TrimRight(s.opts.DownloadBase, "/")
+	}
 }
 
 func randomHex(n int) string {

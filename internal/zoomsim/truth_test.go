@@ -117,6 +117,27 @@ func (c *client) all(path, key string) []map[string]any {
 	}
 }
 
+// download fetches a download URL with the client's token and returns the
+// text.
+func (c *client) download(u string) string {
+	c.t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
 func items(o map[string]any, key string) []map[string]any {
 	var out []map[string]any
 	for _, it := range o[key].([]any) {
@@ -183,6 +204,16 @@ func walk(c *client) map[string][]map[string]any {
 					add("report_meeting_participants", with(p, "meeting_id", mid, "meeting_uuid", uuid))
 				}
 				add("report_meetings", with(c.get("/report/meetings/"+esc(uuid)), "meeting_id", mid))
+				keys := []any{"meeting_id", mid, "meeting_uuid", uuid}
+				for i, q := range items(c.get("/past_meetings/"+esc(uuid)+"/qa"), "questions") {
+					add("meeting_qna_results", with(q, append(keys, "position", i)...))
+				}
+				for i, q := range items(c.get("/report/meetings/"+esc(uuid)+"/qa"), "questions") {
+					add("report_meeting_qa", with(q, append(keys, "position", i)...))
+				}
+				for i, a := range items(c.get("/report/meetings/"+esc(uuid)+"/survey"), "survey_answers") {
+					add("report_meeting_surveys", with(a, append(keys, "position", i)...))
+				}
 			}
 		}
 		if st, _ := c.do("GET", "/users/"+esc(uid)+"/webinars", nil); st == 200 {
@@ -208,28 +239,9 @@ func walk(c *client) map[string][]map[string]any {
 				for _, p := range items(c.get("/webinars/"+esc(wid)+"/tracking_sources"), "tracking_sources") {
 					add("webinar_tracking_sources", with(p, "webinar_id", wid))
 				}
-				if st, _ := c.do("GET", "/report/webinars/"+esc(wid), nil); st != 200 {
-					continue // never ran
-				}
-				rep := c.get("/report/webinars/" + esc(wid))
-				add("report_webinars", with(rep, "webinar_id", wid))
-				uuid := rep["uuid"]
-				for _, p := range c.all("/past_webinars/"+esc(uuid)+"/participants", "participants") {
-					add("past_webinar_participants", with(p, "webinar_id", wid, "webinar_uuid", uuid))
-				}
-				if reg {
-					for _, p := range c.all("/past_webinars/"+esc(uuid)+"/absentees", "registrants") {
-						add("webinar_absentees", with(p, "webinar_id", wid, "webinar_uuid", uuid))
-					}
-				}
-				for i, q := range items(c.get("/past_webinars/"+esc(wid)+"/polls"), "questions") {
-					add("webinar_poll_results", with(rfc3339Answers(c.t, q), "webinar_id", wid, "position", i))
-				}
-				for i, q := range items(c.get("/past_webinars/"+esc(wid)+"/qa"), "questions") {
-					add("webinar_qna_results", with(q, "webinar_id", wid, "position", i))
-				}
-				for _, p := range c.all("/report/webinars/"+esc(uuid)+"/participants", "participants") {
-					add("report_webinar_participants", with(p, "webinar_id", wid, "webinar_uuid", uuid))
+				for _, in := range items(c.get("/past_webinars/"+esc(wid)+"/instances"), "webinars") {
+					add("past_webinar_instances", with(in, "webinar_id", wid))
+					walkWebinarInstance(c, add, wid, in["uuid"], reg)
 				}
 			}
 		}
@@ -240,9 +252,25 @@ func walk(c *client) map[string][]map[string]any {
 			}
 			for _, m := range c.all("/users/"+esc(uid)+"/recordings"+q, "meetings") {
 				add("recordings", with(m, "user_id", uid))
+				if st, tr := c.do("GET", "/meetings/"+esc(m["uuid"])+"/transcript", nil); st == 200 {
+					add("recording_transcripts", with(tr, "meeting_uuid", m["uuid"], "transcript", c.download(tr["download_url"].(string))))
+				}
 			}
 		}
 	}
+	for _, g := range items(c.get("/groups"), "groups") {
+		add("groups", g)
+		for _, m := range c.all("/groups/"+esc(g["id"])+"/members", "members") {
+			add("group_members", with(m, "group_id", g["id"]))
+		}
+	}
+	for _, r := range items(c.get("/roles"), "roles") {
+		add("roles", r)
+		for _, m := range c.all("/roles/"+esc(r["id"])+"/members", "members") {
+			add("role_members", with(m, "role_id", r["id"]))
+		}
+	}
+	add("tracking_fields", items(c.get("/tracking_fields"), "tracking_fields")...)
 	for i := 5; i >= 0; i-- {
 		first := time.Date(testNow.Year(), testNow.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC)
 		add("report_daily", items(c.get(fmt.Sprintf("/report/daily?year=%d&month=%d", first.Year(), int(first.Month()))), "dates")...)
@@ -253,8 +281,47 @@ func walk(c *client) map[string][]map[string]any {
 			add("report_users", with(u, "from", w[0], "to", w[1]))
 		}
 		add("report_activities", c.all("/report/activities"+q, "activity_logs")...)
+		add("report_operation_logs", c.all("/report/operationlogs"+q, "operation_logs")...)
+		for _, m := range c.all("/metrics/meetings"+q+"&type=past", "meetings") {
+			add("metrics_meetings", m)
+			for _, p := range c.all("/metrics/meetings/"+esc(m["uuid"])+"/participants?type=past", "participants") {
+				add("metrics_meeting_participants", with(p, "meeting_id", m["id"], "meeting_uuid", m["uuid"]))
+			}
+		}
+		tq := "?from=" + w[0] + "T00:00:00Z&to=" + w[1] + "T23:59:59Z"
+		for _, it := range c.all("/meetings/meeting_summaries"+tq, "summaries") {
+			add("meeting_summaries", c.get("/meetings/"+esc(it["meeting_uuid"])+"/meeting_summary"))
+		}
+		add("report_cloud_recording", items(c.get("/report/cloud_recording"+q), "cloud_recording_storage")...)
 	}
 	return got
+}
+
+// walkWebinarInstance reads the children of one webinar instance by its
+// UUID, as a client following the documents would.
+func walkWebinarInstance(c *client, add func(string, ...map[string]any), wid, uuid any, reg bool) {
+	keys := []any{"webinar_id", wid, "webinar_uuid", uuid}
+	add("report_webinars", with(c.get("/report/webinars/"+esc(uuid)), "webinar_id", wid))
+	for _, p := range c.all("/past_webinars/"+esc(uuid)+"/participants", "participants") {
+		add("past_webinar_participants", with(p, keys...))
+	}
+	if reg {
+		for _, p := range c.all("/past_webinars/"+esc(uuid)+"/absentees", "registrants") {
+			add("webinar_absentees", with(p, keys...))
+		}
+	}
+	for i, q := range items(c.get("/past_webinars/"+esc(uuid)+"/polls"), "questions") {
+		add("webinar_poll_results", with(rfc3339Answers(c.t, q), append(keys, "position", i)...))
+	}
+	for i, q := range items(c.get("/past_webinars/"+esc(uuid)+"/qa"), "questions") {
+		add("webinar_qna_results", with(q, append(keys, "position", i)...))
+	}
+	for _, p := range c.all("/report/webinars/"+esc(uuid)+"/participants", "participants") {
+		add("report_webinar_participants", with(p, keys...))
+	}
+	for i, a := range items(c.get("/report/webinars/"+esc(uuid)+"/survey"), "survey_answers") {
+		add("report_webinar_surveys", with(a, append(keys, "position", i)...))
+	}
 }
 
 // rfc3339Answers rewrites a served poll result's answer times as the

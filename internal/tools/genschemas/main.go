@@ -423,6 +423,10 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		properties[s.Position] = map[string]any{"type": "integer", "description": "Added by the connector: the record's 0-based position in Zoom's answer for its parent (Zoom gives these records no ID, and guests may share a name and have no email)."}
 	}
 
+	if err := addDownloadField(properties, s); err != nil {
+		return nil, err
+	}
+
 	var required []string
 	for _, p := range s.PrimaryKey {
 		f, _ := properties[p[0]].(map[string]any)
@@ -444,6 +448,20 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		Required:             required,
 		Properties:           properties,
 	}, nil
+}
+
+// addDownloadField declares the field the engine adds with the text a
+// Stream.Download URL serves.
+func addDownloadField(properties map[string]any, s streams.Stream) error {
+	if s.DownloadInto == "" {
+		return nil
+	}
+	if _, clash := properties[s.DownloadInto]; clash {
+		return fmt.Errorf("download field %q: Zoom has a field of that name", s.DownloadInto)
+	}
+	properties[s.DownloadInto] = map[string]any{"type": []any{"null", "string"},
+		"description": "Added by the connector: the text that " + s.Download + " serves (null when Zoom gives no URL)."}
+	return nil
 }
 
 // describeUTCTime notes on the field at path (see Stream.UTCTimes) that

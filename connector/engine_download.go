@@ -1,0 +1,34 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+)
+
+// download adds to a record the text its Stream.Download URL serves,
+// fetched with the same client: the URL's host must pass the allow-list
+// (zoomapi.CheckURL), the request carries the same bearer token and is
+// paced in the stream's category. A download is a file, not an API call,
+// so it is not counted as a request.
+func (e *engine) download(ctx context.Context, s streams.Stream, item json.RawMessage) (json.RawMessage, error) {
+	fields, err := decodeObject(item)
+	if err != nil {
+		return nil, fmt.Errorf("record of %s: %w", s.Name, err)
+	}
+	var text any // null when Zoom gives no URL (can_download false)
+	if u := str(fields[s.Download]); u != "" {
+		req := e.client.NewRequest(http.MethodGet, u, nil, nil)
+		req.Category = s.Category
+		resp, err := e.client.Do(ctx, req, nil) // the body is text, not JSON
+		if err != nil {
+			return nil, fmt.Errorf("%s: download %s: %w", s.Name, s.Download, err)
+		}
+		text = string(resp.Bytes())
+	}
+	fields[s.DownloadInto] = text
+	return json.Marshal(fields)
+}
