@@ -9,10 +9,10 @@ import (
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 )
 
-// download adds to a record the text its Stream.Download URL serves,
-// fetched with the same client: the URL's host must pass the allow-list
-// (zoomapi.CheckURL), the request carries the same bearer token and is
-// paced in the stream's category. A download is a file, not an API call,
+// download replaces a record's Stream.Download URL with the text it
+// serves, fetched with the same client: the URL's host must pass the
+// allow-list (zoomapi.CheckURL), the request carries the same bearer token
+// and is paced in the stream's category. A download is a file, not an API call,
 // so it is not counted as a request.
 func (e *engine) download(ctx context.Context, s streams.Stream, item json.RawMessage) (json.RawMessage, error) {
 	fields, err := decodeObject(item)
@@ -30,5 +30,6 @@ func (e *engine) download(ctx context.Context, s streams.Stream, item json.RawMe
 		text = string(resp.Bytes())
 	}
 	fields[s.DownloadInto] = text
+	delete(fields, s.Download)
 	return json.Marshal(fields)
 }

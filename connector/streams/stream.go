@@ -92,8 +92,10 @@ type Stream struct {
 	UTCTimes []string
 	// Download, when set, names a record field holding a URL whose content
 	// (text) the engine downloads with the same client, so its host must
-	// pass the allow-list like every request; the text is added to the
-	// record as DownloadInto (null when the URL is empty).
+	// pass the allow-list like every request; the text replaces the URL in
+	// the record, as DownloadInto (null when the URL is empty). The URL is
+	// an access path, not data: it changes from answer to answer, and
+	// output files should not hold a way to the content.
 	Download, DownloadInto string
 	// OffByDefault keeps the stream out of a read that names no streams
 	// (no --streams, no catalog) unless the config enables it: for streams

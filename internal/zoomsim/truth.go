@@ -79,7 +79,7 @@ var TruthStreams = []string{
 //	meeting_summaries              GET /meetings/{uuid}/meeting_summary of each GET /meetings/meeting_summaries entry for each
 //	                               window (from yyyy-mm-ddT00:00:00Z to yyyy-mm-ddT23:59:59Z)
 //	recording_transcripts          GET /meetings/{uuid}/transcript of each recording with a TRANSCRIPT file; + meeting_uuid and
-//	                               transcript, the text its download_url serves
+//	                               transcript, the text its download_url serves, in place of download_url
 //	metrics_meetings               GET /metrics/meetings?type=past for each window (the plan allowing the Dashboard)
 //	metrics_meeting_participants   GET /metrics/meetings/{uuid}/participants?type=past of each; + meeting_id, meeting_uuid
 func (d *Dataset) Truth() map[string][]map[string]any {
@@ -141,7 +141,9 @@ func (d *Dataset) eachTruth(emit func(stream string, o map[string]any, kv []any)
 			t.addAll("recordings", recs, "user_id", u.ID)
 			for _, r := range recs {
 				if in := d.byUUID[r.(map[string]any)["uuid"].(string)]; d.HasTranscript(in) {
-					t.add("recording_transcripts", d.transcriptObject(in), "meeting_uuid", in.UUID, "transcript", d.transcriptText(in))
+					o := d.transcriptObject(in)
+					delete(o, "download_url") // the connector puts the text in its place
+					t.add("recording_transcripts", o, "meeting_uuid", in.UUID, "transcript", d.transcriptText(in))
 				}
 			}
 		}

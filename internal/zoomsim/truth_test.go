@@ -253,7 +253,9 @@ func walk(c *client) map[string][]map[string]any {
 			for _, m := range c.all("/users/"+esc(uid)+"/recordings"+q, "meetings") {
 				add("recordings", with(m, "user_id", uid))
 				if st, tr := c.do("GET", "/meetings/"+esc(m["uuid"])+"/transcript", nil); st == 200 {
-					add("recording_transcripts", with(tr, "meeting_uuid", m["uuid"], "transcript", c.download(tr["download_url"].(string))))
+					text := c.download(tr["download_url"].(string))
+					delete(tr, "download_url")
+					add("recording_transcripts", with(tr, "meeting_uuid", m["uuid"], "transcript", text))
 				}
 			}
 		}

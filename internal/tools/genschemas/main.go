@@ -450,8 +450,8 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 	}, nil
 }
 
-// addDownloadField declares the field the engine adds with the text a
-// Stream.Download URL serves.
+// addDownloadField declares the field the engine puts in place of a
+// Stream.Download URL: the text the URL serves.
 func addDownloadField(properties map[string]any, s streams.Stream) error {
 	if s.DownloadInto == "" {
 		return nil
@@ -459,8 +459,12 @@ func addDownloadField(properties map[string]any, s streams.Stream) error {
 	if _, clash := properties[s.DownloadInto]; clash {
 		return fmt.Errorf("download field %q: Zoom has a field of that name", s.DownloadInto)
 	}
+	if properties[s.Download] == nil {
+		return fmt.Errorf("download URL field %q not in the record schema", s.Download)
+	}
+	delete(properties, s.Download) // the engine replaces it with the text
 	properties[s.DownloadInto] = map[string]any{"type": []any{"null", "string"},
-		"description": "Added by the connector: the text that " + s.Download + " serves (null when Zoom gives no URL)."}
+		"description": "Added by the connector in place of " + s.Download + ": the text it serves (null when Zoom gives no URL)."}
 	return nil
 }
 
