@@ -610,6 +610,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, body []byte, v any, 
 		c.limiters[cat].throttled(c.cfg.Now())
 		res.retry = true // a 429 was not processed: safe for POST too
 		res.wait, res.hasWait = c.serverWait(rl.Reset)
+		res.wait, res.hasWait = c.spreadWait(res.wait, res.hasWait)
 	case hresp.StatusCode >= 500:
 		if !safe {
 			res.ambiguous = true

@@ -144,10 +144,36 @@ func TestRetryAfterHonoured(t *testing.T) {
 			if _, err := get(t, c, "/users", nil); err != nil {
 				t.Fatal(err)
 			}
-			if s := clk.Sleeps(); len(s) != 1 || s[0] != tc.want {
-				t.Fatalf("sleeps = %v, want [%v]", s, tc.want)
+			// A per-second 429's wait is the server's plus up to half of it
+			// (spreadWait), never past MaxRetryAfter (60 s here).
+			if s := clk.Sleeps(); len(s) != 1 || s[0] < tc.want || s[0] > min(tc.want*3/2, 60*time.Second) {
+				t.Fatalf("sleeps = %v, want one in [%v, %v]", s, tc.want, min(tc.want*3/2, 60*time.Second))
 			}
 		})
+	}
+}
+
+// TestSpreadWaitSpreads: the retries of requests refused in the same second
+// do not all wake at the same instant.
+func TestSpreadWaitSpreads(t *testing.T) {
+	t.Parallel()
+	c := &Client{cfg: Config{MaxRetryAfter: time.Minute}}
+	seen := map[time.Duration]bool{}
+	for range 100 {
+		d, ok := c.spreadWait(time.Second, true)
+		if !ok || d < time.Second || d > 1500*time.Millisecond {
+			t.Fatalf("spreadWait(1s) = %v, %v; want in [1s, 1.5s]", d, ok)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 50 {
+		t.Errorf("100 waits took only %d values: not spread", len(seen))
+	}
+	if d, ok := c.spreadWait(50*time.Second, true); !ok || d < 50*time.Second || d > time.Minute {
+		t.Errorf("spreadWait(50s) = %v, beyond MaxRetryAfter", d)
+	}
+	if _, ok := c.spreadWait(0, true); ok {
+		t.Error("a zero wait is kept instead of falling back to the backoff")
 	}
 }
 

@@ -17,8 +17,9 @@
 //     relative path (see EscapeMeetingUUID) and Client.Do sends it with
 //     per-attempt timeouts, bounded bodies and exact int64 numbers.
 //   - Retries in one place (Do): capped exponential backoff with full
-//     jitter, Retry-After as seconds, HTTP date or ISO-8601 (ParseRetryAfter),
-//     no retry for daily 429s or non-transient 4xx, and no blind retry of
+//     jitter, Retry-After as seconds, HTTP date or ISO-8601 (ParseRetryAfter;
+//     a per-second 429's wait is spread by up to half again, so the requests
+//     refused in one second do not retry together), no retry for daily 429s or non-transient 4xx, and no blind retry of
 //     POST after it may have been applied (ErrOutcomeUnknown).
 //   - Typed errors from CheckResponse: *APIError, *RateLimitError,
 //     *ScopeError, ErrNotFound and IsSkippable.

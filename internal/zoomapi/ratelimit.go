@@ -86,6 +86,15 @@ const (
 // catLimiter is the limiter of one category, shared by all requests of the
 // process, with additive-increase / multiplicative-decrease adaptation
 // (other apps share the account's limit, so 429s can arrive below nominal).
+//
+// An unlimited category (plan "unlimited", or no rate configured) does not
+// pace until Zoom answers a per-second 429: the account has a limit after
+// all (another plan, or other apps sharing it). It then learns one: the
+// requests started in the last second become its nominal rate, and the
+// adaptation above takes over. Without it, the workers that happen to be
+// awake take every slot of each second in its first milliseconds, and a
+// request that keeps waking into a full second is refused until it gives
+// up.
 type catLimiter struct {
 	mu           sync.Mutex
 	nominal      rate.Limit
@@ -94,6 +103,10 @@ type catLimiter struct {
 	quiet        time.Duration
 	lastChange   time.Time
 	lastDecrease time.Time
+	// While unlimited: requests started in the current one-second window
+	// (from winStart) and in the one before it.
+	winStart           time.Time
+	winCount, winPrior int
 }
 
 func newCatLimiter(r rate.Limit, quiet time.Duration) *catLimiter {
@@ -102,11 +115,16 @@ func newCatLimiter(r rate.Limit, quiet time.Duration) *catLimiter {
 
 // wait blocks (through sleep) until the category allows one more request.
 func (l *catLimiter) wait(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error) error {
-	if l == nil || l.nominal == rate.Inf {
+	if l == nil {
 		return ctx.Err()
 	}
 	l.mu.Lock()
 	t := now()
+	if l.nominal == rate.Inf {
+		l.countLocked(t)
+		l.mu.Unlock()
+		return ctx.Err()
+	}
 	l.recoverLocked(t)
 	r := l.lim.ReserveN(t, 1)
 	l.mu.Unlock()
@@ -122,13 +140,36 @@ func (l *catLimiter) wait(ctx context.Context, now func() time.Time, sleep func(
 	return ctx.Err()
 }
 
+// countLocked counts a request started at t in the one-second windows of
+// an unlimited limiter.
+func (l *catLimiter) countLocked(t time.Time) {
+	switch d := t.Sub(l.winStart); {
+	case d >= 2*time.Second || d < 0:
+		l.winStart, l.winCount, l.winPrior = t, 0, 0
+	case d >= time.Second:
+		l.winStart, l.winCount, l.winPrior = l.winStart.Add(time.Second), 0, l.winCount
+	}
+	l.winCount++
+}
+
 // throttled records a per-second 429 for this category.
 func (l *catLimiter) throttled(t time.Time) {
-	if l == nil || l.nominal == rate.Inf {
+	if l == nil {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.nominal == rate.Inf {
+		// Learn a limit: the requests started in the last second (at
+		// least one), which Zoom found too many.
+		l.countLocked(t)
+		l.winCount-- // countLocked counted no request here
+		learned := rate.Limit(max(1, l.winCount, l.winPrior))
+		l.nominal, l.current = learned, learned
+		l.lim = rate.NewLimiter(learned*headroom, 1)
+		l.lastChange, l.lastDecrease = t, t
+		return
+	}
 	if !l.lastDecrease.IsZero() && t.Sub(l.lastDecrease) < decreaseGap {
 		return
 	}

@@ -124,3 +124,51 @@ func TestAdaptiveDecreaseAndRecovery(t *testing.T) {
 		t.Fatalf("rate after recovery = %v, want nominal 20", r)
 	}
 }
+
+// TestUnlimitedLearnsFromA429: an unlimited category paces nothing until
+// a per-second 429; then it takes the requests of the last second as its
+// rate and adapts from there, so the workers' requests are paced (and
+// served in turn) instead of racing for each second's first slots.
+func TestUnlimitedLearnsFromA429(t *testing.T) {
+	t.Parallel()
+	fz := newFakeZoom(t)
+	var fail atomic.Bool
+	fz.handle("GET /users", func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			w.Header().Set("X-RateLimit-Type", "QPS")
+			writeJSON(w, 429, `{"code":429,"message":"You have reached the maximum per-second rate limit for this API. Try again later."}`)
+			return
+		}
+		writeJSON(w, 200, `{}`)
+	})
+	c, clk, _ := newTestClient(t, fz, func(c *Config) { c.Plan = PlanUnlimited; c.MaxRetries = -1 })
+	do := func() {
+		req := c.NewRequest("GET", "/users", nil, nil)
+		req.Category = CategoryHeavy
+		c.Do(context.Background(), req, nil)
+	}
+	for range 50 {
+		do()
+	}
+	if r := c.CurrentRate(CategoryHeavy); r != rate.Inf || len(clk.Sleeps()) != 0 {
+		t.Fatalf("before any 429: rate %v, sleeps %v; want Inf and none", r, clk.Sleeps())
+	}
+	fail.Store(true)
+	do() // the 51st request of this second is refused
+	if r := c.CurrentRate(CategoryHeavy); r != 51 {
+		t.Fatalf("rate after the first 429 = %v, want 51 (the requests of the last second)", r)
+	}
+	fail.Store(false)
+	for range 20 {
+		do()
+	}
+	if len(clk.Sleeps()) == 0 {
+		t.Error("requests after the 429 were not paced")
+	}
+	clk.Advance(3 * time.Second)
+	fail.Store(true)
+	do()
+	if r := c.CurrentRate(CategoryHeavy); math.Abs(float64(r)-51*decreaseFactor) > 1e-9 {
+		t.Errorf("rate after a second 429 = %v, want %v (a fifth less)", r, 51*decreaseFactor)
+	}
+}

@@ -86,6 +86,19 @@ func (c *Client) serverWait(reset time.Time) (time.Duration, bool) {
 	return d, true
 }
 
+// spreadWait spreads the retries of per-second 429s: it adds a random part
+// of up to half the server's wait (never past MaxRetryAfter), because the
+// requests Zoom refused in one second would otherwise all retry at the same
+// instant and be refused together again. A wait of zero (a Retry-After in
+// the past) falls back to the jittered backoff.
+func (c *Client) spreadWait(d time.Duration, ok bool) (time.Duration, bool) {
+	if !ok || d <= 0 {
+		return 0, false
+	}
+	d += time.Duration(rand.Int64N(int64(d/2) + 1))
+	return min(d, c.cfg.MaxRetryAfter), true
+}
+
 // realSleep waits for d or until ctx is done.
 func realSleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
