@@ -4,7 +4,8 @@
 //	zoomsim serve --addr 127.0.0.1:0 --dataset small --seed 1 --plan pro \
 //	    --latency 120ms --faults 5xx=0.05,reset=0.01 [--scopes user:read:admin,...] \
 //	    [--oauth-app [--oauth-redirect-url URL]] \
-//	    [--webhook-target URL --webhook-secret SECRET]
+//	    [--webhook-target URL --webhook-secret SECRET] \
+//	    [--start 2026-06-01T00:00:00Z] [--activity low|normal|high]
 //
 // Once it listens it prints one JSON line on stdout: a connector config
 // (api_base_url, oauth_token_url, validation_url, account_id, client_id,
@@ -13,7 +14,10 @@
 // {"oauth_app": {client_id, client_secret, redirect_urls, authorize_url}}.
 // With --webhook-target it sends its event notifications there, signed
 // with --webhook-secret, after validating the endpoint as Zoom does when
-// an app's endpoint URL is saved. It serves until interrupted.
+// an app's endpoint URL is saved. The account's clock is simulated: it
+// starts at --start (default now) and moves only on POST /_sim/advance,
+// the account living through that time at --activity. It serves until
+// interrupted.
 package main
 
 import (
@@ -25,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -61,12 +66,13 @@ type options struct {
 	webhookURL, webhookToken string
 	cancelRemoves            bool
 	maxPanelists             int
+	start                    string
 }
 
 func parseFlags(args []string, usage io.Writer) (options, error) {
 	var o options
 	if len(args) == 0 || args[0] != "serve" {
-		return o, errors.New("usage: zoomsim serve [--addr ADDR] [--dataset tiny|small|large] [--seed N] [--plan free|pro|business|unlimited] [--latency DURATION] [--faults SPEC] [--oauth-app] [--webhook-target URL --webhook-secret SECRET]")
+		return o, errors.New("usage: zoomsim serve [--addr ADDR] [--dataset tiny|small|large] [--seed N] [--plan free|pro|business|unlimited] [--latency DURATION] [--faults SPEC] [--oauth-app] [--webhook-target URL --webhook-secret SECRET] [--start RFC3339] [--activity low|normal|high]")
 	}
 	fs := pflag.NewFlagSet("zoomsim serve", pflag.ContinueOnError)
 	fs.SetOutput(usage)
@@ -86,8 +92,24 @@ func parseFlags(args []string, usage io.Writer) (options, error) {
 	fs.StringVar(&o.webhookToken, "webhook-secret", "", "the app's Secret Token that signs the notifications (serve's webhook_secret_token)")
 	fs.BoolVar(&o.cancelRemoves, "cancel-removes", false, "list a cancelled registrant nowhere (default: as denied; Zoom does not document which)")
 	fs.IntVar(&o.maxPanelists, "max-panelists", zoomsim.DefaultMaxPanelists, "panelists a webinar may have (invented; Zoom does not document it)")
+	fs.StringVar(&o.start, "start", "", "where the simulated clock starts, RFC 3339 (default: now); POST /_sim/advance moves it")
+	fs.StringVar(&o.sim.Life.Activity, "activity", "normal", "how much the account changes per simulated day: low, normal or high")
+	fs.DurationVar(&o.sim.Life.ReportDelay, "report-delay", zoomsim.DefaultReportDelay, "simulated time after an occurrence ends before its report and participant data appears (an assumption)")
+	fs.DurationVar(&o.sim.Life.RecordingDelay, "recording-delay", zoomsim.DefaultRecordingDelay, "simulated time after the report data before a cloud recording completes (an assumption)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
+	}
+	if o.start != "" {
+		t, err := time.Parse(time.RFC3339, o.start)
+		if err != nil {
+			return o, fmt.Errorf("--start %q: want an RFC 3339 time such as 2026-06-01T00:00:00Z", o.start)
+		}
+		o.sim.Start = t
+	}
+	switch o.sim.Life.Activity {
+	case "low", "normal", "high":
+	default:
+		return o, fmt.Errorf("--activity %q: want low, normal or high", o.sim.Life.Activity)
 	}
 	if (o.webhookURL == "") != (o.webhookToken == "") {
 		return o, errors.New("--webhook-target and --webhook-secret go together")

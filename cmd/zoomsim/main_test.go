@@ -98,3 +98,63 @@ func TestServeHelp(t *testing.T) {
 		t.Fatalf("--help: %v\n%s", err, errb.String())
 	}
 }
+
+// TestServeStartAndAdvance: --start sets the simulated clock, which
+// POST /_sim/advance moves, and the account changes with it.
+func TestServeStartAndAdvance(t *testing.T) {
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--dataset", "tiny", "--start", "2026-06-01T00:00:00Z", "--activity", "high"}, pw, io.Discard)
+		pw.Close()
+	}()
+	var cfg map[string]string
+	if err := json.NewDecoder(pr).Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimSuffix(cfg["api_base_url"], "/v2")
+	get := func(path string, v any) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var clk map[string]string
+	get("/_sim/clock", &clk)
+	if clk["now"] != "2026-06-01T00:00:00Z" {
+		t.Errorf("clock starts at %s", clk["now"])
+	}
+	resp, err := http.Post(base+"/_sim/advance", "application/json", strings.NewReader(`{"duration":"48h"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adv map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&adv)
+	resp.Body.Close()
+	if adv["now"] != "2026-06-03T00:00:00Z" || adv["changes"].(float64) == 0 {
+		t.Errorf("advance answered %v", adv)
+	}
+	var changes []map[string]any
+	get("/_sim/changes?since=2026-06-01T00:00:00Z", &changes)
+	if float64(len(changes)) != adv["changes"] {
+		t.Errorf("%d changes listed, advance said %v", len(changes), adv["changes"])
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeRejectsBadClockFlags(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--start", "tomorrow"}, {"serve", "--activity", "frantic"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%v: accepted", args)
+		}
+	}
+}

@@ -155,8 +155,12 @@ func (s *Server) CreatedRegistrants() []map[string]any {
 //	POST /_sim/expire-tokens    expire every access token now
 //	POST /_sim/webhooks         send an event to the webhook target
 //	GET  /_sim/webhooks         the webhook delivery attempts so far
+//	GET  /_sim/clock            the simulated time (clockAdminRoutes)
+//	POST /_sim/advance          move the simulated time; the account lives
+//	GET  /_sim/changes?since=T  what changed after T
 func (s *Server) adminRoutes(mux *http.ServeMux) {
 	s.webhookAdminRoutes(mux)
+	s.clockAdminRoutes(mux)
 	mux.HandleFunc("GET /_sim/config", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Config("http://"+r.Host))
 	})

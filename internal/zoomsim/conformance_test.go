@@ -587,7 +587,11 @@ func (r *confRun) send(t *testing.T, e specEndpoint, c confCase) (simAnswer, map
 // the requests need (the first such seed from 1). For wider runs,
 // ZOOMSIM_CONFORMANCE_DATASET picks another preset and
 // ZOOMSIM_CONFORMANCE_SEED the first seed tried.
-func startConformance(t *testing.T) *confRun {
+func startConformance(t *testing.T) *confRun { return startConformanceAfter(t, 0, "") }
+
+// startConformanceAfter is startConformance on an account that has lived
+// through advance of simulated time at the given activity.
+func startConformanceAfter(t *testing.T, advance time.Duration, activity string) *confRun {
 	t.Helper()
 	spec := loadZoomSpec(t)
 	preset := "tiny"
@@ -603,13 +607,19 @@ func startConformance(t *testing.T) *confRun {
 		first = n
 	}
 	seed := int64(-1)
+	start := time.Now().UTC().Truncate(time.Second)
 	var lastMissing []string
 	for s := first; s < first+64; s++ {
-		d, err := Generate(preset, s, time.Now())
+		srv, err := NewServer(Options{Dataset: preset, Seed: s, Start: start, Life: LifeOptions{Activity: activity}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, missing := pickFixtures(d, time.Now()); len(missing) == 0 {
+		if advance > 0 {
+			if _, err := srv.Advance(advance); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, missing := pickFixtures(srv.Dataset(), srv.Clock()); len(missing) == 0 {
 			seed = s
 			break
 		} else {
@@ -620,8 +630,13 @@ func startConformance(t *testing.T) *confRun {
 		t.Fatalf("no %s dataset (seeds %d-%d) has every fixture the conformance test needs; missing e.g. %v", preset, first, first+63, lastMissing)
 	}
 	t.Logf("dataset %s, seed %d", preset, seed)
-	s, base, tok := StartTest(t, Options{Dataset: preset, Seed: seed})
-	fx, missing := pickFixtures(s.Dataset(), s.Now())
+	s, base, tok := StartTest(t, Options{Dataset: preset, Seed: seed, Start: start, Life: LifeOptions{Activity: activity}})
+	if advance > 0 {
+		if _, err := s.Advance(advance); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx, missing := pickFixtures(s.Dataset(), s.Clock())
 	if len(missing) > 0 {
 		t.Fatalf("seed %d: missing fixtures %v", seed, missing)
 	}
@@ -677,7 +692,19 @@ func TestConformanceRoutes(t *testing.T) {
 // enums, page_size clamping and the 404 error bodies.
 func TestConformanceResponses(t *testing.T) {
 	t.Parallel()
-	run := startConformance(t)
+	conformanceResponses(t, startConformance(t))
+}
+
+// TestConformanceResponsesAfterAdvance runs the same checks on an account
+// that lived ten simulated days at high activity: users, meetings,
+// webinars, registrants, instances and recordings made by the simulator's
+// life still answer with Zoom's schemas.
+func TestConformanceResponsesAfterAdvance(t *testing.T) {
+	t.Parallel()
+	conformanceResponses(t, startConformanceAfter(t, 10*24*time.Hour, "high"))
+}
+
+func conformanceResponses(t *testing.T, run *confRun) {
 	routes := run.srv.Dataset().Routes()
 	t.Cleanup(func() {
 		run.mu.Lock()

@@ -56,7 +56,7 @@ func (c *Call) Page(key string, items []any, extra map[string]any, o PageOpts) {
 			c.Error(http.StatusBadRequest, 300, msgBadPageToken)
 			return
 		}
-		off, ok := c.S.openPageToken(c.R, incoming, c.Now)
+		off, ok := c.S.openPageToken(c.R, incoming, c.S.opts.Now())
 		if !ok {
 			c.Error(http.StatusBadRequest, 300, msgBadPageToken)
 			return
@@ -70,7 +70,7 @@ func (c *Call) Page(key string, items []any, extra map[string]any, o PageOpts) {
 	}
 	next := ""
 	if end < total {
-		next = c.S.sealPageToken(c.R, end, c.Now)
+		next = c.S.sealPageToken(c.R, end, c.S.opts.Now())
 		if c.fault == faultRepeatToken && incoming != "" {
 			c.S.counter.fault(faultRepeatToken)
 			next = incoming

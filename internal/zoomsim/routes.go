@@ -44,7 +44,8 @@ type Call struct {
 	// Data is the server's dataset; a read lock is held during GET handlers
 	// and a write lock during POST handlers.
 	Data *Dataset
-	// Now is the simulator's clock at the start of the call.
+	// Now is the simulated clock (the account's time, Server.Clock) when
+	// the call is served.
 	Now time.Time
 
 	route Route
@@ -202,6 +203,7 @@ func (s *Server) serve(c *Call, rt Route) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 	}
+	c.Now = s.data.Now // the account's simulated time (Advance moves it)
 	rt.Handle(c)
 }
 

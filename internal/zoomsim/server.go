@@ -51,8 +51,16 @@ type Options struct {
 	// Apps are the OAuth apps that may ask for tokens. Empty means one app
 	// with DefaultClientID, DefaultClientSecret and every scope.
 	Apps []App
-	// Now is the simulator's clock; nil means time.Now.
+	// Now is the real clock (tokens, page tokens, rate limits, webhook
+	// signatures); nil means time.Now. The account's data follows the
+	// simulated clock instead (Clock), which starts at Start and moves only
+	// when told (Advance).
 	Now func() time.Time
+	// Start is where the simulated clock starts; zero means Now() when the
+	// server is built.
+	Start time.Time
+	// Life sets how the account changes while the simulated clock advances.
+	Life LifeOptions
 	// Sleep waits for latency and hung answers; nil means a real timer that
 	// stops when ctx ends.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -88,6 +96,7 @@ type Server struct {
 	observer observerSlot
 	counter  *Counters
 	pageKey  []byte
+	life     *life
 }
 
 type accessToken struct {
@@ -116,7 +125,15 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Sleep == nil {
 		opts.Sleep = realSleep
 	}
-	data, err := Generate(opts.Dataset, opts.Seed, opts.Now())
+	start := opts.Start
+	if start.IsZero() {
+		start = opts.Now()
+	}
+	data, err := Generate(opts.Dataset, opts.Seed, start)
+	if err != nil {
+		return nil, err
+	}
+	lf, err := newLife(data, opts.Life)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +144,7 @@ func NewServer(opts Options) (*Server, error) {
 		tokens:  map[string]*accessToken{},
 		counter: newCounters(),
 		pageKey: make([]byte, 32),
+		life:    lf,
 	}
 	if _, err := rand.Read(s.pageKey); err != nil {
 		return nil, err
@@ -174,7 +192,8 @@ func (s *Server) Dataset() *Dataset { return s.data }
 // Counters returns the live request counters.
 func (s *Server) Counters() *Counters { return s.counter }
 
-// Now returns the simulator's current time.
+// Now returns the simulator's real clock (tokens, rate limits, webhook
+// signatures); Clock is the account's simulated time.
 func (s *Server) Now() time.Time { return s.opts.Now() }
 
 // ConnectorConfig is the configuration a connector needs to reach this
