@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -33,6 +34,11 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in the real binary).
 	Getenv func(string) string
+	// Now is the clock that decides "today" for a read's time windows
+	// (nil, as in the real binary: time.Now). Tests against a simulator
+	// whose clock they advance pass the simulator's clock here, so the
+	// connector sees the same day the simulated account does.
+	Now func() time.Time
 }
 
 // usage is the top-level usage, wrapped to 100 columns. A command's block

@@ -877,7 +877,10 @@ func (e *engine) newEnough(stream string, v any) bool {
 	if !ok {
 		return true
 	}
-	return t.After(c.Add(-e.lookback(stream)))
+	// Inclusive: a record exactly at the cursor less the lookback (a daily
+	// report row of the day before the cursor's day, with lookback_days 1)
+	// is read again, as its window is.
+	return !t.Before(c.Add(-e.lookback(stream)))
 }
 
 // lookback is how far before its cursor a stream's incremental read starts.

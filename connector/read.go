@@ -325,6 +325,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		StreamLookback: streamLookbacks(cfg, job.streams),
 		StreamPageSize: streamPageSizes(cfg, job.streams),
 		Log:            log,
+		Now:            stdio.Now,
 	})
 	if cerr := sink.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close output: %w", cerr)

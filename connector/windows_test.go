@@ -8,6 +8,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/output/outputtest"
+	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
@@ -128,5 +129,28 @@ func TestMonthTimeWindows(t *testing.T) {
 		"2026-02-01T00:00:00Z..2026-02-28T23:59:59Z 2026-03-01T00:00:00Z..2026-03-10T23:59:59Z"
 	if strings.Join(got, " ") != want {
 		t.Errorf("windows %v, want %s", got, want)
+	}
+}
+
+// TestLookbackIncludesItsFirstDay is the regression test of a record lost
+// by daily syncs (found by TestDailySyncMonth): report_daily's cursor is
+// the last date read, today's; with lookback_days 1 the next read asks
+// for the month from yesterday, but kept only dates after yesterday, so a
+// meeting that started late yesterday and whose report appeared after
+// midnight never reached yesterday's row. The window and the record
+// filter now agree: the day at the cursor less the lookback is read again.
+func TestLookbackIncludesItsFirstDay(t *testing.T) {
+	st := state.New()
+	st.Stream("report_daily").Cursor = "2026-06-24T00:00:00Z"
+	e := &engine{now: time.Date(2026, 6, 25, 0, 0, 0, 0, time.UTC), st: st,
+		opts: ReadOptions{Incremental: map[string]bool{"report_daily": true}, Lookback: 24 * time.Hour}}
+	for date, want := range map[string]bool{"2026-06-22": false, "2026-06-23": true, "2026-06-24": true, "2026-06-25": true} {
+		if got := e.newEnough("report_daily", date); got != want {
+			t.Errorf("cursor 2026-06-24, lookback 1 day: date %s read again = %v, want %v", date, got, want)
+		}
+	}
+	s, _ := streams.ByName("report_daily")
+	if ws := e.windows(s); len(ws) != 1 || ws[0].key != "2026-06" {
+		t.Errorf("windows %v, want the month 2026-06", ws)
 	}
 }

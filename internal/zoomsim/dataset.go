@@ -76,6 +76,9 @@ type Dataset struct {
 	// document which (invented either way).
 	CancelRemoves bool
 
+	// baseUsers are the generated users: past participants are drawn from
+	// them, so the account's later life never rewrites history.
+	baseUsers  []*User
 	usersByKey map[string]*User // by id and lower-case email
 	byID       map[int64]*Meeting
 	byUUID     map[string]*Instance
@@ -741,6 +744,7 @@ func (g *gen) activities() {
 
 // index builds the lookup maps and the daily aggregates.
 func (d *Dataset) index() {
+	d.baseUsers = append([]*User(nil), d.Users...)
 	for _, u := range d.Users {
 		if u.ID != "" {
 			d.usersByKey[u.ID] = u
@@ -1029,9 +1033,9 @@ func (d *Dataset) participants(in *Instance) []participant {
 			p.Name, p.Email, p.RegistrantID = reg.FirstName+" "+reg.LastName, reg.Email, reg.ID
 			p.FirstName, p.LastName = reg.FirstName, reg.LastName
 		case r.IntN(2) == 0:
-			u := d.Users[r.IntN(len(d.Users))]
+			u := d.baseUsers[r.IntN(len(d.baseUsers))]
 			if u.ID == "" {
-				u = d.Users[0]
+				u = d.baseUsers[0]
 			}
 			p.ID, p.Name, p.Email, p.Internal = u.ID, u.FirstName+" "+u.LastName, u.Email, true
 		case !m.Webinar && r.IntN(5) == 0:

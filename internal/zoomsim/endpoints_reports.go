@@ -132,7 +132,8 @@ func (d *Dataset) reportUserItems(from, to time.Time, typ string) ([]any, userSt
 	var out []any
 	var tot userStats
 	for _, u := range d.Users {
-		if u.ID == "" || u.Status != "active" {
+		// A user created after the window has no row in it.
+		if u.ID == "" || u.Status != "active" || !u.CreatedAt.Before(to.AddDate(0, 0, 1)) {
 			continue
 		}
 		s := d.statsOf(u, from, to)

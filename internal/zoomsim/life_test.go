@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -287,5 +288,38 @@ func TestAdvanceAdminAPI(t *testing.T) {
 	resp.Body.Close()
 	if clk["now"] != "2026-06-02T00:00:00Z" || clk["start"] != "2026-06-01T00:00:00Z" {
 		t.Errorf("clock: %v", clk)
+	}
+}
+
+// TestLifeKeepsHistory: users come and go, but what already happened
+// stays as it was: the participants and poll answers of every instance
+// that ran before the advance are unchanged (regression: participants
+// were drawn from the current user list, so a new user rewrote them).
+func TestLifeKeepsHistory(t *testing.T) {
+	t.Parallel()
+	s := lifeServer(t, "small", 5, "high")
+	key := func(r map[string]any) string { return fmt.Sprint(r["meeting_uuid"], r["user_id"], r["join_time"], r["position"]) }
+	before := map[string]string{}
+	for _, st := range []string{"past_meeting_participants", "meeting_poll_results"} {
+		for _, r := range s.Truth()[st] {
+			b, _ := json.Marshal(r)
+			before[st+key(r)] = string(b)
+		}
+	}
+	advance(t, s, 5*24*time.Hour)
+	same := 0
+	for _, st := range []string{"past_meeting_participants", "meeting_poll_results"} {
+		for _, r := range s.Truth()[st] {
+			b, _ := json.Marshal(r)
+			if old, ok := before[st+key(r)]; ok {
+				same++
+				if old != string(b) {
+					t.Errorf("%s rewritten by the account's life:\n  was %.300s\n  now %.300s", st, old, b)
+				}
+			}
+		}
+	}
+	if same == 0 {
+		t.Fatal("no record to compare")
 	}
 }
