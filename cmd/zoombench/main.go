@@ -4,6 +4,7 @@
 //	go run ./cmd/zoombench                 the default run (well under 15 minutes on 2 cores)
 //	go run ./cmd/zoombench --quick         tiny datasets, seconds; figures not meaningful
 //	go run ./cmd/zoombench --dataset large --streams report_meetings,report_users
+//	go run ./cmd/zoombench --daily-sync-only   the daily-sync cost alone (large dataset)
 //
 // See internal/bench for what each section measures.
 package main
@@ -40,6 +41,10 @@ func run(args []string) int {
 	fs.BoolVar(&o.Quick, "quick", false, "tiny datasets and short reads: a few seconds, to exercise the code")
 	fs.StringVar(&o.ConnectorBin, "connector", "", "a built zoom-connector binary (default: go build ./cmd/zoom-connector)")
 	fs.StringVar(&o.ProfilePath, "cpuprofile", "", "keep the CPU profile of the Parquet read in this file")
+	fs.StringVar(&o.DailyDataset, "daily-dataset", "", "dataset of the daily-sync cost (default large; quick: tiny)")
+	fs.StringVar(&o.DailyActivity, "daily-activity", "", "the simulated account's activity between the two reads: low, normal (default) or high")
+	fs.BoolVar(&o.SkipDailyWall, "skip-daily-wall", false, "count the daily read's requests only, without its paced rerun")
+	dailyOnly := fs.Bool("daily-sync-only", false, "measure only the daily-sync cost and print its section on stdout (no report files)")
 	md := fs.String("out", "BENCHMARKS.md", "Markdown report (- for stdout)")
 	js := fs.String("json", "BENCHMARKS.json", "JSON report (empty: none)")
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +61,16 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
+	if *dailyOnly {
+		ds, err := bench.RunDailySyncOnly(ctx, o)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+			return 1
+		}
+		fmt.Print(bench.DailySyncMarkdown(ds))
+		fmt.Fprintf(os.Stderr, "zoombench: done in %s\n", time.Since(start).Round(time.Second))
+		return 0
+	}
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)

@@ -38,6 +38,14 @@ type Options struct {
 	// QuotaDataset is the dataset whose Heavy requests are compared with
 	// the plan's daily quota ("large", the dataset the issue names).
 	QuotaDataset string
+	// DailyDataset and DailyActivity shape the daily-sync cost (a first
+	// full read and the incremental read a simulated day later; default
+	// large and normal); SkipDailyWall leaves out the daily read's paced
+	// rerun (its wall time), SkipDailySync the whole measurement.
+	DailyDataset  string
+	DailyActivity string
+	SkipDailyWall bool
+	SkipDailySync bool
 	// Seed seeds every simulator.
 	Seed int64
 	// Quick selects tiny datasets and short reads (seconds), for tests.
@@ -67,6 +75,7 @@ func (o *Options) Defaults() {
 		def(&o.BaselineDataset, "tiny")
 		def(&o.ThroughputDataset, "tiny")
 		def(&o.QuotaDataset, "small")
+		def(&o.DailyDataset, "tiny")
 		if o.Latency == 0 {
 			o.Latency = 5 * time.Millisecond
 		}
@@ -88,6 +97,8 @@ func (o *Options) Defaults() {
 	def(&o.BaselineDataset, "tiny")
 	def(&o.ThroughputDataset, "small")
 	def(&o.QuotaDataset, "large")
+	def(&o.DailyDataset, "large")
+	def(&o.DailyActivity, "normal")
 	if o.Latency == 0 {
 		o.Latency = 120 * time.Millisecond
 	}
@@ -142,6 +153,8 @@ type Report struct {
 	Memory []*MemoryResult `json:"memory"`
 	// Write is the write benchmark, or why it was not measured.
 	Write WriteResult `json:"write"`
+	// DailySync is the cost of a daily sync (nil: not measured).
+	DailySync *DailySync `json:"daily_sync,omitempty"`
 }
 
 // Quota is a full read's Heavy requests against the daily quota.
@@ -318,6 +331,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	logf("  %s", wst)
 	rep.Write = WriteResult{Measured: true, Batch: wb, Single: ws, Status: wst}
+
+	// 6. The cost of a daily sync.
+	if !o.SkipDailySync {
+		ds, err := RunDailySync(ctx, filepath.Join(dir, "daily"), o.dailyCase())
+		if err != nil {
+			return nil, fmt.Errorf("daily sync: %w", err)
+		}
+		rep.DailySync = ds
+	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	return rep, nil
 }
@@ -402,3 +424,23 @@ func ThisMachine() Machine {
 	}
 	return m
 }
+
+// dailyCase is the daily-sync measurement o selects.
+func (o *Options) dailyCase() DailySyncCase {
+	return DailySyncCase{Dataset: o.DailyDataset, Activity: o.DailyActivity, Plan: o.Plan, Seed: o.Seed,
+		Latency: o.Latency, MaxConcurrency: o.MaxConcurrency, Wall: !o.SkipDailyWall, Log: o.Log}
+}
+
+// RunDailySyncOnly measures only the daily-sync cost, with o's defaults.
+func RunDailySyncOnly(ctx context.Context, o Options) (*DailySync, error) {
+	o.Defaults()
+	dir, err := os.MkdirTemp("", "zoombench-daily-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	return RunDailySync(ctx, dir, o.dailyCase())
+}
+
+// DailySyncMarkdown renders the daily-sync section alone.
+func DailySyncMarkdown(d *DailySync) string { return d.markdown() }

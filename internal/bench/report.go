@@ -352,6 +352,7 @@ func (r *Report) Markdown() string {
 		p("\n%s\n\n", memoryNote(r))
 	}
 
+	p("%s", r.DailySync.markdown())
 	p("## 5. Write\n\n")
 	if !r.Write.Measured {
 		p("%s.\n", strings.TrimSuffix(r.Write.Note, "."))

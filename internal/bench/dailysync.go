@@ -1,0 +1,288 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector"
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
+)
+
+// DailySync is the cost of syncing a living account every day: the first
+// full read, then the incremental read one simulated day later (state of
+// the first, lookback_days 1), on an account that changed in between at
+// the given activity.
+type DailySync struct {
+	Dataset        string `json:"dataset"`
+	Activity       string `json:"activity"`
+	Plan           string `json:"plan"`
+	LatencyMedian  string `json:"latency_median"`
+	MaxConcurrency int    `json:"max_concurrency"`
+	// Changes is what the account did in the simulated day.
+	Changes int `json:"changes"`
+	// First and Daily are the two reads.
+	First *DailyRead `json:"first_read"`
+	Daily *DailyRead `json:"daily_read"`
+	// HeavyDailyQuota is the plan's daily quota that Heavy and
+	// Resource-intensive requests share (0: none).
+	HeavyDailyQuota int `json:"heavy_daily_quota"`
+}
+
+// DailyRead is one read of a DailySync.
+type DailyRead struct {
+	Records int64 `json:"records"`
+	// SentByCategory counts the requests of a read against an unlimited
+	// simulator (no 429 retries among them).
+	SentByCategory map[string]int `json:"sent_by_category"`
+	SentTotal      int            `json:"sent_total"`
+	// Heavy counts Heavy and Resource-intensive requests; HeavyShare is
+	// their share of the plan's daily quota.
+	Heavy      int     `json:"heavy_requests"`
+	HeavyShare float64 `json:"heavy_share_of_daily_quota"`
+	// FloorSeconds is the largest of requests / per-second limit over the
+	// categories, at the plan's limits; FloorCategory sets it.
+	FloorSeconds  float64 `json:"floor_seconds"`
+	FloorCategory string  `json:"floor_category"`
+	// WallSeconds is the read's wall time against a simulator with the
+	// plan's limits and latency (0: not measured); Ratio is wall / floor.
+	WallSeconds float64  `json:"wall_seconds,omitempty"`
+	Ratio       float64  `json:"wall_over_floor,omitempty"`
+	Limited429  int      `json:"limited_429,omitempty"`
+	Incomplete  []string `json:"incomplete,omitempty"`
+}
+
+// DailySyncCase selects what RunDailySync measures.
+type DailySyncCase struct {
+	Dataset, Activity, Plan string
+	Seed                    int64
+	Latency                 time.Duration
+	MaxConcurrency          int
+	// Wall measures the daily read's wall time at the plan's limits too
+	// (the request counts come from an unlimited simulator either way).
+	Wall bool
+	// Log receives progress lines (nil: none).
+	Log io.Writer
+}
+
+// RunDailySync measures a daily sync. Both reads run in this process
+// through the connector's HTTP client and engine, with the connector's
+// clock on the simulator's (the account's day). The request counts come
+// from a simulator without limits; with c.Wall, a second simulator with
+// the plan's limits and latency, the same seed and start, so the same
+// account and the same day, serves the daily read again for its wall time.
+func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync, error) {
+	logf := func(format string, args ...any) {
+		if c.Log != nil {
+			fmt.Fprintf(c.Log, "zoombench: "+format+"\n", args...)
+		}
+	}
+	start := time.Now().UTC().Truncate(time.Minute)
+	lim, err := zoomsim.PlanLimits(c.Plan)
+	if err != nil {
+		return nil, err
+	}
+	rates := perSecond(lim)
+	ds := &DailySync{Dataset: c.Dataset, Activity: c.Activity, Plan: c.Plan, LatencyMedian: c.Latency.String(),
+		MaxConcurrency: c.MaxConcurrency, HeavyDailyQuota: lim.SharedHeavyDaily}
+	count, err := startLiving(dir, c, start, "unlimited", 0)
+	if err != nil {
+		return nil, err
+	}
+	defer count.close()
+	logf("daily sync: first full read of the %s dataset (counting requests)", c.Dataset)
+	first, st, err := count.read(ctx, nil, c.MaxConcurrency)
+	if err != nil {
+		return nil, fmt.Errorf("first read: %w", err)
+	}
+	changes, err := count.sim.Advance(24 * time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	ds.Changes = len(changes)
+	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
+	daily, _, err := count.read(ctx, st, c.MaxConcurrency)
+	if err != nil {
+		return nil, fmt.Errorf("daily read: %w", err)
+	}
+	for _, r := range []*DailyRead{first, daily} {
+		r.Heavy = r.SentByCategory[string(zoomsim.Heavy)] + r.SentByCategory[string(zoomsim.ResourceIntensive)]
+		if lim.SharedHeavyDaily > 0 {
+			r.HeavyShare = float64(r.Heavy) / float64(lim.SharedHeavyDaily)
+		}
+		r.FloorSeconds, r.FloorCategory, _ = floor(r.SentByCategory, rates)
+		r.WallSeconds, r.Limited429 = 0, 0
+	}
+	ds.First, ds.Daily = first, daily
+	if c.Wall {
+		logf("daily sync: the daily read again at the %s plan's limits, latency %s", c.Plan, c.Latency)
+		paced, err := startLiving(dir, c, start, c.Plan, c.Latency)
+		if err != nil {
+			return nil, err
+		}
+		defer paced.close()
+		if _, err := paced.sim.Advance(24 * time.Hour); err != nil {
+			return nil, err
+		}
+		w, _, err := paced.read(ctx, st, c.MaxConcurrency)
+		if err != nil {
+			return nil, fmt.Errorf("paced daily read: %w", err)
+		}
+		daily.WallSeconds, daily.Limited429, daily.Incomplete = w.WallSeconds, w.Limited429, w.Incomplete
+		if daily.FloorSeconds > 0 {
+			daily.Ratio = daily.WallSeconds / daily.FloorSeconds
+		}
+	}
+	logf("  %s", ds)
+	return ds, nil
+}
+
+// String summarises the measurement in one line.
+func (d *DailySync) String() string {
+	return fmt.Sprintf("daily sync of %s (%s activity, %s): first read %d requests (floor %.0fs), daily read %d requests, %.1f%% of the Heavy daily quota, floor %.0fs, wall %.0fs",
+		d.Dataset, d.Activity, d.Plan, d.First.SentTotal, d.First.FloorSeconds, d.Daily.SentTotal, 100*d.Daily.HeavyShare, d.Daily.FloorSeconds, d.Daily.WallSeconds)
+}
+
+// living is a simulator of a living account and a connector client for it.
+type living struct {
+	sim  *zoomsim.Server
+	l    *zoomsim.Listening
+	cfg  *config.Config
+	host string
+}
+
+func startLiving(dir string, c DailySyncCase, start time.Time, plan string, latency time.Duration) (*living, error) {
+	srv, err := zoomsim.NewServer(zoomsim.Options{Dataset: c.Dataset, Seed: c.Seed, Plan: plan, Latency: latency,
+		Start: start, Life: zoomsim.LifeOptions{Activity: c.Activity}})
+	if err != nil {
+		return nil, err
+	}
+	l, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(l.URL)
+	sc := srv.Config(l.URL)
+	b, _ := json.Marshal(map[string]any{
+		"account_id": sc.AccountID, "client_id": sc.ClientID, "client_secret": sc.ClientSecret,
+		"api_base_url": sc.APIBaseURL, "oauth_token_url": sc.OAuthTokenURL, "validation_url": sc.ValidationURL,
+		"plan": plan, "max_concurrency": c.MaxConcurrency, "page_size": 300,
+	})
+	path := filepath.Join(dir, "daily-"+plan+".json")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	cfg, _, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &living{sim: srv, l: l, cfg: cfg, host: u.Host}, nil
+}
+
+func (v *living) close() { _ = v.l.Close() }
+
+// recordCounter counts records and discards them.
+type recordCounter struct{ n atomic.Int64 }
+
+func (s *recordCounter) Write(string, json.RawMessage) error { s.n.Add(1); return nil }
+func (s *recordCounter) Commit() error                       { return nil }
+
+// stateEvents keeps the last state a read reports.
+type stateEvents struct {
+	nopEvents
+	last *state.State
+}
+
+func (e *stateEvents) State(st *state.State) error { e.last = st.Clone(); return nil }
+
+// read reads every stream, incrementally where a stream can be, from st
+// (nil: a first read), and returns its counts and final state.
+func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*DailyRead, *state.State, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client, err := connector.NewClient(v.cfg, []string{v.host}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	inc := map[string]bool{}
+	for _, s := range streams.All() {
+		inc[s.Name] = s.Incremental()
+	}
+	v.sim.Counters().Reset()
+	ev := &stateEvents{}
+	sink := &recordCounter{}
+	began := time.Now()
+	sum, err := connector.Read(ctx, client, sink, ev, connector.ReadOptions{
+		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
+		Lookback: 24 * time.Hour, CommitEvery: 1 << 30, CommitInterval: time.Hour, Log: log, Now: v.sim.Clock,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := v.sim.Counters().Snapshot()
+	r := &DailyRead{Records: sink.n.Load(), SentByCategory: map[string]int{}, SentTotal: snap.TotalRequests,
+		WallSeconds: time.Since(began).Seconds(), Limited429: snap.Limited429}
+	for k, n := range snap.ByCategory {
+		r.SentByCategory[string(k)] = n
+	}
+	for _, s := range sum.Streams {
+		if s.Status != connector.StatusComplete {
+			r.Incomplete = append(r.Incomplete, s.Name)
+		}
+	}
+	sort.Strings(r.Incomplete)
+	return r, ev.last, nil
+}
+
+// markdown renders the daily-sync section of the report.
+func (d *DailySync) markdown() string {
+	if d == nil {
+		return ""
+	}
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("## Daily sync cost\n\n")
+	p("What running `read --state-file S` every day costs on the **%s** dataset at **%s** activity (the simulator's living account: %s changes in the simulated day between the reads), with the **%s** plan's limits. ", d.Dataset, d.Activity, thousands(int64(d.Changes)), d.Plan)
+	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally. ")
+	p("Requests are counted against a simulator without limits; the floor is the largest of requests ÷ per-second limit over the categories at the %s plan's limits", d.Plan)
+	if d.Daily.WallSeconds > 0 {
+		p("; the daily read's wall time is measured again against a simulator with those limits and a median latency of %s (same seed, start and day), `max_concurrency: %d`", d.LatencyMedian, d.MaxConcurrency)
+	}
+	p(".\n\n")
+	p("| Read | Records | Light | Medium | Heavy | Resource-intensive | Total | Heavy share of the daily quota (%s) | Floor | Wall | Wall ÷ floor |\n|---|---|---|---|---|---|---|---|---|---|---|\n", thousands(int64(d.HeavyDailyQuota)))
+	for _, row := range []struct {
+		name string
+		r    *DailyRead
+	}{{"first (full)", d.First}, {"daily (incremental)", d.Daily}} {
+		r := row.r
+		wall, ratio := "not measured", "—"
+		if r.WallSeconds > 0 {
+			wall, ratio = fmt.Sprintf("%.1f s", r.WallSeconds), fmt.Sprintf("%.2f×", r.Ratio)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | **%.1f%%** | %.1f s (%s) | %s | %s |\n", row.name, thousands(r.Records),
+			thousands(int64(r.SentByCategory["Light"])), thousands(int64(r.SentByCategory["Medium"])), thousands(int64(r.SentByCategory["Heavy"])),
+			thousands(int64(r.SentByCategory["Resource-intensive"])), thousands(int64(r.SentTotal)), 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory, wall, ratio)
+	}
+	p("\n")
+	if len(d.Daily.Incomplete) > 0 {
+		p("The paced daily read left incomplete: %s.\n\n", strings.Join(d.Daily.Incomplete, ", "))
+	}
+	return b.String()
+}
