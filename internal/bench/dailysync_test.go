@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDailySyncCost measures the daily sync on the tiny dataset: the
+// daily read sends fewer requests than the full read, every category adds
+// up, the paced rerun completes, and the section renders.
+func TestDailySyncCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three reads")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := RunDailySync(ctx, t.TempDir(), DailySyncCase{Dataset: "tiny", Activity: "high", Plan: "business", Seed: 1,
+		Latency: 2 * time.Millisecond, MaxConcurrency: 16, Wall: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Changes == 0 {
+		t.Error("the account did not change in a simulated day")
+	}
+	for name, r := range map[string]*DailyRead{"first": d.First, "daily": d.Daily} {
+		sum := 0
+		for _, n := range r.SentByCategory {
+			sum += n
+		}
+		if r.Records == 0 || r.SentTotal == 0 || sum != r.SentTotal || r.FloorSeconds <= 0 {
+			t.Errorf("%s read: %+v", name, r)
+		}
+	}
+	if d.Daily.SentTotal >= d.First.SentTotal {
+		t.Errorf("the daily read sent %d requests, the full read %d", d.Daily.SentTotal, d.First.SentTotal)
+	}
+	if d.Daily.WallSeconds <= 0 || len(d.Daily.Incomplete) > 0 || d.HeavyDailyQuota != 60000 {
+		t.Errorf("paced daily read: %+v (quota %d)", d.Daily, d.HeavyDailyQuota)
+	}
+	md := d.markdown()
+	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("section lacks %q:\n%s", want, md)
+		}
+	}
+}
