@@ -298,7 +298,9 @@ func TestAdvanceAdminAPI(t *testing.T) {
 func TestLifeKeepsHistory(t *testing.T) {
 	t.Parallel()
 	s := lifeServer(t, "small", 5, "high")
-	key := func(r map[string]any) string { return fmt.Sprint(r["meeting_uuid"], r["user_id"], r["join_time"], r["position"]) }
+	key := func(r map[string]any) string {
+		return fmt.Sprint(r["meeting_uuid"], r["user_id"], r["join_time"], r["position"])
+	}
 	before := map[string]string{}
 	for _, st := range []string{"past_meeting_participants", "meeting_poll_results"} {
 		for _, r := range s.Truth()[st] {
