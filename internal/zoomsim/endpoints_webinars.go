@@ -10,11 +10,12 @@ import (
 const msgWebinarPlanMissing = "Webinar plan is missing. You must subscribe to the webinar plan and enable webinars for this user in order to perform this action."
 
 // webinarListItems lists the webinars of u: "scheduled" all of them,
-// "upcoming" those not yet over.
+// "upcoming" those not yet over; deleted ones (the account's life) are
+// not listed.
 func (d *Dataset) webinarListItems(u *User, typ string, now time.Time) []any {
 	var out []any
 	for _, w := range u.Webinars {
-		if typ == "upcoming" && w.Over(now) {
+		if w.Deleted || (typ == "upcoming" && w.Over(now)) {
 			continue
 		}
 		out = append(out, w.listItem(now))

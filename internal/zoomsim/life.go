@@ -44,6 +44,7 @@ var lifeRates = map[string]float64{
 	"meeting.recurrence_extends": 0.03,
 	"webinar.created":            0.03,
 	"webinar.updated":            0.02,
+	"webinar.deleted":            0.005,
 	"registration":               1.0,
 	"sign_in":                    0.3,
 }
@@ -201,6 +202,7 @@ func (l *life) plan(k int) {
 		{"meeting.deleted", l.deleteMeeting}, {"meeting.recurrence_extends", l.extendRecurrence},
 		{"webinar.created", func(r *rand.Rand, now time.Time) { l.createMeeting(r, now, true) }},
 		{"webinar.updated", func(r *rand.Rand, now time.Time) { l.updateMeeting(r, now, true) }},
+		{"webinar.deleted", l.deleteWebinar},
 		{"registration", l.register}, {"sign_in", l.signIn},
 	}
 	for _, a := range actions {
@@ -446,6 +448,14 @@ func (l *life) deleteMeeting(r *rand.Rand, now time.Time) {
 	if m := l.upcoming(r, false, true); m != nil {
 		m.Deleted = true
 		l.record(now, "meeting.deleted", meetingObject(m), nil)
+	}
+}
+
+// deleteWebinar deletes an upcoming webinar that has not run.
+func (l *life) deleteWebinar(r *rand.Rand, now time.Time) {
+	if m := l.upcoming(r, true, true); m != nil && len(m.Instances) == 0 {
+		m.Deleted = true
+		l.record(now, "webinar.deleted", meetingObject(m), nil)
 	}
 }
 

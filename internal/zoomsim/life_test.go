@@ -97,7 +97,7 @@ func TestLifeChangesTheAccount(t *testing.T) {
 	}
 	for _, k := range []string{"user.created", "user.deactivated", "user.deleted", "meeting.created", "meeting.updated",
 		"meeting.deleted", "meeting.ended", "meeting.registration_created", "meeting.registration_approved",
-		"webinar.created", "webinar.ended", "webinar.registration_created", "recording.completed"} {
+		"webinar.created", "webinar.deleted", "webinar.ended", "webinar.registration_created", "recording.completed"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in a week (%v)", k, kinds)
 		}
@@ -121,6 +121,10 @@ func TestLifeChangesTheAccount(t *testing.T) {
 		case "user.deleted":
 			if has("users", "email", obj["email"]) {
 				t.Errorf("deleted user %v still listed", obj["email"])
+			}
+		case "webinar.deleted":
+			if has("webinars", "id", obj["id"]) {
+				t.Errorf("deleted webinar %v still listed", obj["id"])
 			}
 		case "meeting.deleted":
 			if has("meetings", "id", obj["id"]) {

@@ -131,6 +131,9 @@ func (d *Dataset) eachTruth(emit func(stream string, o map[string]any, kv []any)
 		}
 		if u.Type == 2 {
 			for _, w := range u.Webinars {
+				if w.Deleted {
+					continue
+				}
 				d.webinarTruth(t, u, w)
 			}
 		}
