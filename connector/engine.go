@@ -877,10 +877,15 @@ func (e *engine) newEnough(stream string, v any) bool {
 	if !ok {
 		return true
 	}
-	// Inclusive: a record exactly at the cursor less the lookback (a daily
-	// report row of the day before the cursor's day, with lookback_days 1)
-	// is read again, as its window is.
-	return !t.Before(c.Add(-e.lookback(stream)))
+	// Without a lookback only what is past the cursor is new. With one,
+	// the lookback's first instant is included: a record exactly at the
+	// cursor less the lookback (a daily report row of the day before the
+	// cursor's day, with lookback_days 1) is read again, as its window is.
+	lb := e.lookback(stream)
+	if lb <= 0 {
+		return t.After(c)
+	}
+	return !t.Before(c.Add(-lb))
 }
 
 // lookback is how far before its cursor a stream's incremental read starts.

@@ -149,6 +149,11 @@ func TestLookbackIncludesItsFirstDay(t *testing.T) {
 			t.Errorf("cursor 2026-06-24, lookback 1 day: date %s read again = %v, want %v", date, got, want)
 		}
 	}
+	// Without a lookback, only what is past the cursor.
+	e0 := &engine{now: e.now, st: st, opts: ReadOptions{Incremental: e.opts.Incremental}}
+	if e0.newEnough("report_daily", "2026-06-24") || !e0.newEnough("report_daily", "2026-06-25") {
+		t.Error("lookback 0: the cursor's own date must not be read again, the next one must")
+	}
 	s, _ := streams.ByName("report_daily")
 	if ws := e.windows(s); len(ws) != 1 || ws[0].key != "2026-06" {
 		t.Errorf("windows %v, want the month 2026-06", ws)
