@@ -235,6 +235,7 @@ func pickFixtures(d *Dataset, now time.Time) (fx confFixtures, missing []string)
 	for name, ok := range map[string]bool{
 		"type 2 meeting": fx.meeting != nil, "recurring meeting": fx.recurring != nil,
 		"meeting with registration": fx.regMeeting != nil, "meeting instance with a plain UUID": fx.pastInstance != nil,
+		"meeting with pending and denied registrants": hasStatuses(fx.regMeeting, "pending", "denied"),
 		"instance of a meeting with polls": fx.pollInstance != nil,
 		"instance UUID beginning with /":   fx.slashInstance != nil, "instance UUID containing //": fx.dslashInstance != nil,
 		"open meeting with registration": fx.openMeeting != nil, "open type 2 meeting with registration": fx.batchMeeting != nil,
@@ -641,6 +642,24 @@ func startConformanceAfter(t *testing.T, advance time.Duration, activity string)
 		t.Fatalf("seed %d: missing fixtures %v", seed, missing)
 	}
 	return &confRun{srv: s, spec: spec, base: base, token: tok, fx: fx, nonEmpty: map[string]map[string]bool{}}
+}
+
+// hasStatuses reports whether m has generated registrants in each status
+// (the lifecycle requests approve a pending one and deny a denied one).
+func hasStatuses(m *Meeting, statuses ...string) bool {
+	if m == nil {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, r := range generatedRegistrants(m) {
+		seen[r.Status] = true
+	}
+	for _, s := range statuses {
+		if !seen[s] {
+			return false
+		}
+	}
+	return true
 }
 
 // TestConformanceRoutes checks the route table against endpoints.json:

@@ -521,29 +521,38 @@ func registrationObject(m *Meeting, reg *Registrant) map[string]any {
 	return o
 }
 
-// decide approves or denies a pending registrant.
+// decide approves or denies a pending registrant, as PUT
+// .../registrants/status does.
 func (l *life) decide(m *Meeting, reg *Registrant, approve bool, now time.Time) {
-	if m.Deleted || reg.Status != "pending" || !slices.Contains(l.d.created[m.ID], reg) {
+	if m.Deleted || reg.Status != "pending" || l.gone(m, reg) {
 		return
 	}
-	event := ".registration_approved"
-	reg.Status = "approved"
+	status, event := "approved", ".registration_approved"
 	if !approve {
-		reg.Status, event = "denied", ".registration_denied"
+		status, event = "denied", ".registration_denied"
 	}
+	l.d.setStatus(m, reg, status)
 	l.record(now, kindOf(m)+event, registrationObject(m, reg), nil)
 }
 
-// cancel removes an approved registrant (the registrant cancelled: Zoom
-// lists them no more; an assumption, the OpenAPI documents list no
-// "cancelled" status).
+// cancel cancels an approved registrant's registration, with the same
+// (invented) outcome as the status endpoint's cancel: listed as denied,
+// or with Dataset.CancelRemoves not listed at all.
 func (l *life) cancel(m *Meeting, reg *Registrant, now time.Time) {
-	list := l.d.created[m.ID]
-	if m.Deleted || !slices.Contains(list, reg) {
+	if m.Deleted || l.gone(m, reg) {
 		return
 	}
-	l.d.created[m.ID] = slices.DeleteFunc(list, func(x *Registrant) bool { return x == reg })
+	to, change := transition("cancel", reg.Status, l.d.CancelRemoves)
+	if !change {
+		return
+	}
+	l.d.setStatus(m, reg, to)
 	l.record(now, kindOf(m)+".registration_cancelled", registrationObject(m, reg), nil)
+}
+
+// gone reports whether a registrant was deleted or cancelled away.
+func (l *life) gone(m *Meeting, reg *Registrant) bool {
+	return l.d.lc != nil && l.d.lc.deleted[regKey(m, reg.ID)]
 }
 
 // signIn logs a user's sign-in now and sign-out later (report_activities).
