@@ -139,7 +139,10 @@ func (d *Dataset) overlay(m *Meeting, regs []*Registrant) []*Registrant {
 		if d.lc.deleted[k] {
 			continue
 		}
-		if s, ok := d.lc.status[k]; ok {
+		// Registrants created through the API are shared by concurrent
+		// GETs (read lock): setStatus already set theirs, so only the
+		// generated ones, fresh on every call, are written here.
+		if s, ok := d.lc.status[k]; ok && r.Status != s {
 			r.Status = s
 		}
 		out = append(out, r)

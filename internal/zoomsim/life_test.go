@@ -329,3 +329,42 @@ func TestLifeKeepsHistory(t *testing.T) {
 		t.Fatal("no record to compare")
 	}
 }
+
+// TestLifeRegistrantsReadConcurrently reads, from several goroutines at
+// once, registrants whose status the account's life changed (a data race
+// under -race before the lifecycle overlay stopped writing to shared
+// registrants on reads).
+func TestLifeRegistrantsReadConcurrently(t *testing.T) {
+	t.Parallel()
+	s, base, tok := StartTest(t, Options{Dataset: "small", Seed: 3, Start: lifeStart})
+	var path string
+	for _, c := range advance(t, s, 3*24*time.Hour) {
+		if c.Event == "meeting.registration_approved" {
+			path = fmt.Sprintf("%s/v2/meetings/%v/registrants?status=approved", base, c.Payload["object"].(map[string]any)["id"])
+			break
+		}
+	}
+	if path == "" {
+		t.Fatal("no registrant approved in three days")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("HTTP %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+}
