@@ -15,7 +15,12 @@
 //     Parquet read;
 //  4. the peak RSS of the connector process reading about 100,000 and
 //     1,000,000 records to Parquet;
-//  5. the write command, once it exists.
+//  5. the write command, once it exists;
+//  6. the cost of a daily sync (RunDailySync): on the living large
+//     dataset at normal activity, the requests per category of the first
+//     full read and of the incremental read one simulated day later, the
+//     daily read's share of the Heavy daily quota, and its wall time at
+//     the plan's limits against its floor.
 //
 // cmd/zoombench is the command line; Report.Markdown renders the report.
 package bench
