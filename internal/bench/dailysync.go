@@ -126,6 +126,10 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 		r.WallSeconds, r.Limited429 = 0, 0
 	}
 	ds.First, ds.Daily = first, daily
+	for _, r := range []*DailyRead{first, daily} {
+		logf("  %d records, requests by category %v (total %d), %.1f%% of the Heavy daily quota, floor %.0f s (%s)",
+			r.Records, r.SentByCategory, r.SentTotal, 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory)
+	}
 	if c.Wall {
 		logf("daily sync: the daily read again at the %s plan's limits, latency %s", c.Plan, c.Latency)
 		paced, err := startLiving(dir, c, start, c.Plan, c.Latency)
