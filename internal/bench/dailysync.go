@@ -276,7 +276,10 @@ func (d *DailySync) markdown() string {
 		r    *DailyRead
 	}{{"first (full)", d.First}, {"daily (incremental)", d.Daily}} {
 		r := row.r
-		wall, ratio := "not measured", "—"
+		wall, ratio := "not measured (`--daily-wall`)", "—"
+		if row.r == d.First {
+			wall = "not measured"
+		}
 		if r.WallSeconds > 0 {
 			wall, ratio = fmt.Sprintf("%.1f s", r.WallSeconds), fmt.Sprintf("%.2f×", r.Ratio)
 		}
