@@ -603,9 +603,11 @@ func (l *life) occur(m *Meeting, st time.Time) {
 		if r.IntN(100) >= 15 {
 			in.Participants = 2 + r.IntN(l.spec.maxParticipants-1)
 		}
-		if m.Type == 8 {
-			in.UUID = l.newUUID(r)
-		}
+	}
+	// Each occurrence of a recurring meeting or webinar has its own UUID;
+	// a single one's only run has the meeting's.
+	if m.Type == 8 || m.Type == 9 || len(m.Instances) > 0 {
+		in.UUID = l.newUUID(r)
 	}
 	recorded := m.Licensed() && r.IntN(10) < 4
 	appear := in.End().Add(l.opts.ReportDelay)
@@ -617,16 +619,11 @@ func (l *life) occur(m *Meeting, st time.Time) {
 	l.push(appear, func(now time.Time) { l.appear(in, recorded) })
 }
 
-// appear makes an ended instance's data visible; a webinar keeps only its
-// latest instance, as Zoom's past webinar endpoints do.
+// appear makes an ended instance's data visible.
 func (l *life) appear(in *Instance, recorded bool) {
 	m, d := in.Meeting, l.d
-	if m.Webinar {
-		m.Instances = []*Instance{in}
-	} else {
-		m.Instances = append(m.Instances, in)
-		sort.SliceStable(m.Instances, func(i, j int) bool { return m.Instances[i].Start.Before(m.Instances[j].Start) })
-	}
+	m.Instances = append(m.Instances, in)
+	sort.SliceStable(m.Instances, func(i, j int) bool { return m.Instances[i].Start.Before(m.Instances[j].Start) })
 	d.byUUID[in.UUID] = in
 	a := d.dailyAt(in.Start)
 	a.meetings++

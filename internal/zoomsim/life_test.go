@@ -131,8 +131,7 @@ func TestLifeChangesTheAccount(t *testing.T) {
 				t.Errorf("deleted meeting %v still listed", obj["id"])
 			}
 		case "recording.completed":
-			// Still listed unless its host or meeting went, or a later run
-			// of the same webinar replaced it (one past instance each).
+			// Still listed unless its host or meeting went.
 			in := s.Dataset().InstanceByUUID(obj["uuid"].(string))
 			h := in.Meeting.Host
 			if !has("recordings", "uuid", obj["uuid"]) && in.Recorded && !in.Meeting.Deleted && h.Status == "active" && s.Dataset().User(h.ID) == h {
