@@ -9,8 +9,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/connector/write"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
+	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/store"
 )
 
 // writeFlags are the write command's flags.
@@ -35,7 +38,7 @@ func (f *writeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.inputFormat, "input-format", "", "input format: jsonl, csv, parquet or arrow (default: from the file extension, else jsonl)")
 	fs.StringVar(&f.results, "results", "", "results file: one JSON line per row")
 	fs.StringVar(&f.deadLetter, "dead-letter", "", "dead-letter file: each rejected row as it came in, with _row and _error")
-	fs.StringVar(&f.ledger, "ledger", "", "ledger file of confirmed registrations (append-only); a re-run sends nothing twice")
+	fs.StringVar(&f.ledger, "ledger", "", "ledger file of confirmed registrations (append-only), or \"store\" for the serve store's (--store), which serve's /register shares; a re-run sends nothing twice")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate and plan, send nothing (same as dry_run in the config)")
 }
 
@@ -94,12 +97,11 @@ func runWrite(ctx context.Context, args []string, stdio IO) int {
 		src = s
 	}
 
-	var ledger *write.Ledger
-	if f.ledger != "" {
-		ledger, err = write.OpenLedger(f.ledger, cfg.DryRun)
-		if err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
+	ledger, err := openLedger(ctx, f.ledger, f.auth.store, cfg, stdio)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	if ledger != nil {
 		defer ledger.Close()
 	}
 	var results, dead io.Writer
@@ -148,3 +150,32 @@ func runWrite(ctx context.Context, args []string, stdio IO) int {
 	}
 	return ExitOK
 }
+
+// LedgerInStore is the --ledger value that keeps the ledger in the serve
+// store (--store, else $ZOOM_CONNECTOR_STORE, else the default file), the
+// one serve's /register records in.
+const LedgerInStore = "store"
+
+// openLedger opens the write command's ledger: none, the file at flag, or
+// the serve store's table (flag LedgerInStore). Closing the returned
+// ledger closes what it opened.
+func openLedger(ctx context.Context, flag, storeFlag string, cfg *config.Config, stdio IO) (registrant.Ledger, error) {
+	switch flag {
+	case "":
+		return nil, nil
+	case LedgerInStore:
+		st, err := store.Open(ctx, storeLocation(storeFlag, stdio.Getenv))
+		if err != nil {
+			return nil, err
+		}
+		return storeLedger{StoreLedger: registrant.StoreLedger{Store: st, AccountID: cfg.AccountID}}, nil
+	}
+	return registrant.OpenFile(flag, cfg.DryRun)
+}
+
+// storeLedger is the store's ledger of the write command, which opened
+// the store and closes it with the ledger.
+type storeLedger struct{ registrant.StoreLedger }
+
+// Close closes the store.
+func (l storeLedger) Close() error { return l.Store.Close() }

@@ -174,7 +174,7 @@ func TestRegisterAnswersAndCORS(t *testing.T) {
 		{&zoomapi.APIError{StatusCode: 400, Code: 3043, Message: "Meeting has reached maximum attendee capacity."}, 409, msgFull},
 		{&zoomapi.APIError{StatusCode: 400, Code: 3038, Message: "Meeting is over, you can not register now. internal-detail"}, 410, msgClosed},
 		{&zoomapi.APIError{StatusCode: 404, Code: 3001, Message: "Meeting does not exist: 222."}, 409, msgNotOpen},
-		{&zoomapi.RateLimitError{Daily: true, Message: "You have exceeded the daily rate limit of \"3\" for Add meeting registrant API requests"}, 429, msgTooMany},
+		{&zoomapi.RateLimitError{Daily: true, PerRegistrant: true, Message: "You have exceeded the daily rate limit of \"3\" for Add meeting registrant API requests"}, 429, msgTooMany},
 		{&zoomapi.RateLimitError{Message: "Too many requests"}, 503, msgBusy},
 		{errors.New("dial tcp: secret-internal-host refused"), 502, msgUnavailable},
 	} {
@@ -249,6 +249,12 @@ func TestRegisterEndToEnd(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("invalid country: %d %s", resp.StatusCode, body)
 	}
+	// An address the schema's format takes but Zoom does not (no dot in the
+	// domain): /register refuses it as write does (registrant.Validate).
+	resp, body = do(t, jsonReq(t, f.ts.URL, origin, map[string]string{"email": "x@localhost", "first_name": "X"}))
+	if resp.StatusCode != 400 || len(sim.Dataset().CreatedRegistrants()) != 1 {
+		t.Fatalf("x@localhost: %d %s", resp.StatusCode, body)
+	}
 	// The simulator's webhook arrives, verified and stored once.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -262,7 +268,7 @@ func TestRegisterEndToEnd(t *testing.T) {
 	}
 	var m strings.Builder
 	srv.metrics.write(&m)
-	for _, want := range []string{`outcome="registered"} 1`, `outcome="already_registered"} 1`, `outcome="invalid"} 2`,
+	for _, want := range []string{`outcome="registered"} 1`, `outcome="already_registered"} 1`, `outcome="invalid"} 3`,
 		`zoom_connector_zoom_request_duration_seconds_count 1`, `event="webinar.registration_created"} 1`} {
 		if !strings.Contains(m.String(), want) {
 			t.Errorf("metrics lack %s", want)

@@ -1,24 +1,16 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/internal/store"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
-	"github.com/zoom-connector/zoom-connector/spec"
 )
 
 // Registration is one visitor to register for an allowed target.
@@ -89,7 +81,7 @@ func VisitorMessage(err error) *VisitorError {
 	}
 	var rl *zoomapi.RateLimitError
 	if errors.As(err, &rl) {
-		if rl.Daily && strings.Contains(strings.ToLower(rl.Message), "registrant") {
+		if rl.PerRegistrant {
 			return &VisitorError{Status: http.StatusTooManyRequests, Outcome: "rate_limited_by_zoom", Message: msgTooMany, Err: err}
 		}
 		return &VisitorError{Status: http.StatusServiceUnavailable, Outcome: "busy", Message: msgBusy, Err: err}
@@ -112,16 +104,13 @@ func VisitorMessage(err error) *VisitorError {
 	return &VisitorError{Status: http.StatusBadGateway, Outcome: "error", Message: msgUnavailable, Err: err}
 }
 
-// ZoomRegistrar registers visitors through the Zoom client, with the same
-// row validation as the write command (spec/registrant.schema.json) and
-// the store's ledger for idempotency: a person already in the ledger for
-// a target gets the stored join link and Zoom is not called again. An
-// ambiguous failure (the POST may have been applied) is reconciled by
-// listing the target's registrants before answering, never by a blind
-// retry.
-//
-// TODO(write): when connector/write exports its row pipeline, replace the
-// body of Register with a call to it, keeping this type as the adapter.
+// ZoomRegistrar registers visitors through registrant.Registrar, the one
+// registration path the write command shares: the same row validation
+// (spec/registrant.schema.json), and the store's ledger with the same keys
+// as `write --ledger store`, so a person already registered by either is
+// not sent to Zoom again. An ambiguous failure (the POST may have been
+// applied) is reconciled by listing the target's registrants before
+// answering, never by a blind retry.
 type ZoomRegistrar struct {
 	Client *zoomapi.Client
 	Store  store.Store
@@ -133,17 +122,6 @@ type ZoomRegistrar struct {
 	Observe func(time.Duration)
 }
 
-var registrantSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	c.AssertFormat = true
-	c.LoadURL = func(s string) (io.ReadCloser, error) { return nil, fmt.Errorf("refusing to load %s", s) }
-	if err := c.AddResource(spec.RegistrantSchemaFile, bytes.NewReader(spec.RegistrantSchema())); err != nil {
-		return nil, err
-	}
-	return c.Compile(spec.RegistrantSchemaFile)
-})
-
 // Row returns the registration as a write-command row (the document
 // spec/registrant.schema.json describes).
 func (reg Registration) Row() map[string]any {
@@ -151,52 +129,25 @@ func (reg Registration) Row() map[string]any {
 	for k, v := range reg.Fields {
 		row[k] = v
 	}
-	row[reg.Target.Kind+"_id"] = reg.Target.ID
+	row[reg.Target.Kind+"_id"] = json.Number(strconv.FormatInt(reg.Target.ID, 10))
 	if reg.Target.OccurrenceIDs != "" {
 		row["occurrence_ids"] = reg.Target.OccurrenceIDs
 	}
 	return row
 }
 
-// Validate checks the row against spec/registrant.schema.json.
+// Validate checks the row as the write command does (registrant.Validate).
 func (reg Registration) Validate() error {
-	sch, err := registrantSchema()
-	if err != nil {
-		return fmt.Errorf("registrant schema: %w", err)
-	}
-	row := reg.Row()
-	// The schema validates decoded JSON: numbers as json.Number/float64.
-	doc := map[string]any{}
-	for k, v := range row {
-		if n, ok := v.(int64); ok {
-			doc[k] = json.Number(strconv.FormatInt(n, 10))
-			continue
-		}
-		doc[k] = v
-	}
-	if err := sch.Validate(doc); err != nil {
-		var fields []string
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			for _, l := range leaves(ve) {
-				fields = append(fields, l.InstanceLocation)
-			}
-		}
-		return &VisitorError{Status: http.StatusBadRequest, Outcome: "invalid", Message: msgInvalid,
-			Err: fmt.Errorf("row invalid at %s", strings.Join(fields, ", "))}
+	if err := registrant.Validate(reg.Row()); err != nil {
+		return &VisitorError{Status: http.StatusBadRequest, Outcome: "invalid", Message: msgInvalid, Err: err}
 	}
 	return nil
 }
 
-func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range e.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
+// target returns the registration's target as the registrant package
+// names it.
+func (reg Registration) target() registrant.Target {
+	return registrant.Target{Kind: reg.Target.Kind, ID: reg.Target.ID, OccurrenceIDs: reg.Target.OccurrenceIDs}
 }
 
 // Register implements Registrar.
@@ -204,92 +155,19 @@ func (z *ZoomRegistrar) Register(ctx context.Context, reg Registration) (Result,
 	if err := reg.Validate(); err != nil {
 		return Result{}, err
 	}
-	t := reg.Target
-	email := reg.Fields["email"]
-	key := store.LedgerKey(t.Kind, t.ID, t.OccurrenceIDs, email)
-	if e, err := z.Store.LedgerGet(ctx, key); err != nil {
-		return Result{}, err
-	} else if e != nil {
-		return Result{Status: "already_registered", RegistrantID: e.RegistrantID, JoinURL: e.JoinURL}, nil
-	}
-	body := map[string]any{}
+	r := registrant.Registrar{Client: z.Client, Ledger: registrant.StoreLedger{Store: z.Store, AccountID: z.AccountID},
+		AutoApprove: z.AutoApprove, Observe: z.Observe}
+	fields := make(map[string]any, len(reg.Fields))
 	for k, v := range reg.Fields {
-		body[k] = v
+		fields[k] = v
 	}
-	if z.AutoApprove && t.Kind == "meeting" {
-		body["auto_approve"] = true
-	}
-	q := url.Values{}
-	if t.OccurrenceIDs != "" {
-		q.Set("occurrence_ids", t.OccurrenceIDs)
-	}
-	path := fmt.Sprintf("/%ss/%d/registrants", t.Kind, t.ID)
-	var ans struct {
-		RegistrantID string `json:"registrant_id"`
-		JoinURL      string `json:"join_url"`
-	}
-	start := time.Now()
-	_, err := z.Client.Do(ctx, z.Client.NewRequest(http.MethodPost, path, q, body), &ans)
-	z.observe(start)
-	if errors.Is(err, zoomapi.ErrOutcomeUnknown) {
-		found, rerr := z.reconcile(ctx, path, email)
-		if rerr != nil || found == nil {
-			return Result{}, VisitorMessage(err)
-		}
-		ans.RegistrantID, ans.JoinURL, err = found.ID, found.JoinURL, nil
-	}
+	res, err := r.Register(ctx, reg.target(), fields)
 	if err != nil {
 		return Result{}, VisitorMessage(err)
 	}
-	if ans.JoinURL == "" {
-		return Result{}, VisitorMessage(errors.New("zoom answered without a join_url"))
+	out := Result{Status: "registered", RegistrantID: res.RegistrantID, JoinURL: res.JoinURL}
+	if res.AlreadyRegistered {
+		out.Status = "already_registered"
 	}
-	e, stored, err := z.Store.LedgerPut(ctx, store.LedgerEntry{
-		Key: key, AccountID: z.AccountID, TargetKind: t.Kind, TargetID: t.ID,
-		RegistrantID: ans.RegistrantID, JoinURL: ans.JoinURL, Status: "registered",
-	})
-	if err != nil {
-		// Zoom has the registration; answer it even if the ledger failed.
-		return Result{Status: "registered", RegistrantID: ans.RegistrantID, JoinURL: ans.JoinURL}, nil
-	}
-	if !stored {
-		return Result{Status: "already_registered", RegistrantID: e.RegistrantID, JoinURL: e.JoinURL}, nil
-	}
-	return Result{Status: "registered", RegistrantID: ans.RegistrantID, JoinURL: ans.JoinURL}, nil
-}
-
-func (z *ZoomRegistrar) observe(start time.Time) {
-	if z.Observe != nil {
-		z.Observe(time.Since(start))
-	}
-}
-
-type listedRegistrant struct {
-	ID      string `json:"id"`
-	Email   string `json:"email"`
-	JoinURL string `json:"join_url"`
-}
-
-// reconcile looks for email among the target's registrants (pending and
-// approved), after a POST whose outcome is unknown.
-func (z *ZoomRegistrar) reconcile(ctx context.Context, path, email string) (*listedRegistrant, error) {
-	for _, status := range []string{"approved", "pending"} {
-		req := z.Client.NewRequest(http.MethodGet, path, url.Values{"status": {status}}, nil)
-		req.PageSize = 300
-		start := time.Now()
-		for page, err := range z.Client.Pages(ctx, req, "registrants") {
-			if err != nil {
-				return nil, err
-			}
-			for _, item := range page.Items {
-				var r listedRegistrant
-				if json.Unmarshal(item, &r) == nil && strings.EqualFold(r.Email, email) {
-					z.observe(start)
-					return &r, nil
-				}
-			}
-		}
-		z.observe(start)
-	}
-	return nil, nil
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
@@ -114,12 +115,12 @@ func (t *target) personKey(r *row) string {
 
 // findPerson returns the listed registrant a row names (by registrant_id
 // when it has one, else by email) and its lower-case email.
-func (t *target) findPerson(r *row) (registrant, string, bool) {
+func (t *target) findPerson(r *row) (listing, string, bool) {
 	email := r.email
 	if r.regID != "" {
 		e, ok := t.idIndex()[r.regID]
 		if !ok {
-			return registrant{}, "", false
+			return listing{}, "", false
 		}
 		email = e
 	}
@@ -151,15 +152,15 @@ func inState(action, status string) (string, bool) {
 type actBatches struct {
 	order []string
 	rows  map[string][]*row
-	regs  map[string][]registrant
+	regs  map[string][]listing
 	busy  map[string]bool // persons waiting in a batch
 }
 
 func newActBatches() *actBatches {
-	return &actBatches{rows: map[string][]*row{}, regs: map[string][]registrant{}, busy: map[string]bool{}}
+	return &actBatches{rows: map[string][]*row{}, regs: map[string][]listing{}, busy: map[string]bool{}}
 }
 
-func (b *actBatches) add(action string, r *row, reg registrant, who string) int {
+func (b *actBatches) add(action string, r *row, reg listing, who string) int {
 	if len(b.rows[action]) == 0 {
 		b.order = append(b.order, action)
 	}
@@ -170,7 +171,7 @@ func (b *actBatches) add(action string, r *row, reg registrant, who string) int 
 }
 
 // take removes and returns the batch of action.
-func (b *actBatches) take(t *target, action string) ([]*row, []registrant) {
+func (b *actBatches) take(t *target, action string) ([]*row, []listing) {
 	rows, regs := b.rows[action], b.regs[action]
 	delete(b.rows, action)
 	delete(b.regs, action)
@@ -224,7 +225,11 @@ func (e *engine) decideAction(ctx context.Context, t *target, r *row, b *actBatc
 		}
 		t.life.gone[who] = true
 	}
-	if le, ok := e.ledger.lookup(r.actKey); ok {
+	le, ok, err := e.ledger.lookup(ctx, r.actKey)
+	if err != nil {
+		return err
+	}
+	if ok {
 		if le.Outcome == StatusNotFound {
 			return e.actResult(r, Result{Status: StatusNotFound, Reason: "not found by an earlier run (ledger)"})
 		}
@@ -256,7 +261,7 @@ func (e *engine) decideAction(ctx context.Context, t *target, r *row, b *actBatc
 // "approve (already approved), cancel", a re-run must not approve again.
 func (e *engine) settled(t *target, r *row, status, regID, why string) error {
 	if !e.dryRun {
-		e.ledger.settle([]LedgerEntry{{Key: r.actKey, Target: t.key.String(), Action: r.action, RegistrantID: regID, Row: r.num, Outcome: status}})
+		e.ledger.settle([]registrant.Entry{{Key: r.actKey, Target: t.key.String(), Action: r.action, RegistrantID: regID, Row: r.num, Outcome: status}})
 	}
 	return e.actResult(r, Result{Status: status, RegistrantID: regID, Reason: why})
 }
@@ -295,10 +300,10 @@ func (e *engine) actionFailed(t *target, rows []*row, err error) error {
 
 // applied records confirmed actions: ledger first (fsynced), then the
 // target's view and the results.
-func (e *engine) applied(t *target, rows []*row, regs []registrant, method, why string) error {
-	entries := make([]LedgerEntry, len(rows))
+func (e *engine) applied(t *target, rows []*row, regs []listing, method, why string) error {
+	entries := make([]registrant.Entry, len(rows))
 	for i, r := range rows {
-		entries[i] = LedgerEntry{Key: r.actKey, Target: t.key.String(), Action: r.action, RegistrantID: regs[i].id, Row: r.num}
+		entries[i] = registrant.Entry{Key: r.actKey, Target: t.key.String(), Action: r.action, RegistrantID: regs[i].id, Row: r.num}
 	}
 	if !e.dryRun {
 		if err := e.ledger.record(entries); err != nil {
@@ -319,7 +324,7 @@ func (e *engine) applied(t *target, rows []*row, regs []registrant, method, why 
 }
 
 // applyLocal changes the target's view as an applied action did.
-func (t *target) applyLocal(r *row, reg registrant) {
+func (t *target) applyLocal(r *row, reg listing) {
 	switch r.action {
 	case ActApprove:
 		reg.status = "approved"
@@ -360,7 +365,7 @@ func notFoundAnswer(err error) bool {
 // Zoom refuses the call for one person (its per-registrant daily limit, or
 // a registrant it no longer has), the rows are sent one by one, so the
 // others go on.
-func (e *engine) sendStatus(ctx context.Context, t *target, action string, rows []*row, regs []registrant) error {
+func (e *engine) sendStatus(ctx context.Context, t *target, action string, rows []*row, regs []listing) error {
 	if e.dryRun {
 		return e.applied(t, rows, regs, methodOf(len(rows)), "")
 	}
@@ -381,7 +386,7 @@ func (e *engine) sendStatus(ctx context.Context, t *target, action string, rows 
 		return err
 	}
 	var rl *zoomapi.RateLimitError
-	perPerson := notFoundAnswer(err) || (errors.As(err, &rl) && perRegistrantDaily(rl))
+	perPerson := notFoundAnswer(err) || (errors.As(err, &rl) && rl.PerRegistrant)
 	if perPerson && len(rows) > 1 {
 		e.log.Info("write: status update refused for one registrant, sending one by one", "target", t.key.String(), "rows", len(rows))
 		for i := range rows {
@@ -399,20 +404,20 @@ func (e *engine) sendStatus(ctx context.Context, t *target, action string, rows 
 
 // sendDelete deletes one registrant. Zoom's "not found" after the list
 // showed it means the delete (perhaps a retried one) took effect.
-func (e *engine) sendDelete(ctx context.Context, t *target, r *row, reg registrant) error {
+func (e *engine) sendDelete(ctx context.Context, t *target, r *row, reg listing) error {
 	if e.dryRun {
-		return e.applied(t, []*row{r}, []registrant{reg}, MethodSingle, "")
+		return e.applied(t, []*row{r}, []listing{reg}, MethodSingle, "")
 	}
 	req := e.client.NewRequest(http.MethodDelete, t.key.path()+"/registrants/"+url.PathEscape(reg.id), nil, nil)
 	req.Category = zoomapi.CategoryLight
 	err := e.do(ctx, "delete", req, nil)
 	switch {
 	case err == nil:
-		return e.applied(t, []*row{r}, []registrant{reg}, MethodSingle, "")
+		return e.applied(t, []*row{r}, []listing{reg}, MethodSingle, "")
 	case abortErr(err):
 		return err
 	case notFoundAnswer(err):
-		return e.applied(t, []*row{r}, []registrant{reg}, MethodSingle, "Zoom no longer had the registrant it listed")
+		return e.applied(t, []*row{r}, []listing{reg}, MethodSingle, "Zoom no longer had the registrant it listed")
 	}
 	return e.actionFailed(t, []*row{r}, err)
 }
@@ -437,7 +442,7 @@ func (e *engine) decidePanelist(ctx context.Context, t *target, r *row, b *actBa
 		if is {
 			return e.settled(t, r, StatusAlreadyDone, "", "already a panelist")
 		}
-		if b.add(r.action, r, registrant{}, who) >= MaxBatch {
+		if b.add(r.action, r, listing{}, who) >= MaxBatch {
 			return e.flushAct(ctx, t, b, r.action)
 		}
 		return nil
@@ -488,7 +493,7 @@ func (e *engine) loadPanelists(ctx context.Context, t *target) error {
 // answer is lost, the panelists are listed again and only the missing ones
 // are sent again.
 func (e *engine) sendPanelists(ctx context.Context, t *target, rows []*row) error {
-	regs := make([]registrant, len(rows))
+	regs := make([]listing, len(rows))
 	if e.dryRun {
 		return e.applied(t, rows, regs, methodOf(len(rows)), "")
 	}
@@ -549,7 +554,7 @@ func stringField(r *row, f string) string {
 // the removal took effect.
 func (e *engine) sendRemovePanelist(ctx context.Context, t *target, r *row, pid string) error {
 	if e.dryRun {
-		return e.applied(t, []*row{r}, []registrant{{}}, MethodSingle, "")
+		return e.applied(t, []*row{r}, []listing{{}}, MethodSingle, "")
 	}
 	if pid == "" {
 		pid = stringField(r, "email")
@@ -560,11 +565,11 @@ func (e *engine) sendRemovePanelist(ctx context.Context, t *target, r *row, pid 
 	var ae *zoomapi.APIError
 	switch {
 	case err == nil:
-		return e.applied(t, []*row{r}, []registrant{{}}, MethodSingle, "")
+		return e.applied(t, []*row{r}, []listing{{}}, MethodSingle, "")
 	case abortErr(err):
 		return err
 	case errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && ae.Code == 1001:
-		return e.applied(t, []*row{r}, []registrant{{}}, MethodSingle, "Zoom no longer had the panelist it listed")
+		return e.applied(t, []*row{r}, []listing{{}}, MethodSingle, "Zoom no longer had the panelist it listed")
 	}
 	return e.actionFailed(t, []*row{r}, err)
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/connector/write"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -87,7 +88,7 @@ func TestHeavyDailyLimitDefers(t *testing.T) {
 
 	var dead, results bytes.Buffer
 	states := &stateLines{}
-	ledger, err := write.OpenLedger(f.path("ledger.jsonl"), false)
+	ledger, err := registrant.OpenFile(f.path("ledger.jsonl"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +300,7 @@ func TestTemporaryErrorsDefer(t *testing.T) {
 			m := f.openOfType(t, false, c.typ)
 			var armed atomic.Bool
 			ft := &faultTransport{fail: c.fail(&armed)}
-			ledger, err := write.OpenLedger(f.path("ledger.jsonl"), false)
+			ledger, err := registrant.OpenFile(f.path("ledger.jsonl"), false)
 			if err != nil {
 				t.Fatal(err)
 			}

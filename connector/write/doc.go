@@ -24,10 +24,12 @@
 // # Exactly once, as far as Zoom lets us
 //
 // A row whose email is already registered for its target (case-insensitive)
-// is reported already_registered and sends nothing. A ledger (append-only
-// JSON lines, fsynced after every successful request) records each success
-// under a hash of target, lower-case email and occurrence_ids, so a run that
-// was killed and is run again sends nothing twice. When Zoom may have applied
+// is reported already_registered and sends nothing. A ledger (a
+// registrant.Ledger: append-only JSON lines fsynced after every successful
+// request, or the serve store's table that /register shares) records each
+// success under registrant.Key (a hash of target, occurrence_ids and
+// lower-case email), so a run that was killed and is run again sends
+// nothing twice, and neither does a run after /register took the person. When Zoom may have applied
 // a request whose answer was lost (zoomapi.ErrOutcomeUnknown), the target's
 // registrants are listed again before any retry, and a listed email counts as
 // registered. Zoom has no idempotency key; a registrant created by a request

@@ -22,6 +22,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/connector/write"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -257,7 +258,7 @@ func TestOutcomeUnknown(t *testing.T) {
 			f := startSim(t, zoomsim.Options{})
 			m := f.openOfType(t, false, c.typ)
 			lt := &lossyTransport{applied: c.applied}
-			ledger, err := write.OpenLedger(f.path("ledger.jsonl"), false)
+			ledger, err := registrant.OpenFile(f.path("ledger.jsonl"), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -427,7 +428,7 @@ func ledgerRows(t *testing.T, path string) map[int]bool {
 	}
 	out := map[int]bool{}
 	for _, line := range bytes.Split(b, []byte("\n")) {
-		var e write.LedgerEntry
+		var e registrant.Entry
 		if json.Unmarshal(line, &e) == nil && e.Row > 0 {
 			out[e.Row] = true
 		}

@@ -1,22 +1,18 @@
 package write
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/internal/config"
-	"github.com/zoom-connector/zoom-connector/spec"
 )
 
 // Registrant fields a row may carry, besides its target.
@@ -57,6 +53,12 @@ type TargetKey struct {
 // String returns "meeting:ID" or "webinar:ID", as results show it.
 func (k TargetKey) String() string { return string(k.Kind) + ":" + strconv.FormatInt(k.ID, 10) }
 
+// registrant returns the target, with occurrences occ, as the registrant
+// package names it.
+func (k TargetKey) registrant(occ string) registrant.Target {
+	return registrant.Target{Kind: string(k.Kind), ID: k.ID, OccurrenceIDs: occ}
+}
+
 // path returns the API path of the target ("/meetings/ID").
 func (k TargetKey) path() string { return "/" + string(k.Kind) + "s/" + strconv.FormatInt(k.ID, 10) }
 
@@ -95,35 +97,9 @@ func (r *row) batchable() bool {
 type normalizer struct {
 	mapping  map[string]string
 	target   *config.Target
-	schema   *jsonschema.Schema
 	mu       sync.Mutex
 	unknown  map[string]bool // upstream columns that map to no field
 	warnOnce func(cols []string)
-}
-
-var (
-	schemaOnce sync.Once
-	schemaVal  *jsonschema.Schema
-	schemaErr  error
-)
-
-// registrantSchema compiles spec/registrant.schema.json once, with format
-// assertions.
-func registrantSchema() (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft7
-		c.AssertFormat = true
-		if err := c.AddResource(spec.RegistrantSchemaFile, bytes.NewReader(spec.RegistrantSchema())); err != nil {
-			schemaErr = fmt.Errorf("registrant schema: %w", err)
-			return
-		}
-		schemaVal, schemaErr = c.Compile(spec.RegistrantSchemaFile)
-		if schemaErr != nil {
-			schemaErr = fmt.Errorf("registrant schema: %w", schemaErr)
-		}
-	})
-	return schemaVal, schemaErr
 }
 
 // CheckMapping reports mapping values that name no registrant field, so a
@@ -148,14 +124,10 @@ func CheckMapping(m map[string]string) error {
 }
 
 func newNormalizer(cfg *config.Config) (*normalizer, error) {
-	s, err := registrantSchema()
-	if err != nil {
-		return nil, err
-	}
 	if err := CheckMapping(cfg.Mapping); err != nil {
 		return nil, err
 	}
-	return &normalizer{mapping: cfg.Mapping, target: cfg.DefaultTarget, schema: s, unknown: map[string]bool{}}, nil
+	return &normalizer{mapping: cfg.Mapping, target: cfg.DefaultTarget, unknown: map[string]bool{}}, nil
 }
 
 // unknownColumns returns the upstream columns seen that map to no field.
@@ -249,13 +221,8 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 	if hasM && hasW {
 		return nil, errors.New("meeting_id: the row names both meeting_id and webinar_id")
 	}
-	if err := n.schema.Validate(doc); err != nil {
-		return nil, schemaReason(err)
-	}
-	if em, ok := doc["email"].(string); ok {
-		if err := checkEmail(em); err != nil {
-			return nil, err
-		}
+	if err := registrant.Validate(doc); err != nil {
+		return nil, err
 	}
 	r := &row{fields: map[string]any{}, action: ActRegister}
 	for k, v := range doc {
@@ -286,18 +253,6 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 		return nil, fmt.Errorf("occurrence_ids: only a register row may name occurrences, not %s", r.action)
 	}
 	return r, nil
-}
-
-// checkEmail applies the syntax check Zoom's own validation is closest to:
-// a bare address (no display name) whose domain has a dot.
-func checkEmail(s string) error {
-	a, err := mail.ParseAddress(s)
-	at := strings.LastIndexByte(s, '@')
-	if err != nil || a.Address != s || at < 1 || !strings.Contains(s[at+1:], ".") ||
-		strings.HasSuffix(s, ".") || strings.ContainsAny(s, " \t") {
-		return errors.New("email: not a valid email address")
-	}
-	return nil
 }
 
 // clean turns an input value into a JSON-schema value: nil and empty or
@@ -359,60 +314,4 @@ func clean(v any) any {
 		// Anything else (time values, decimals) goes through its text form.
 		return clean(fmt.Sprint(x))
 	}
-}
-
-// schemaReason flattens a jsonschema error into "field: problem; ...",
-// naming each field at fault.
-func schemaReason(err error) error {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var parts []string
-	seen := map[string]bool{}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			field := strings.TrimPrefix(e.InstanceLocation, "/")
-			field = strings.ReplaceAll(field, "/", ".")
-			msg := e.Message
-			if field == "" {
-				// Required properties are reported on the object.
-				if m, ok := strings.CutPrefix(msg, "missing properties: "); ok {
-					for _, p := range strings.Split(m, ",") {
-						p = strings.Trim(strings.TrimSpace(p), `'"`)
-						if !seen[p] {
-							seen[p] = true
-							parts = append(parts, p+": required")
-						}
-					}
-					return
-				}
-				field = "row"
-			}
-			switch {
-			case strings.HasSuffix(msg, "is not valid 'email'"):
-				// The format message quotes the value; reasons never do.
-				msg = "not a valid email address"
-			case strings.Contains(msg, "is not valid '"):
-				msg = "not valid " + msg[strings.LastIndex(msg, "is not valid '")+len("is not valid "):]
-			case field == "meeting_id" || field == "webinar_id":
-				msg = "must be a positive integer ID"
-			}
-			s := field + ": " + msg
-			if !seen[s] {
-				seen[s] = true
-				parts = append(parts, s)
-			}
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	if len(parts) == 0 {
-		return errors.New(ve.Message)
-	}
-	return errors.New(strings.Join(parts, "; "))
 }

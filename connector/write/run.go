@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
@@ -46,8 +47,10 @@ type Options struct {
 	// stdout in Airbyte mode); nil drops them. Once a row is deferred, no
 	// later STATE is echoed, so the platform sends that row again.
 	States io.Writer
-	// Ledger records confirmed registrations; nil for none.
-	Ledger *Ledger
+	// Ledger records confirmed registrations and actions
+	// (registrant.OpenFile, or registrant.StoreLedger to share the serve
+	// store's with /register); nil for none. Run does not close it.
+	Ledger registrant.Ledger
 	// Log receives counts and targets, never row data. Nil discards.
 	Log *slog.Logger
 	// MaxRegistrants is a meeting's registrant capacity (default
@@ -64,7 +67,7 @@ type engine struct {
 	cfg            *config.Config
 	client         *zoomapi.Client
 	out            *outputs
-	ledger         *Ledger
+	ledger         *journal
 	log            *slog.Logger
 	dryRun         bool
 	maxRegistrants int
@@ -102,7 +105,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &engine{
-		cfg: cfg, client: opts.Client, ledger: opts.Ledger, log: log, dryRun: cfg.DryRun,
+		cfg: cfg, client: opts.Client, ledger: newJournal(opts.Ledger, cfg.DryRun), log: log, dryRun: cfg.DryRun,
 		out:            newOutputs(opts.Results, opts.DeadLetter, cfg.DryRun),
 		maxRegistrants: opts.MaxRegistrants, maxAttempts: opts.MaxAttempts, pageSize: cfg.PageSize,
 		targets: map[TargetKey]*target{}, exhausted: map[zoomapi.Category]time.Time{},
@@ -124,14 +127,14 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if opts.States != nil {
 		states = airbyte.NewWriter(opts.States)
 	}
-	log.Info("write: starting", "dry_run", cfg.DryRun, "ledger_entries", opts.Ledger.Len())
+	log.Info("write: starting", "dry_run", cfg.DryRun, "ledger_entries", e.ledger.size())
 
 	echoed, held := 0, 0
 	var seg []*row
 	flushSeg := func() error {
 		err := e.process(ctx, seg)
 		seg = nil
-		if lerr := opts.Ledger.flushPending(); err == nil && !e.dryRun {
+		if lerr := e.ledger.flushPending(); err == nil && !e.dryRun {
 			err = lerr
 		}
 		if ferr := e.out.flush(); err == nil {
@@ -247,7 +250,7 @@ func (e *engine) target(k TargetKey) *target {
 	defer e.mu.Unlock()
 	t, ok := e.targets[k]
 	if !ok {
-		t = &target{key: k, existing: map[string]registrant{}, done: map[string]registrant{}}
+		t = &target{key: k, existing: map[string]listing{}, done: map[string]listing{}}
 		e.targets[k] = t
 	}
 	return t

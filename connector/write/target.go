@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
@@ -40,9 +41,9 @@ type deferral struct {
 // daily limit.
 const whyTemporary = "temporary Zoom or network errors outlasted the retries"
 
-// registrant is an existing registration of a target; status is Zoom's
+// listing is an existing registration of a target; status is Zoom's
 // (approved, pending, denied), "" when unknown.
-type registrant struct {
+type listing struct {
 	id, joinURL, status string
 }
 
@@ -62,10 +63,10 @@ type target struct {
 	// existing maps lower-case emails to their registration: every status,
 	// listed once, plus what this run added. Zoom's list does not say which
 	// occurrences a registrant chose, so it decides whole-target rows only.
-	existing map[string]registrant
+	existing map[string]listing
 	// done holds what this run registered, by occKey(email, occurrence_ids):
 	// it (with the ledger) decides rows that name occurrences.
-	done  map[string]registrant
+	done  map[string]listing
 	count int
 	// approval is the target's settings.approval_type (0 automatic).
 	approval int
@@ -86,12 +87,12 @@ func occKey(email, occ string) string { return email + "\n" + occ }
 // whole meeting (which covers every occurrence), for that email; an email
 // that Zoom's list shows, perhaps through other occurrences, is sent again
 // (Zoom answers a repeated add with the existing registration).
-func (t *target) find(r *row) (registrant, string, bool) {
+func (t *target) find(r *row) (listing, string, bool) {
 	if r.occ == "" {
 		if reg, ok := t.existing[r.email]; ok {
 			return reg, "already registered for this " + string(t.key.Kind), true
 		}
-		return registrant{}, "", false
+		return listing{}, "", false
 	}
 	if reg, ok := t.done[occKey(r.email, r.occ)]; ok {
 		return reg, "registered earlier in this run for these occurrences", true
@@ -99,21 +100,7 @@ func (t *target) find(r *row) (registrant, string, bool) {
 	if reg, ok := t.done[occKey(r.email, "")]; ok {
 		return reg, "registered earlier in this run for the whole meeting, every occurrence included", true
 	}
-	return registrant{}, "", false
-}
-
-// findLedger looks r up in the ledger: its own key, or for a row with
-// occurrence_ids also the whole-meeting key of the same email.
-func (e *engine) findLedger(t *target, r *row) (LedgerEntry, string, bool) {
-	if le, ok := e.ledger.lookup(ledgerKey(t.key, r.email, r.occ)); ok {
-		return le, "registered by an earlier run (ledger)", true
-	}
-	if r.occ != "" {
-		if le, ok := e.ledger.lookup(ledgerKey(t.key, r.email, "")); ok {
-			return le, "registered for the whole meeting by an earlier run (ledger)", true
-		}
-	}
-	return LedgerEntry{}, "", false
+	return listing{}, "", false
 }
 
 // batchAllowed reports whether Zoom takes batch_registrants for the target:
@@ -136,7 +123,7 @@ func abortErr(err error) bool {
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// ledgerError is a failed ledger write: it ends the run.
+// ledgerError is a failed ledger read or write: it ends the run.
 type ledgerError struct{ error }
 
 func (e *ledgerError) Unwrap() error { return e.error }
@@ -149,19 +136,11 @@ func targetWide(ae *zoomapi.APIError) bool {
 	return ae.Code == 3038 || zoomapi.IsSkippable(ae)
 }
 
-// perRegistrantDaily reports Zoom's per-registrant daily 429 ("You have
-// exceeded the daily rate limit of "3" for Add meeting registrant API
-// requests for the registrant ..."): it concerns one person, not the
-// account's quota, so it rejects that row only.
-func perRegistrantDaily(rl *zoomapi.RateLimitError) bool {
-	return rl.Daily && strings.Contains(strings.ToLower(rl.Message), "registrant")
-}
-
 // accountDaily returns the daily 429 of an account quota (a category's
 // daily limit), not the per-registrant one.
 func accountDaily(err error) (*zoomapi.RateLimitError, bool) {
 	var rl *zoomapi.RateLimitError
-	if errors.As(err, &rl) && rl.Daily && !perRegistrantDaily(rl) {
+	if errors.As(err, &rl) && rl.Daily && !rl.PerRegistrant {
 		return rl, true
 	}
 	return nil, false
@@ -203,7 +182,7 @@ func temporary(err error) bool {
 	}
 	var rl *zoomapi.RateLimitError
 	if errors.As(err, &rl) {
-		return !perRegistrantDaily(rl)
+		return !rl.PerRegistrant
 	}
 	if errors.Is(err, zoomapi.ErrOutcomeUnknown) {
 		return true
@@ -298,9 +277,9 @@ func (e *engine) do(ctx context.Context, kind string, req *zoomapi.Request, v an
 	}
 	if req.Method != http.MethodGet {
 		// Rows settled without a request go to disk before anything else
-		// changes Zoom (see Ledger.settle).
+		// changes Zoom (see journal.settle).
 		if err := e.ledger.flushPending(); err != nil {
-			return &ledgerError{err}
+			return err
 		}
 	}
 	e.out.request(kind)
@@ -383,9 +362,9 @@ func (e *engine) load(ctx context.Context, t *target) error {
 
 // list returns every registrant of the target, of every status, by
 // lower-case email.
-func (e *engine) list(ctx context.Context, t *target) (map[string]registrant, error) {
-	out := map[string]registrant{}
-	for _, status := range []string{"approved", "pending", "denied"} {
+func (e *engine) list(ctx context.Context, t *target) (map[string]listing, error) {
+	out := map[string]listing{}
+	for _, status := range registrant.ListStatuses {
 		req := e.client.NewRequest(http.MethodGet, t.key.path()+"/registrants", url.Values{"status": {status}}, nil)
 		req.Category = zoomapi.CategoryMedium
 		req.PageSize = e.pageSize
@@ -407,7 +386,7 @@ func (e *engine) list(ctx context.Context, t *target) (map[string]registrant, er
 					return nil, fmt.Errorf("decode registrant: %w", err)
 				}
 				if r.Email != "" {
-					out[strings.ToLower(r.Email)] = registrant{id: r.ID, joinURL: r.JoinURL, status: status}
+					out[strings.ToLower(r.Email)] = listing{id: r.ID, joinURL: r.JoinURL, status: status}
 				}
 			}
 		}
@@ -490,7 +469,11 @@ func (e *engine) decide(ctx context.Context, t *target, r *row, pending *[]*row,
 	if reg, why, ok := t.find(r); ok {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
 	}
-	if le, why, ok := e.findLedger(t, r); ok && !t.life.gone[r.email] {
+	le, why, ok, err := e.ledger.findRegistration(ctx, t.key, r)
+	if err != nil {
+		return err
+	}
+	if ok && !t.life.gone[r.email] {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL, Reason: why})
 	}
 	if t.full != nil {
@@ -545,10 +528,10 @@ func (e *engine) failRows(rows []*row, err error, what string) error {
 
 // registered records confirmed registrations: ledger first (fsynced), then
 // the target's view and the results.
-func (e *engine) registered(t *target, rows []*row, regs []registrant, method string) error {
-	entries := make([]LedgerEntry, len(rows))
+func (e *engine) registered(t *target, rows []*row, regs []listing, method string) error {
+	entries := make([]registrant.Entry, len(rows))
 	for i, r := range rows {
-		entries[i] = LedgerEntry{Key: ledgerKey(t.key, r.email, r.occ), Target: t.key.String(), RegistrantID: regs[i].id, JoinURL: regs[i].joinURL, Row: r.num}
+		entries[i] = registrant.Entry{Key: registrant.Key(t.key.registrant(r.occ), r.email), Target: t.key.String(), RegistrantID: regs[i].id, JoinURL: regs[i].joinURL, Row: r.num}
 	}
 	if err := e.ledger.record(entries); err != nil {
 		return err
@@ -582,8 +565,8 @@ func (e *engine) planned(t *target, rows []*row, method string) error {
 		if _, ok := t.existing[r.email]; !ok {
 			t.count++
 		}
-		t.existing[r.email] = registrant{}
-		t.done[occKey(r.email, r.occ)] = registrant{}
+		t.existing[r.email] = listing{}
+		t.done[occKey(r.email, r.occ)] = listing{}
 		if err := e.out.result(r, Result{Status: StatusWouldRegister, Method: method}); err != nil {
 			return err
 		}
@@ -610,7 +593,7 @@ func (e *engine) reconcile(ctx context.Context, t *target, rows []*row, method s
 		return rows, err
 	}
 	var found, missing []*row
-	var regs []registrant
+	var regs []listing
 	for _, r := range rows {
 		if reg, ok := t.existing[r.email]; ok && !listedBefore[r.email] {
 			found = append(found, r)
@@ -661,12 +644,12 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 		}
 		err := e.do(ctx, "batch", req, &resp)
 		if err == nil {
-			got := map[string]registrant{}
+			got := map[string]listing{}
 			for _, x := range resp.Registrants {
-				got[strings.ToLower(x.Email)] = registrant{id: x.RegistrantID, joinURL: x.JoinURL}
+				got[strings.ToLower(x.Email)] = listing{id: x.RegistrantID, joinURL: x.JoinURL}
 			}
 			var ok, missing []*row
-			var regs []registrant
+			var regs []listing
 			for _, r := range remaining {
 				if reg, found := got[r.email]; found {
 					ok = append(ok, r)
@@ -787,7 +770,7 @@ func (e *engine) sendSingle(ctx context.Context, t *target, r *row) error {
 		}
 		err := e.do(ctx, "single", req, &resp)
 		if err == nil {
-			return e.registered(t, []*row{r}, []registrant{{id: resp.RegistrantID, joinURL: resp.JoinURL}}, MethodSingle)
+			return e.registered(t, []*row{r}, []listing{{id: resp.RegistrantID, joinURL: resp.JoinURL}}, MethodSingle)
 		}
 		if abortErr(err) {
 			return err

@@ -58,7 +58,8 @@ type Deauthorization struct {
 // LedgerEntry is one registration the connector made: the answer to a later
 // request with the same Key, so a form submitted twice registers once.
 type LedgerEntry struct {
-	// Key is the idempotency key chosen by the caller (see LedgerKey).
+	// Key is the idempotency key chosen by the caller (see
+	// connector/registrant.Keys); the store holds no email address.
 	Key string
 	// AccountID is the Zoom account the target belongs to.
 	AccountID string
@@ -72,14 +73,6 @@ type LedgerEntry struct {
 	// (waiting for the host's approval).
 	Status    string
 	CreatedAt time.Time
-}
-
-// LedgerKey returns the ledger key of a registration: a hash of the target
-// kind, its ID, the occurrence IDs and the lower-cased email, so that the
-// ledger holds no email address in clear.
-func LedgerKey(kind string, id int64, occurrenceIDs, email string) string {
-	h := sha256.Sum256([]byte(kind + "\x00" + strconv.FormatInt(id, 10) + "\x00" + occurrenceIDs + "\x00" + strings.ToLower(strings.TrimSpace(email))))
-	return hex.EncodeToString(h[:])
 }
 
 // Store is the serve command's durable state. Implementations are safe for

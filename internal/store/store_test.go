@@ -184,10 +184,7 @@ func TestLedger(t *testing.T) {
 	backends(t, func(t *testing.T, open func() Store) {
 		ctx := context.Background()
 		s := open()
-		key := LedgerKey("meeting", 42, "", "Ann@Example.com")
-		if key != LedgerKey("meeting", 42, "", " ann@example.COM") || key == LedgerKey("webinar", 42, "", "ann@example.com") {
-			t.Fatal("ledger key not normalized or not distinct")
-		}
+		key := "3f9a0c" // the caller's key (connector/registrant.Keys)
 		if e, err := s.LedgerGet(ctx, key); e != nil || err != nil {
 			t.Fatalf("empty get = %v %v", e, err)
 		}

@@ -93,12 +93,17 @@ func (e *APIError) Is(target error) bool {
 // resume (from Retry-After, or the next 00:00 UTC for a daily limit without
 // the header), zero if unknown.
 type RateLimitError struct {
-	Category   string
-	Type       string
-	Daily      bool
-	Reset      time.Time
-	Message    string
-	TrackingID string
+	Category string
+	Type     string
+	Daily    bool
+	// PerRegistrant is true for Zoom's daily limit of add-registrant
+	// requests for one registrant ("You have exceeded the daily rate limit
+	// of "3" for Add meeting registrant API requests for the registrant
+	// ..."): it concerns one person, not the account's quota.
+	PerRegistrant bool
+	Reset         time.Time
+	Message       string
+	TrackingID    string
 }
 
 // Error implements error.
@@ -185,6 +190,7 @@ func checkResponse(resp *http.Response, body []byte, now time.Time) error {
 				y, m, d := now.UTC().Date()
 				rl.Reset = time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 			}
+			rl.PerRegistrant = strings.Contains(strings.ToLower(ae.Message), "registrant")
 		}
 		return rl
 	}

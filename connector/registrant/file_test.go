@@ -1,6 +1,7 @@
-package write
+package registrant
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +13,13 @@ import (
 func TestLedgerTornLine(t *testing.T) {
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "ledger.jsonl")
-	k1 := ledgerKey(TargetKey{Meeting, 1}, "a@example.com", "")
-	l, err := OpenLedger(p, false)
+	ctx := context.Background()
+	k1 := Key(Target{Kind: "meeting", ID: 1}, "a@example.com")
+	l, err := OpenFile(p, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.record([]LedgerEntry{{Key: k1, Target: "meeting:1", RegistrantID: "r1"}}); err != nil {
+	if err := l.Record(ctx, []Entry{{Key: k1, Target: "meeting:1", RegistrantID: "r1"}}); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
@@ -25,18 +27,18 @@ func TestLedgerTornLine(t *testing.T) {
 	_, _ = f.WriteString(`{"key":"torn`)
 	f.Close()
 
-	l, err = OpenLedger(p, false)
+	l, err = OpenFile(p, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := l.lookup(k1); !ok || e.RegistrantID != "r1" || l.Len() != 1 {
+	if e, ok, _ := l.Lookup(ctx, k1); !ok || e.RegistrantID != "r1" || l.Len() != 1 {
 		t.Fatalf("after reopen: %+v %v len %d", e, ok, l.Len())
 	}
-	k2 := ledgerKey(TargetKey{Webinar, 1}, "a@example.com", "")
+	k2 := Key(Target{Kind: "webinar", ID: 1}, "a@example.com")
 	if k2 == k1 {
 		t.Fatal("meeting and webinar keys collide")
 	}
-	if err := l.record([]LedgerEntry{{Key: k2, Target: "webinar:1"}}); err != nil {
+	if err := l.Record(ctx, []Entry{{Key: k2, Target: "webinar:1"}}); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
@@ -45,13 +47,13 @@ func TestLedgerTornLine(t *testing.T) {
 		t.Fatalf("ledger:\n%s", b)
 	}
 	// Read-only (dry run) never creates the file.
-	ro, err := OpenLedger(filepath.Join(t.TempDir(), "none.jsonl"), true)
+	ro, err := OpenFile(filepath.Join(t.TempDir(), "none.jsonl"), true)
 	if err != nil || ro.Len() != 0 {
 		t.Fatal(err)
 	}
 	// A corrupt line in the middle is an error, not silently skipped.
 	_ = os.WriteFile(p, []byte("{\"key\":\"x\"}\nnot json\n{\"key\":\"y\"}\n"), 0o600)
-	if _, err := OpenLedger(p, false); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := OpenFile(p, false); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("corrupt ledger: %v", err)
 	}
 }
