@@ -52,33 +52,24 @@ func (f *authorizeFlags) register(fs *pflag.FlagSet) {
 
 // runAuthorize is the authorize command: it connects one Zoom account to a
 // user-authorized OAuth app from a terminal and saves its refresh token.
-func runAuthorize(ctx context.Context, args []string, stdio IO) int {
+func runAuthorize(ctx context.Context, args []string, stdio IO) error {
 	var f authorizeFlags
 	if _, err := parseFlags("authorize", args, stdio, f.register); err != nil {
-		return flagsFailed(stdio, "authorize", err)
+		return err
 	}
-	log, err := f.logger(stdio.Stderr)
+	cfg, log, err := f.setup(stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: %v\n", err)
-		return ExitUsage
-	}
-	cfg, err := f.load(stdio, log)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: configuration error: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	if !cfg.IsOAuth() {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: the configuration uses %s credentials; authorize is for an \"auth\": {\"auth_type\": \"oauth\", ...} app\n", cfg.AuthType)
-		return ExitUsage
+		return usagef("the configuration uses %s credentials; authorize is for an \"auth\": {\"auth_type\": \"oauth\", ...} app", cfg.AuthType)
 	}
 	if f.redirectPort < 0 || f.redirectPort > 65535 {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: --redirect-port %d: want 0 to 65535\n", f.redirectPort)
-		return ExitUsage
+		return usagef("--redirect-port %d: want 0 to 65535", f.redirectPort)
 	}
 	save, where, err := f.tokenSaver(cfg, stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: %v\n", err)
-		return ExitUsage
+		return usageError(err)
 	}
 	res, err := Authorize(ctx, AuthorizeOptions{
 		App:         &zoomapi.OAuthApp{TokenURL: cfg.OAuthTokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(), AllowHosts: f.allowHosts},
@@ -90,11 +81,11 @@ func runAuthorize(ctx context.Context, args []string, stdio IO) int {
 		Log:         log,
 	})
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector authorize: %s; nothing was saved\n", stripPrefix(err))
+		msg := fmt.Errorf("%s; nothing was saved", stripPrefix(err))
 		if errors.Is(err, zoomapi.ErrHostNotAllowed) {
-			return ExitUsage
+			return usageError(msg)
 		}
-		return ExitFail
+		return msg
 	}
 	fmt.Fprintf(stdio.Stdout, "\nSaved the account's refresh token to %s.\n", where)
 	// Who connected: best effort, with the access token just saved.
@@ -102,7 +93,7 @@ func runAuthorize(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stdout, "Connected Zoom account: %s\n", id)
 	}
 	fmt.Fprintf(stdio.Stdout, "Next: zoom-connector check-credentials --config %s%s\n", f.configPath, f.auth.suffix())
-	return ExitOK
+	return nil
 }
 
 func (a *authFlags) suffix() string {

@@ -39,6 +39,9 @@ type IO struct {
 	// whose clock they advance pass the simulator's clock here, so the
 	// connector sees the same day the simulated account does.
 	Now func() time.Time
+	// Demo starts the demo command's simulated Zoom account; the binary
+	// sets it (nil: this build has no demo).
+	Demo DemoStarter
 }
 
 // usage is the top-level usage, wrapped to 100 columns. A command's block
@@ -80,6 +83,27 @@ Flags common to the commands that call Zoom:
 Every command takes --help.
 `
 
+// command is one subcommand: it returns nil on success, and otherwise an
+// error exitStatus maps to the exit code and message.
+type command func(ctx context.Context, args []string, stdio IO) error
+
+// commands are the subcommands by name.
+func commands() map[string]command {
+	return map[string]command{
+		"version":           func(_ context.Context, args []string, stdio IO) error { return runVersion(args, stdio) },
+		"spec":              func(_ context.Context, args []string, stdio IO) error { return runSpec(args, stdio) },
+		"check":             func(ctx context.Context, args []string, stdio IO) error { return runCheck(ctx, args, stdio, true) },
+		"check-credentials": func(ctx context.Context, args []string, stdio IO) error { return runCheck(ctx, args, stdio, false) },
+		"read":              runRead,
+		"discover":          func(_ context.Context, args []string, stdio IO) error { return runDiscover(args, stdio) },
+		"demo":              runDemo,
+		"authorize":         runAuthorize,
+		"serve":             runServe,
+		"write":             runWrite,
+		"tenant":            runTenant,
+	}
+}
+
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdio IO) int {
 	if stdio.Getenv == nil {
@@ -89,36 +113,20 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stderr, usage)
 		return ExitUsage
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
+	name, rest := args[0], args[1:]
+	switch name {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdio.Stdout, usage)
 		return ExitOK
-	case "version", "--version":
-		return runVersion(rest, stdio)
-	case "spec":
-		return runSpec(rest, stdio)
-	case "check":
-		return runCheck(ctx, rest, stdio, true)
-	case "check-credentials":
-		return runCheck(ctx, rest, stdio, false)
-	case "read":
-		return runRead(ctx, rest, stdio)
-	case "discover":
-		return runDiscover(rest, stdio)
-	case "demo":
-		return runDemo(ctx, rest, stdio)
-	case "authorize":
-		return runAuthorize(ctx, rest, stdio)
-	case "serve":
-		return runServe(ctx, rest, stdio)
-	case "write":
-		return runWrite(ctx, rest, stdio)
-	case "tenant":
-		return runTenant(ctx, rest, stdio)
+	case "--version":
+		name = "version"
 	}
-	fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", cmd, usage)
-	return ExitUsage
+	run, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(stdio.Stderr, "zoom-connector: unknown command %q\n\n%s", name, usage)
+		return ExitUsage
+	}
+	return exitStatus(stdio, name, run(ctx, rest, stdio))
 }
 
 // common are the flags of every command that calls Zoom.
@@ -182,30 +190,24 @@ func refusedReason(err error) string {
 type flagSet = pflag.FlagSet
 
 // parseFlags parses a command's flags. With -h or --help it prints the
-// command's usage on stdout and returns pflag.ErrHelp, which flagsFailed
-// turns into exit 0 with nothing else printed.
+// command's usage on stdout and returns pflag.ErrHelp, which exitStatus
+// turns into exit 0 with nothing else printed; any other error is a usage
+// error.
 func parseFlags(name string, args []string, stdio IO, register func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stdio.Stderr)
 	fs.Usage = func() { fmt.Fprint(stdio.Stdout, commandUsage(name, fs)) }
 	register(fs)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("%s: unexpected arguments %q", name, strings.Join(fs.Args(), " "))
+		return nil, usagef("%s: unexpected arguments %q", name, strings.Join(fs.Args(), " "))
 	}
 	return fs, nil
-}
-
-// flagsFailed ends a command whose flags did not parse: exit 0 after
-// --help (the usage is out already), else the error and exit 2.
-func flagsFailed(stdio IO, name string, err error) int {
-	if errors.Is(err, pflag.ErrHelp) {
-		return ExitOK
-	}
-	fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
-	return ExitUsage
 }
 
 // commandUsage is a command's --help: its block of the top-level usage,
@@ -233,25 +235,25 @@ func commandUsage(name string, fs *pflag.FlagSet) string {
 // runVersion is the version command (and --version): the build's version,
 // commit and Go version, or with --short only the version as the SPEC and
 // the image label carry it.
-func runVersion(args []string, stdio IO) int {
+func runVersion(args []string, stdio IO) error {
 	var short bool
 	if _, err := parseFlags("version", args, stdio, func(fs *pflag.FlagSet) {
 		fs.BoolVar(&short, "short", false, "print only the version (as in SPEC and the image's io.airbyte.version label)")
 	}); err != nil {
-		return flagsFailed(stdio, "version", err)
+		return err
 	}
 	in := buildinfo.Read()
 	if short {
-		fmt.Fprintln(stdio.Stdout, in.Short())
-		return ExitOK
+		_, err := fmt.Fprintln(stdio.Stdout, in.Short())
+		return err
 	}
-	fmt.Fprint(stdio.Stdout, "zoom-connector "+in.String())
-	return ExitOK
+	_, err := fmt.Fprint(stdio.Stdout, "zoom-connector "+in.String())
+	return err
 }
 
-func runSpec(args []string, stdio IO) int {
+func runSpec(args []string, stdio IO) error {
 	if _, err := parseFlags("spec", args, stdio, func(*pflag.FlagSet) {}); err != nil {
-		return flagsFailed(stdio, "spec", err)
+		return err
 	}
 	w := airbyte.NewWriter(stdio.Stdout)
 	if err := w.Spec(airbyte.ConnectorSpecification{
@@ -259,14 +261,9 @@ func runSpec(args []string, stdio IO) int {
 		ConnectionSpecification: spec.ConfigSchema(),
 		ConnectorVersion:        buildinfo.Read().Short(),
 	}); err != nil {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector spec:", err)
-		return ExitFail
+		return err
 	}
-	if err := w.Flush(); err != nil {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector spec:", err)
-		return ExitFail
-	}
-	return ExitOK
+	return w.Flush()
 }
 
 // runCheck is both `check` (a CONNECTION_STATUS message for Airbyte) and
@@ -274,7 +271,7 @@ func runSpec(args []string, stdio IO) int {
 // could say something, as Airbyte expects; check-credentials exits 0 when
 // the credentials work, 1 when they do not and 2 for a usage or config
 // error.
-func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) int {
+func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) error {
 	name := "check-credentials"
 	if airbyteMode {
 		name = "check"
@@ -282,37 +279,29 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 	var c common
 	var af authFlags
 	if _, err := parseFlags(name, args, stdio, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs); af.registerStore(fs) }); err != nil {
-		return flagsFailed(stdio, name, err)
+		return err
 	}
-	log, err := c.logger(stdio.Stderr)
+	cfg, log, err := c.setup(stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
-		return ExitUsage
-	}
-	cfg, err := c.load(stdio, log)
-	if err != nil {
-		if airbyteMode {
-			return connectionStatus(stdio, airbyte.StatusFailed, "configuration error: "+err.Error())
+		if airbyteMode && log != nil {
+			return connectionStatus(stdio, airbyte.StatusFailed, errors.Unwrap(err).Error())
 		}
-		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: configuration error: %v\n", name, err)
-		return ExitUsage
+		return err
 	}
 	var rot *AirbyteRotation
 	if airbyteMode {
 		rot = &AirbyteRotation{ConfigPath: c.configPath}
 		rot.Bind(airbyte.NewWriter(stdio.Stdout))
 	}
-	opts := af.options(&c, stdio, log, rot)
-	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	sess, err := af.open(ctx, &c, cfg, stdio, log, rot)
 	if err != nil {
 		if airbyteMode {
 			return connectionStatus(stdio, airbyte.StatusFailed, "token store: "+err.Error())
 		}
-		fmt.Fprintf(stdio.Stderr, "zoom-connector %s: %v\n", name, err)
-		return ExitFail
+		return err
 	}
-	defer closeTokens()
-	d := DiagnoseWith(ctx, cfg, opts)
+	defer sess.Close()
+	d := DiagnoseWith(ctx, cfg, sess.opts)
 	if airbyteMode {
 		status := airbyte.StatusSucceeded
 		if !d.OK {
@@ -323,20 +312,17 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) in
 	fmt.Fprintf(stdio.Stdout, "Checking Zoom credentials from %s\n\n", c.configPath)
 	d.Report(stdio.Stdout)
 	if !d.OK {
-		return ExitFail
+		return errFailed
 	}
-	return ExitOK
+	return nil
 }
 
-func connectionStatus(stdio IO, status airbyte.ConnectionStatus, msg string) int {
+// connectionStatus writes check's CONNECTION_STATUS message: check
+// succeeds whenever it could say something, as Airbyte expects.
+func connectionStatus(stdio IO, status airbyte.ConnectionStatus, msg string) error {
 	w := airbyte.NewWriter(stdio.Stdout)
-	err := w.ConnectionStatus(status, msg)
-	if err == nil {
-		err = w.Flush()
+	if err := w.ConnectionStatus(status, msg); err != nil {
+		return err
 	}
-	if err != nil {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector check:", err)
-		return ExitFail
-	}
-	return ExitOK
+	return w.Flush()
 }

@@ -3,6 +3,8 @@ package connector
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -211,5 +213,34 @@ func TestRefusedValidationURLGetsNothing(t *testing.T) {
 	}
 	if arrived.Load() == 1 {
 		t.Error("the listener saw no connection even when allowed: the test cannot see a request")
+	}
+}
+
+// TestExitCodes: one place maps a command's error to its exit code. A
+// folder that cannot be made is exit 1 (the run failed), not a usage
+// error; a bad flag value, a missing --output or a broken config is 2.
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 1})
+	cfg := writeConfig(t, f.cfg)
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"read", "--config", cfg, "--allow-host", f.host, "--streams", "users", "--format", "jsonl", "--output", filepath.Join(blocker, "out")}, ExitFail, "zoom-connector read: --output:"},
+		{[]string{"read", "--config", cfg, "--allow-host", f.host, "--streams", "users", "--format", "jsonl"}, ExitUsage, "zoom-connector read: --format jsonl writes files"},
+		{[]string{"read", "--config", cfg, "--log-level", "loud"}, ExitUsage, "zoom-connector read: --log-level"},
+		{[]string{"discover", "--config", blocker}, ExitUsage, "zoom-connector discover: configuration error:"},
+		{[]string{"write", "--config", cfg}, ExitUsage, "zoom-connector write: --input FILE"},
+	} {
+		r := runMain(t, tc.args...)
+		if r.code != tc.code || !strings.HasPrefix(r.stderr, tc.says) && !strings.Contains(r.stderr, "\n"+tc.says) {
+			t.Errorf("%v: exit %d, want %d; stderr %q", tc.args, r.code, tc.code, r.stderr)
+		}
 	}
 }

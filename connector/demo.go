@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -14,13 +15,29 @@ import (
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
-	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
 
-// runDemo is the demo command: it starts the embedded Zoom simulator on
-// 127.0.0.1, reads every stream from it to Parquet, and prints a table of
-// streams, records and files. No Zoom account is needed.
-func runDemo(ctx context.Context, args []string, stdio IO) int {
+// DemoAccount is a simulated Zoom account the demo command reads from.
+type DemoAccount struct {
+	// URL is where the simulated Zoom listens (127.0.0.1).
+	URL string
+	// Config holds its endpoints and Server-to-Server credentials.
+	Config *config.Config
+	// Requests returns how many API and token requests it has answered.
+	Requests func() (api, token int)
+	// Close stops it.
+	Close func() error
+}
+
+// DemoStarter starts the demo's simulated account with a dataset (tiny,
+// small or large). The binary (cmd/zoom-connector) wires the simulator
+// in, so this package does not link it.
+type DemoStarter func(dataset string) (*DemoAccount, error)
+
+// runDemo is the demo command: it starts the simulated Zoom account
+// (stdio.Demo) on 127.0.0.1, reads every stream from it to Parquet, and
+// prints a table of streams, records and files. No Zoom account is needed.
+func runDemo(ctx context.Context, args []string, stdio IO) error {
 	var (
 		c       common
 		out     string
@@ -34,63 +51,59 @@ func runDemo(ctx context.Context, args []string, stdio IO) int {
 		fs.StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	})
 	if err != nil {
-		return flagsFailed(stdio, "demo", err)
+		return err
 	}
 	if format == FormatAirbyte {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector demo: --format must be jsonl, arrow or parquet (the demo writes files)")
-		return ExitUsage
+		return usagef("--format must be jsonl, arrow or parquet (the demo writes files)")
 	}
 	log, err := c.logger(stdio.Stderr)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitUsage
+		return usageError(err)
 	}
-	sim, err := zoomsim.NewServer(zoomsim.Options{Dataset: dataset, Seed: 1, Plan: "unlimited"})
+	if stdio.Demo == nil {
+		return errors.New("this build has no simulated Zoom account")
+	}
+	acct, err := stdio.Demo(dataset)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitUsage
+		return usageError(err)
 	}
-	l, err := sim.Listen("127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitFail
-	}
-	defer l.Close()
-	sc := sim.Config(l.URL)
-	cfg := config.Default()
-	cfg.APIBaseURL, cfg.OAuthTokenURL, cfg.ValidationURL = sc.APIBaseURL, sc.OAuthTokenURL, sc.ValidationURL
-	cfg.AccountID, cfg.ClientID, cfg.ClientSecret = sc.AccountID, sc.ClientID, config.Secret(sc.ClientSecret)
-	cfg.Plan = config.PlanUnlimited
-	u, _ := url.Parse(l.URL)
+	defer acct.Close()
+	cfg := acct.Config
+	u, _ := url.Parse(acct.URL)
 	allow := []string{u.Host}
 
-	fmt.Fprintf(stdio.Stdout, "zoom-connector demo: simulated Zoom account (%s dataset) at %s\n", dataset, l.URL)
+	fmt.Fprintf(stdio.Stdout, "zoom-connector demo: simulated Zoom account (%s dataset) at %s\n", dataset, acct.URL)
 	d := Diagnose(ctx, cfg, allow, log)
 	fmt.Fprintf(stdio.Stdout, "credentials: %s\n", d.Summary)
 	if !d.OK {
-		return ExitFail
+		return errFailed
 	}
 	client, err := NewClient(cfg, allow, log)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitFail
+		return err
 	}
 	job := &readJob{streams: streams.Names(), incremental: map[string]bool{}, state: state.New(),
 		stateFile: filepath.Join(out, "state.json"), format: format, outputDir: out}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitFail
-	}
 	fmt.Fprintf(stdio.Stdout, "reading %d streams to %s files in %s ...\n\n", len(job.streams), format, out)
 	start := time.Now()
 	sum, err := runJob(ctx, client, cfg, job, stdio, log, nil)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector demo: %v\n", err)
-		return ExitFail
+		return err
 	}
 	elapsed := time.Since(start)
-	counters := sim.Counters().Snapshot()
+	api, tokens := acct.Requests()
+	total := demoTable(stdio, out, sum)
+	fmt.Fprintf(stdio.Stdout, "\n%d records from %d streams in %s (%d API requests, %d token requests: the check and the read each got one); state in %s\n",
+		total, len(sum.Streams), elapsed.Round(time.Millisecond), api, tokens, job.stateFile)
+	if sum.Failed() {
+		return errFailed
+	}
+	return nil
+}
 
+// demoTable prints the streams read, their records and files, and
+// returns the records in all.
+func demoTable(stdio IO, out string, sum *Summary) int64 {
 	files := map[string][]string{}
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
@@ -104,17 +117,12 @@ func runDemo(ctx context.Context, args []string, stdio IO) int {
 	fmt.Fprintln(tw, "STREAM\tRECORDS\tSTATUS\tFILES")
 	var total int64
 	for _, r := range sum.Streams {
+		total += r.Records
 		sort.Strings(files[r.Name])
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Name, r.Records, strings.ToLower(string(r.Status)), strings.Join(files[r.Name], " "))
-		total += r.Records
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(stdio.Stdout, "\n%d records from %d streams in %s (%d API requests, %d token requests: the check and the read each got one); state in %s\n",
-		total, len(sum.Streams), elapsed.Round(time.Millisecond), counters.TotalRequests, counters.TokenRequests, job.stateFile)
-	if sum.Failed() {
-		return ExitFail
-	}
-	return ExitOK
+	return total
 }
 
 // streamOfFile maps an output file name ("meetings-00001.parquet",

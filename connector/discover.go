@@ -49,33 +49,21 @@ func Catalog() (airbyte.AirbyteCatalog, error) {
 // runDiscover is the discover command: it prints the CATALOG. The config
 // is validated, but Zoom is not called: the streams are the same for
 // every account.
-func runDiscover(args []string, stdio IO) int {
+func runDiscover(args []string, stdio IO) error {
 	var c common
 	if _, err := parseFlags("discover", args, stdio, c.register); err != nil {
-		return flagsFailed(stdio, "discover", err)
+		return err
 	}
-	log, err := c.logger(stdio.Stderr)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector discover: %v\n", err)
-		return ExitUsage
-	}
-	if _, err := c.load(stdio, log); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector discover: configuration error: %v\n", err)
-		return ExitUsage
+	if _, _, err := c.setup(stdio); err != nil {
+		return err
 	}
 	cat, err := Catalog()
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector discover: %v\n", err)
-		return ExitFail
+		return err
 	}
 	w := airbyte.NewWriter(stdio.Stdout)
-	err = w.Catalog(cat)
-	if err == nil {
-		err = w.Flush()
+	if err := w.Catalog(cat); err != nil {
+		return err
 	}
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector discover: %v\n", err)
-		return ExitFail
-	}
-	return ExitOK
+	return w.Flush()
 }

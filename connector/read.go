@@ -58,60 +58,49 @@ func (f *readFlags) register(fs *pflag.FlagSet) {
 }
 
 // runRead is the read command.
-func runRead(ctx context.Context, args []string, stdio IO) int {
+func runRead(ctx context.Context, args []string, stdio IO) error {
 	var f readFlags
 	if _, err := parseFlags("read", args, stdio, f.register); err != nil {
-		return flagsFailed(stdio, "read", err)
+		return err
 	}
-	log, err := f.logger(stdio.Stderr)
+	cfg, log, err := f.setup(stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage
-	}
-	cfg, err := f.load(stdio, log)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: configuration error: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	// webhook_events comes from the serve command's store, not from Zoom's
 	// API: it is read first, and the engine reads the other streams.
-	if code, done := readWebhookEvents(ctx, cfg, &f, stdio, log); done {
-		return code
+	if done, err := readWebhookEvents(ctx, cfg, &f, stdio, log); done || err != nil {
+		return err
 	}
 	job, err := f.plan(cfg)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage
+		return usageError(err)
 	}
 	var rot *AirbyteRotation
 	if job.format == FormatAirbyte {
 		rot = &AirbyteRotation{ConfigPath: f.configPath}
 	}
-	opts := f.auth.options(&f.common, stdio, log, rot)
-	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	sess, err := f.auth.open(ctx, &f.common, cfg, stdio, log, rot)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitFail
+		return err
 	}
-	defer closeTokens()
-	client, err := NewClientWith(cfg, opts)
+	defer sess.Close()
+	client, err := sess.client()
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	sum, err := runJob(ctx, client, cfg, job, stdio, log, rot)
-	if err != nil && sum == nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage
+	if err != nil && sum != nil {
+		log.Error("read stopped", "error", err)
+		return errFailed
 	}
 	if err != nil {
-		log.Error("read stopped", "error", err)
-		return ExitFail
+		return err
 	}
 	if sum.Failed() {
-		return ExitFail
+		return errFailed
 	}
-	return ExitOK
+	return nil
 }
 
 // readJob is a resolved read: which streams, how, and where to.

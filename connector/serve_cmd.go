@@ -136,33 +136,25 @@ func parseTarget(s string) (serve.Target, error) {
 }
 
 // runServe is the serve command: webhooks and the registration endpoint.
-func runServe(ctx context.Context, args []string, stdio IO) int {
+func runServe(ctx context.Context, args []string, stdio IO) error {
 	var f serveFlags
 	fs, err := parseFlags("serve", args, stdio, f.register)
 	if err != nil {
-		return flagsFailed(stdio, "serve", err)
+		return err
 	}
-	log, err := f.logger(stdio.Stderr)
+	cfg, log, err := f.setup(stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-		return ExitUsage
-	}
-	cfg, err := f.load(stdio, log)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: configuration error: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	f.applyConfig(cfg.Serve, fs.Changed)
 	if cfg.WebhookSecretToken.IsZero() {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector serve: configuration error: /webhook_secret_token: required (the Secret Token of the Zoom app's event subscription)")
-		return ExitUsage
+		return usagef("configuration error: /webhook_secret_token: required (the Secret Token of the Zoom app's event subscription)")
 	}
 	var targets []serve.Target
 	for _, s := range f.targets {
 		t, err := parseTarget(s)
 		if err != nil {
-			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-			return ExitUsage
+			return usageError(err)
 		}
 		targets = append(targets, t)
 	}
@@ -171,10 +163,24 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 	st, err := store.Open(octx, loc)
 	cancel()
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-		return ExitFail
+		return err
 	}
 	defer st.Close()
+	srv, err := f.server(cfg, st, targets, stdio, log)
+	if err != nil {
+		return usageError(err)
+	}
+	sctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("store", "location", store.Describe(loc), "kind", st.Kind())
+	return serve.Run(sctx, srv, serve.RunOptions{
+		Listen: f.listen, TLSCertFile: f.tlsCert, TLSKeyFile: f.tlsKey, ShutdownTimeout: f.shutdownTimeout,
+		MetricsListen: f.metricsListen,
+	})
+}
+
+// server builds the serve application from the flags and the config.
+func (f *serveFlags) server(cfg *config.Config, st store.Store, targets []serve.Target, stdio IO, log *slog.Logger) (*serve.Server, error) {
 	opts := serve.Options{
 		WebhookSecret:      cfg.WebhookSecretToken.Reveal(),
 		Store:              st,
@@ -188,35 +194,18 @@ func runServe(ctx context.Context, args []string, stdio IO) int {
 	if f.oauthRedirect != "" {
 		co, err := serveConnectOptions(cfg, st, f.oauthRedirect, f.allowHosts, stdio.Getenv, log)
 		if err != nil {
-			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-			return ExitUsage
+			return nil, err
 		}
 		opts.Connect = co
 	}
 	if len(targets) > 0 {
 		client, err := NewClient(cfg, f.allowHosts, log)
 		if err != nil {
-			fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-			return ExitUsage
+			return nil, err
 		}
 		opts.Registrar = &serve.ZoomRegistrar{Client: client, Store: st, AccountID: cfg.AccountID, AutoApprove: cfg.AutoApprove}
 	}
-	srv, err := serve.New(opts)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-		return ExitUsage
-	}
-	sctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log.Info("store", "location", store.Describe(loc), "kind", st.Kind())
-	if err := serve.Run(sctx, srv, serve.RunOptions{
-		Listen: f.listen, TLSCertFile: f.tlsCert, TLSKeyFile: f.tlsKey, ShutdownTimeout: f.shutdownTimeout,
-		MetricsListen: f.metricsListen,
-	}); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector serve: %v\n", err)
-		return ExitFail
-	}
-	return ExitOK
+	return serve.New(opts)
 }
 
 // serveConnectOptions builds the OAuth tenant flow of serve: the oauth

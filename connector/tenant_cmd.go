@@ -36,7 +36,7 @@ func (f *tenantInviteFlags) register(fs *pflag.FlagSet) {
 }
 
 // runTenant is the tenant command: `tenant invite TENANT`.
-func runTenant(_ context.Context, args []string, stdio IO) int {
+func runTenant(_ context.Context, args []string, stdio IO) error {
 	var f tenantInviteFlags
 	help := func() string {
 		fs := pflag.NewFlagSet("tenant invite", pflag.ContinueOnError)
@@ -45,16 +45,15 @@ func runTenant(_ context.Context, args []string, stdio IO) int {
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stdio.Stderr, help())
-		return ExitUsage
+		return &exitError{code: ExitUsage}
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		fmt.Fprint(stdio.Stdout, help())
-		return ExitOK
+		_, err := fmt.Fprint(stdio.Stdout, help())
+		return err
 	case "invite":
 	default:
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant: unknown subcommand %q\n\n%s", args[0], help())
-		return ExitUsage
+		return usagef("unknown subcommand %q\n\n%s", args[0], help())
 	}
 	// The tenant is the one positional argument, before or after the flags.
 	var tenant string
@@ -67,44 +66,42 @@ func runTenant(_ context.Context, args []string, stdio IO) int {
 		rest = append(rest, a)
 	}
 	if _, err := parseFlags("tenant invite", rest, stdio, f.register); err != nil {
-		return flagsFailed(stdio, "tenant invite", err)
+		return err
 	}
 	if err := serve.CheckTenantSlug(tenant); err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: tenant %q: %v\n\n%s", tenant, err, help())
-		return ExitUsage
+		return usagef("invite: tenant %q: %v\n\n%s", tenant, err, help())
 	}
-	log, err := f.logger(stdio.Stderr)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: %v\n", err)
-		return ExitUsage
+	if err := f.invite(tenant, stdio); err != nil {
+		return fmt.Errorf("invite: %w", err)
 	}
-	cfg, err := f.load(stdio, log)
+	return nil
+}
+
+// invite prints the link that connects a Zoom account to tenant.
+func (f *tenantInviteFlags) invite(tenant string, stdio IO) error {
+	cfg, _, err := f.setup(stdio)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: configuration error: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	redirect := f.redirect
 	if redirect == "" && cfg.Serve != nil {
 		redirect = cfg.Serve.OAuthRedirectURL
 	}
 	if redirect == "" {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector tenant invite: give --oauth-redirect-url (serve's, e.g. https://connect.example.com/oauth/callback) or set serve.oauth_redirect_url in the config")
-		return ExitUsage
+		return usagef("give --oauth-redirect-url (serve's, e.g. https://connect.example.com/oauth/callback) or set serve.oauth_redirect_url in the config")
 	}
 	key, err := tokenstore.KeyFromEnv(stdio.Getenv)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: token key: %v\n", err)
-		return ExitUsage
+		return usagef("token key: %v", err)
 	}
 	link, expires, err := serve.MakeInvite(key, redirect, tenant, f.validFor, time.Now())
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: %v\n", err)
-		return ExitUsage
+		return usageError(err)
 	}
 	fmt.Fprintln(stdio.Stdout, link)
 	fmt.Fprintf(stdio.Stderr, "zoom-connector tenant invite: a link for %s, valid until %s and for one connection; send it to the owner of the Zoom account\n",
 		tenant, expires.UTC().Format(time.RFC3339))
-	return ExitOK
+	return nil
 }
 
 // needsValue reports whether flag (as written) takes the next argument as

@@ -70,24 +70,24 @@ type webhookRecord struct {
 }
 
 // readWebhookEvents is the read command's hook for the webhook_events
-// stream. It returns handled=false when the read does not select the
+// stream. It returns done=false when the read does not select the
 // stream. When webhook_events is the only stream selected it reads it and
-// returns the exit code with handled=true. Read together with Zoom streams
-// through --streams, it reads webhook_events first, removes it from
-// f.streams and returns handled=false so the engine reads the others.
-func readWebhookEvents(ctx context.Context, cfg *config.Config, f *readFlags, stdio IO, log *slog.Logger) (int, bool) {
+// returns done=true (and the read's error). Read together with Zoom
+// streams through --streams, it reads webhook_events first, removes it
+// from f.streams and returns done=false so the engine reads the others.
+func readWebhookEvents(ctx context.Context, cfg *config.Config, f *readFlags, stdio IO, log *slog.Logger) (done bool, err error) {
 	selected, others := false, []string{}
 	if f.catalog != "" {
 		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
 		if err != nil {
-			return 0, false // plan reports it
+			return false, nil // plan reports it
 		}
 		var names []string
 		for _, cs := range cat.Streams {
 			names = append(names, cs.Stream.Name)
 		}
 		if !slices.Contains(names, WebhookEventsStream) {
-			return 0, false
+			return false, nil
 		}
 		selected = true
 		for _, n := range names {
@@ -105,52 +105,46 @@ func readWebhookEvents(ctx context.Context, cfg *config.Config, f *readFlags, st
 		}
 	}
 	if !selected {
-		return 0, false
+		return false, nil
 	}
 	if f.format != FormatAirbyte && f.format != FormatJSONL {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s supports --format airbyte or jsonl\n", WebhookEventsStream)
-		return ExitUsage, true
+		return true, usagef("%s supports --format airbyte or jsonl", WebhookEventsStream)
 	}
 	if f.format == FormatJSONL && f.outputDir == "" {
-		fmt.Fprintln(stdio.Stderr, "zoom-connector read: --format jsonl writes files: --output DIR is required")
-		return ExitUsage, true
+		return true, usagef("--format jsonl writes files: --output DIR is required")
 	}
 	base, err := webhookInputState(f)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage, true
+		return true, usageError(err)
 	}
 	loc := storeLocation(f.auth.store, stdio.Getenv)
 	st, err := store.Open(ctx, loc)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s: %v\n", WebhookEventsStream, err)
-		return ExitFail, true
+		return true, fmt.Errorf("%s: %w", WebhookEventsStream, err)
 	}
 	defer st.Close()
 	account, err := webhookAccount(ctx, cfg, f, st, stdio, log)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %s: %v\n", WebhookEventsStream, err)
-		return ExitFail, true
+		return true, fmt.Errorf("%s: %w", WebhookEventsStream, err)
 	}
 	after, err := webhookStart(base, account)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector read: %v\n", err)
-		return ExitUsage, true
+		return true, usageError(err)
 	}
 	n, last, err := emitWebhookEvents(ctx, st, webhookPlace{base: base, account: account, after: after}, f, stdio)
 	log.Info("stream done", "stream", WebhookEventsStream, "account_id", account, "records", n, "position", last, "store", store.Describe(loc))
 	if err != nil {
 		log.Error("read stopped", "stream", WebhookEventsStream, "error", err.Error())
-		return ExitFail, true
+		return true, errFailed
 	}
 	if len(others) > 0 {
 		if f.catalog == "" {
 			f.streams = others
 		}
 		// With a catalog, plan() skips webhook_events, read here.
-		return 0, false
+		return false, nil
 	}
-	return ExitOK, true
+	return true, nil
 }
 
 // webhookInputState is the stream's state from --state or --state-file

@@ -51,11 +51,11 @@ func TestReadWebhookEvents(t *testing.T) {
 			return ""
 		}}
 		log, _ := (&common{logLevel: "error"}).logger(&errb)
-		code, handled := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, stdio, log)
+		handled, err := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, stdio, log)
 		if !handled {
 			t.Fatal("not handled")
 		}
-		return out.String(), code
+		return out.String(), exitStatus(stdio, "read", err)
 	}
 	out, code := read()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -117,8 +117,8 @@ func TestReadWebhookEvents(t *testing.T) {
 	// Mixed with a Zoom stream: handled first, then left to the engine.
 	var out2, errb bytes.Buffer
 	f = &readFlags{streams: []string{"users", "webhook_events"}, format: FormatAirbyte}
-	_, handled := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
-	if handled || len(f.streams) != 1 || f.streams[0] != "users" || strings.Count(out2.String(), `"RECORD"`) != 4 {
+	handled, err := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
+	if handled || err != nil || len(f.streams) != 1 || f.streams[0] != "users" || strings.Count(out2.String(), `"RECORD"`) != 4 {
 		t.Fatalf("mixed: handled=%v streams=%v\n%s", handled, f.streams, out2.String())
 	}
 }

@@ -44,111 +44,119 @@ func (f *writeFlags) register(fs *pflag.FlagSet) {
 
 // runWrite is the write command: it registers people for meetings and
 // webinars from upstream rows (see package write).
-func runWrite(ctx context.Context, args []string, stdio IO) int {
+func runWrite(ctx context.Context, args []string, stdio IO) error {
 	var f writeFlags
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stdio.Stderr, "zoom-connector write: "+format+"\n", a...)
-		return code
-	}
 	if _, err := parseFlags("write", args, stdio, f.register); err != nil {
-		return flagsFailed(stdio, "write", err)
-	}
-	log, err := f.logger(stdio.Stderr)
-	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return err
 	}
 	switch {
 	case f.input == "" && f.catalog == "":
-		return fail(ExitUsage, "--input FILE (or -) or --catalog F (Airbyte messages on stdin) is required")
+		return usagef("--input FILE (or -) or --catalog F (Airbyte messages on stdin) is required")
 	case f.input != "" && f.catalog != "":
-		return fail(ExitUsage, "--input and --catalog both name the input: use one")
+		return usagef("--input and --catalog both name the input: use one")
 	case f.inputFormat != "" && f.input == "":
-		return fail(ExitUsage, "--input-format needs --input")
+		return usagef("--input-format needs --input")
 	}
-	cfg, err := f.load(stdio, log)
+	cfg, log, err := f.setup(stdio)
 	if err != nil {
-		return fail(ExitUsage, "configuration error: %v", err)
+		return err
 	}
 	if f.dryRun {
 		cfg.DryRun = true
 	}
 	if err := write.CheckMapping(cfg.Mapping); err != nil {
-		return fail(ExitUsage, "configuration error: %v", err)
+		return configError(err)
 	}
-
-	var src write.Source
-	var states io.Writer
-	if f.catalog != "" {
-		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
-		if err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
-		names := []string{}
-		for _, s := range cat.Streams {
-			names = append(names, s.Stream.Name)
-		}
-		src, states = write.NewAirbyteSource(stdio.Stdin, names), stdio.Stdout
-	} else {
-		s, closeInput, err := write.OpenInput(f.input, f.inputFormat, stdio.Stdin)
-		if err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
-		defer closeInput()
-		src = s
-	}
-
-	ledger, err := openLedger(ctx, f.ledger, f.auth.store, cfg, stdio)
+	opts := write.Options{Config: cfg, Log: log}
+	closeInput, err := f.openInput(&opts, stdio)
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return usageError(err)
 	}
-	if ledger != nil {
-		defer ledger.Close()
+	defer closeInput()
+	if opts.Ledger, err = openLedger(ctx, f.ledger, f.auth.store, cfg, stdio); err != nil {
+		return usageError(err)
 	}
-	var results, dead io.Writer
-	for _, o := range []struct {
-		path string
-		w    *io.Writer
-	}{{f.results, &results}, {f.deadLetter, &dead}} {
-		if o.path == "" {
-			continue
-		}
-		file, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
-		defer file.Close()
-		*o.w = file
+	if opts.Ledger != nil {
+		defer opts.Ledger.Close()
 	}
-
-	opts := f.auth.options(&f.common, stdio, log, nil)
-	closeTokens, err := OpenTenantTokens(ctx, cfg, &opts)
+	closeOutputs, err := f.openOutputs(&opts)
 	if err != nil {
-		return fail(ExitFail, "%v", err)
+		return usageError(err)
 	}
-	defer closeTokens()
-	client, err := NewClientWith(cfg, opts)
+	defer closeOutputs()
+	sess, err := f.auth.open(ctx, &f.common, cfg, stdio, log, nil)
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return err
 	}
-	sum, err := write.Run(ctx, write.Options{
-		Config: cfg, Client: client, Source: src, Results: results, DeadLetter: dead,
-		States: states, Ledger: ledger, Log: log,
-	})
+	defer sess.Close()
+	if opts.Client, err = sess.client(); err != nil {
+		return err
+	}
+	sum, err := write.Run(ctx, opts)
 	if sum != nil {
 		fmt.Fprintln(stdio.Stderr, "zoom-connector "+sum.String())
 	}
 	switch {
 	case err != nil && sum == nil:
-		return fail(ExitUsage, "%v", err)
+		return usageError(err)
 	case err != nil:
 		if errors.Is(err, context.Canceled) {
-			return fail(ExitFail, "interrupted: %v", err)
+			return err
 		}
-		return fail(ExitFail, "stopped: %v", err)
+		return fmt.Errorf("stopped: %w", err)
 	case sum.Failed():
-		return ExitFail
+		return errFailed
 	}
-	return ExitOK
+	return nil
+}
+
+// openInput sets opts.Source (and opts.States in Airbyte mode) from
+// --catalog or --input.
+func (f *writeFlags) openInput(opts *write.Options, stdio IO) (func(), error) {
+	if f.catalog == "" {
+		src, closeInput, err := write.OpenInput(f.input, f.inputFormat, stdio.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		opts.Source = src
+		return func() { closeInput() }, nil
+	}
+	cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{}
+	for _, s := range cat.Streams {
+		names = append(names, s.Stream.Name)
+	}
+	opts.Source, opts.States = write.NewAirbyteSource(stdio.Stdin, names), stdio.Stdout
+	return func() {}, nil
+}
+
+// openOutputs creates the --results and --dead-letter files.
+func (f *writeFlags) openOutputs(opts *write.Options) (func(), error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, file := range files {
+			file.Close()
+		}
+	}
+	for _, o := range []struct {
+		path string
+		w    *io.Writer
+	}{{f.results, &opts.Results}, {f.deadLetter, &opts.DeadLetter}} {
+		if o.path == "" {
+			continue
+		}
+		file, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		files = append(files, file)
+		*o.w = file
+	}
+	return closeAll, nil
 }
 
 // LedgerInStore is the --ledger value that keeps the ledger in the serve
