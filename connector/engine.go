@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
@@ -208,7 +209,7 @@ func (t task) category() zoomapi.Category {
 func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events, opts ReadOptions) (*Summary, error) {
 	start := time.Now()
 	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = 8
+		opts.MaxConcurrency = config.DefaultMaxConcurrency
 	}
 	if opts.CommitEvery <= 0 {
 		opts.CommitEvery = 20000
@@ -405,12 +406,13 @@ type window struct {
 	end   time.Time
 }
 
-// retention is how far back Zoom serves report data ("within the last six
-// months"), the age beyond which start_date earns a warning.
-const retention = 6 * 30 * 24 * time.Hour
+// retention is how far back Zoom serves report data, the age beyond which
+// start_date earns a warning.
+const retention = zoomapi.ReportRetention
 
-// defaultMonths is how far back windowed streams read without start_date.
-const defaultMonths = 6
+// defaultMonths is how far back windowed streams read without start_date:
+// as far as Zoom serves reports.
+const defaultMonths = zoomapi.ReportRetentionMonths
 
 // windows splits [start, today] into calendar months, as Zoom requires
 // windows of at most a month. The start is start_date (six months ago

@@ -89,15 +89,15 @@ func VisitorMessage(err error) *VisitorError {
 	var ae *zoomapi.APIError
 	if errors.As(err, &ae) {
 		switch {
-		case ae.Code == 3043:
+		case ae.Code == zoomapi.CodeCapacityReached:
 			return &VisitorError{Status: http.StatusConflict, Outcome: "full", Message: msgFull, Err: err}
-		case ae.Code == 3038:
+		case ae.Code == zoomapi.CodeEventOver:
 			return &VisitorError{Status: http.StatusGone, Outcome: "closed", Message: msgClosed, Err: err}
-		case ae.Code == 3000 || ae.Code == 3001 || ae.Code == 3003 || ae.StatusCode == http.StatusNotFound:
+		case ae.Code == zoomapi.CodeMeetingAccess || ae.Code == zoomapi.CodeMeetingNotFound || ae.Code == zoomapi.CodeNotHost || ae.StatusCode == http.StatusNotFound:
 			return &VisitorError{Status: http.StatusConflict, Outcome: "closed", Message: msgNotOpen, Err: err}
-		case ae.Code == 3027:
+		case ae.Code == zoomapi.CodeHostCannotRegister:
 			return &VisitorError{Status: http.StatusBadRequest, Outcome: "rejected", Message: msgRejected, Err: err}
-		case ae.Code == 300 && len(ae.Errors) > 0:
+		case ae.Code == zoomapi.CodeInvalidRequest && len(ae.Errors) > 0:
 			return &VisitorError{Status: http.StatusBadRequest, Outcome: "invalid", Message: msgInvalid, Err: err}
 		}
 	}

@@ -14,7 +14,7 @@ func metricsMeetings() Stream {
 	return Stream{
 		Name: "metrics_meetings", Doc: "Dashboard: past meetings with their quality summary (Business plan; off by default).",
 		Path: "/metrics/meetings", Envelope: "meetings", PageSize: 300, Category: zoomapi.CategoryResourceIntensive,
-		Query: url.Values{"type": {"past"}}, Window: MonthWindow, MaxAgeMonths: 6,
+		Query: url.Values{"type": {"past"}}, Window: MonthWindow, MaxAgeMonths: zoomapi.ReportRetentionMonths,
 		PrimaryKey: pk("uuid"), Cursor: "start_time", OffByDefault: true,
 		Scopes: []string{"dashboard_meetings:read:admin"},
 	}

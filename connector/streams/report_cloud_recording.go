@@ -7,7 +7,7 @@ import "github.com/zoom-connector/zoom-connector/internal/zoomapi"
 func reportCloudRecording() Stream {
 	return Stream{
 		Name: "report_cloud_recording", Doc: "Daily cloud recording storage of the account (usage, plan usage, free).",
-		Path: "/report/cloud_recording", Envelope: "cloud_recording_storage", Category: zoomapi.CategoryHeavy, MaxAgeMonths: 6, Window: MonthWindow,
+		Path: "/report/cloud_recording", Envelope: "cloud_recording_storage", Category: zoomapi.CategoryHeavy, MaxAgeMonths: zoomapi.ReportRetentionMonths, Window: MonthWindow,
 		PrimaryKey: pk("date"), Cursor: "date",
 		Scopes: []string{"report:read:admin"},
 	}

@@ -7,7 +7,7 @@ import "github.com/zoom-connector/zoom-connector/internal/zoomapi"
 func reportDaily() Stream {
 	return Stream{
 		Name: "report_daily", Doc: "Daily usage of the account (new users, meetings, participants, minutes).",
-		Path: "/report/daily", Envelope: "dates", Category: zoomapi.CategoryHeavy, MaxAgeMonths: 6, Window: YearMonthWindow,
+		Path: "/report/daily", Envelope: "dates", Category: zoomapi.CategoryHeavy, MaxAgeMonths: zoomapi.ReportRetentionMonths, Window: YearMonthWindow,
 		PrimaryKey: pk("date"), Cursor: "date",
 		Scopes: []string{"report:read:admin"},
 	}

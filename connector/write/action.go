@@ -358,7 +358,7 @@ func methodOf(n int) string {
 // found." (the person left the list after it was read).
 func notFoundAnswer(err error) bool {
 	var ae *zoomapi.APIError
-	return errors.As(err, &ae) && ae.Code == 3000 && strings.Contains(strings.ToLower(ae.Message), "not found")
+	return errors.As(err, &ae) && ae.Code == zoomapi.CodeMeetingAccess && strings.Contains(strings.ToLower(ae.Message), "not found")
 }
 
 // sendStatus sends one status update (at most MaxBatch registrants). When
@@ -568,7 +568,7 @@ func (e *engine) sendRemovePanelist(ctx context.Context, t *target, r *row, pid 
 		return e.applied(t, []*row{r}, []listing{{}}, MethodSingle, "")
 	case abortErr(err):
 		return err
-	case errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && ae.Code == 1001:
+	case errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && ae.Code == zoomapi.CodeUserNotFound:
 		return e.applied(t, []*row{r}, []listing{{}}, MethodSingle, "Zoom no longer had the panelist it listed")
 	}
 	return e.actionFailed(t, []*row{r}, err)

@@ -133,7 +133,7 @@ func (e *ledgerError) Unwrap() error { return e.error }
 // exist (3001), its host may not host (3161), registration is not enabled
 // (404, 3000, 300 with that message), or it is over (3038).
 func targetWide(ae *zoomapi.APIError) bool {
-	return ae.Code == 3038 || zoomapi.IsSkippable(ae)
+	return ae.Code == zoomapi.CodeEventOver || zoomapi.IsSkippable(ae)
 }
 
 // accountDaily returns the daily 429 of an account quota (a category's
@@ -703,7 +703,7 @@ func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 				t.fatal = &rj
 				return e.rejectAll(remaining, rj)
 			}
-			if ae.Code == 303 || strings.Contains(strings.ToLower(ae.Message), "batch registration is not supported") {
+			if ae.Code == zoomapi.CodeBatchNotSupported || strings.Contains(strings.ToLower(ae.Message), "batch registration is not supported") {
 				t.noBatch = true
 			}
 			// Capacity, validation or a type Zoom refuses: add the rows one
@@ -800,7 +800,7 @@ func (e *engine) sendSingle(ctx context.Context, t *target, r *row) error {
 			switch {
 			case targetWide(ae):
 				t.fatal = &rj
-			case ae.Code == 3043:
+			case ae.Code == zoomapi.CodeCapacityReached:
 				t.full = &rj
 			}
 		}

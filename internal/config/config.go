@@ -9,23 +9,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
 // Defaults of the optional settings; they match the "default" keywords of
 // spec/config.schema.json (a test keeps the two in step).
 const (
 	DefaultValidationURL  = "https://api.zoom.us/v2/users/me"
-	DefaultAPIBaseURL     = "https://api.zoom.us/v2"
-	DefaultOAuthTokenURL  = "https://zoom.us/oauth/token"
+	DefaultAPIBaseURL     = zoomapi.DefaultAPIBaseURL
+	DefaultOAuthTokenURL  = zoomapi.DefaultTokenURL
 	DefaultLookbackDays   = 1
 	DefaultPlan           = PlanPro
 	DefaultMaxConcurrency = 8
 	DefaultPageSize       = 300
-	DefaultRequestTimeout = 30 * time.Second
+	DefaultRequestTimeout = zoomapi.DefaultRequestTimeout
 
 	// MaxPageSize is the largest page_size Zoom accepts on the list
 	// endpoints the connector reads.
-	MaxPageSize = 300
+	MaxPageSize = zoomapi.MaxPageSize
 	// MaxConcurrencyLimit is the largest accepted max_concurrency.
 	MaxConcurrencyLimit = 64
 	// MaxLookbackDays is the largest accepted lookback_days.
@@ -33,10 +35,10 @@ const (
 	// MaxRequestTimeout is the largest accepted request_timeout_seconds.
 	MaxRequestTimeout = 600 * time.Second
 
-	// DefaultRetention is how far back Zoom's report endpoints reach ("within
-	// the last six months"); 180 days is always inside six calendar months.
-	// Streams with a different retention pass their own to ClampStartDate.
-	DefaultRetention = 180 * 24 * time.Hour
+	// DefaultRetention is how far back Zoom's report endpoints reach
+	// (zoomapi.ReportRetention). Streams with a different retention pass
+	// their own to ClampStartDate.
+	DefaultRetention = zoomapi.ReportRetention
 )
 
 // Environment variables that fill the credentials a configuration leaves out.
@@ -51,10 +53,10 @@ type Plan string
 
 // Plans accepted by the plan setting.
 const (
-	PlanFree      Plan = "free"
-	PlanPro       Plan = "pro"
-	PlanBusiness  Plan = "business"
-	PlanUnlimited Plan = "unlimited"
+	PlanFree      Plan = zoomapi.PlanFree
+	PlanPro       Plan = zoomapi.PlanPro
+	PlanBusiness  Plan = zoomapi.PlanBusiness
+	PlanUnlimited Plan = zoomapi.PlanUnlimited
 )
 
 // RateLimits are request rates per Zoom rate-limit category. Light, Medium
@@ -69,19 +71,14 @@ type RateLimits struct {
 }
 
 // PlanRateLimits returns Zoom's documented per-account limits for a plan
-// (https://developers.zoom.us/docs/api/rate-limits/). PlanUnlimited and
-// unknown plans give the zero value: no client-side limit.
+// (zoomapi.LimitsOf). PlanUnlimited and unknown plans give the zero value:
+// no client-side limit.
 func PlanRateLimits(p Plan) RateLimits {
-	switch p {
-	case PlanFree:
-		return RateLimits{Light: 4, Medium: 2, Heavy: 1, ResourceIntensive: 10}
-	case PlanPro:
-		return RateLimits{Light: 30, Medium: 20, Heavy: 10, ResourceIntensive: 10}
-	case PlanBusiness:
-		return RateLimits{Light: 80, Medium: 60, Heavy: 40, ResourceIntensive: 20}
-	default:
+	l, ok := zoomapi.LimitsOf(string(p))
+	if !ok || p == "" {
 		return RateLimits{}
 	}
+	return RateLimits{Light: l.Light, Medium: l.Medium, Heavy: l.Heavy, ResourceIntensive: l.ResourceIntensivePerMinute}
 }
 
 // StreamConfig holds per-stream overrides. Zero or nil fields inherit the

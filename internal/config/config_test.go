@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 	"github.com/zoom-connector/zoom-connector/spec"
 )
 
@@ -442,6 +443,18 @@ func TestValidateProgrammatic(t *testing.T) {
 	for _, p := range []string{"/page_size", "/max_concurrency", "/plan", "/request_timeout_seconds", "/api_base_url", "/oauth_token_url", "/validation_url", "/streams/a~1b/page_size", "/streams/a~1b/lookback_days", "/mapping/col"} {
 		if !ve.Has(p) {
 			t.Errorf("no violation at %s: %v", p, ve)
+		}
+	}
+}
+
+// TestPlanRateLimitsAreZoomapis: the config's plan limits are the client
+// package's table (one home for Zoom's facts).
+func TestPlanRateLimitsAreZoomapis(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Plan{PlanFree, PlanPro, PlanBusiness} {
+		l, _ := zoomapi.LimitsOf(string(p))
+		if got := PlanRateLimits(p); got != (RateLimits{Light: l.Light, Medium: l.Medium, Heavy: l.Heavy, ResourceIntensive: l.ResourceIntensivePerMinute}) || got.Light == 0 {
+			t.Errorf("%s: %+v, zoomapi %+v", p, got, l)
 		}
 	}
 }

@@ -484,7 +484,7 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 		// 401: refresh the token once and retry once.
 		var ae *APIError
 		if errors.As(res.err, &ae) && ae.StatusCode == http.StatusUnauthorized {
-			if !authRetried && (ae.Code == 124 || ae.Code == 0) {
+			if !authRetried && (ae.Code == CodeInvalidToken || ae.Code == 0) {
 				authRetried = true
 				c.ts.Invalidate(tok)
 				c.log.DebugContext(ctx, "zoomapi: 401, refreshing token", "method", req.Method, "path", path, "code", ae.Code, "tracking_id", ae.TrackingID)

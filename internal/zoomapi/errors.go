@@ -82,7 +82,7 @@ func (e *APIError) Error() string {
 // Is reports whether target is ErrNotFound and the error is a not-found.
 func (e *APIError) Is(target error) bool {
 	if target == ErrNotFound {
-		return e.StatusCode == http.StatusNotFound || e.Code == 1001 || e.Code == 3001
+		return e.StatusCode == http.StatusNotFound || e.Code == CodeUserNotFound || e.Code == CodeMeetingNotFound
 	}
 	return false
 }
@@ -194,7 +194,7 @@ func checkResponse(resp *http.Response, body []byte, now time.Time) error {
 		}
 		return rl
 	}
-	if ae.Code == 4711 || (ae.Code == 4700 && strings.Contains(strings.ToLower(ae.Message), "does not contain scope")) {
+	if ae.Code == CodeScopeMissing || (ae.Code == CodeTokenScopeOrNil && strings.Contains(strings.ToLower(ae.Message), "does not contain scope")) {
 		return &ScopeError{Scopes: parseScopes(ae.Message), API: ae}
 	}
 	return ae
@@ -285,14 +285,14 @@ func IsSkippable(err error) bool {
 		return false
 	}
 	switch ae.Code {
-	case 1001, 3001, 3161, 12702:
+	case CodeUserNotFound, CodeMeetingNotFound, CodeHostingNotAllowed, CodeOlderThanAYear:
 		return true
-	case 300, 404, 3000:
+	case CodeInvalidRequest, http.StatusNotFound, CodeMeetingAccess:
 		m := strings.ToLower(ae.Message)
 		return strings.Contains(m, "registration has not been enabled") ||
 			strings.Contains(m, "does not have registration") ||
 			strings.Contains(m, "doesn't have registration") // past_webinars/{uuid}/absentees (2025 document)
-	case 200:
+	case CodeNoPermission:
 		// "Webinar plan is missing…": this user has no webinar add-on.
 		// Other code-200 answers ("No permission.", "Only available for
 		// paid account") concern the whole account and are not skipped.
@@ -309,6 +309,6 @@ func isInvalidPageToken(err error) bool {
 		return false
 	}
 	m := strings.ToLower(ae.Message)
-	return ae.Code == 300 && strings.Contains(m, "next page token") &&
+	return ae.Code == CodeInvalidRequest && strings.Contains(m, "next page token") &&
 		(strings.Contains(m, "invalid") || strings.Contains(m, "expired"))
 }

@@ -39,31 +39,20 @@ func ParseCategory(s string) (Category, error) {
 	return "", fmt.Errorf("zoomapi: unknown rate-limit category %q", s)
 }
 
-// Plan names accepted by Config.Plan.
-const (
-	PlanFree      = "free"
-	PlanPro       = "pro"
-	PlanBusiness  = "business"
-	PlanUnlimited = "unlimited"
-)
-
 // PlanRates returns the per-second request rates Zoom documents for plan
 // (free, pro, business; business also covers education and enterprise).
 // "unlimited" returns rate.Inf for every category. Resource-intensive limits
 // are per minute in Zoom's table and are converted to per second here.
 func PlanRates(plan string) (map[Category]rate.Limit, error) {
-	perMin := func(n float64) rate.Limit { return rate.Limit(n / 60) }
-	switch strings.ToLower(strings.TrimSpace(plan)) {
-	case PlanFree:
-		return map[Category]rate.Limit{CategoryLight: 4, CategoryMedium: 2, CategoryHeavy: 1, CategoryResourceIntensive: perMin(10)}, nil
-	case PlanPro, "":
-		return map[Category]rate.Limit{CategoryLight: 30, CategoryMedium: 20, CategoryHeavy: 10, CategoryResourceIntensive: perMin(10)}, nil
-	case PlanBusiness, "education", "enterprise", "business+":
-		return map[Category]rate.Limit{CategoryLight: 80, CategoryMedium: 60, CategoryHeavy: 40, CategoryResourceIntensive: perMin(20)}, nil
-	case PlanUnlimited:
+	l, ok := LimitsOf(plan)
+	if !ok {
+		return nil, fmt.Errorf("zoomapi: unknown plan %q (want free, pro, business or unlimited)", plan)
+	}
+	if l == (PlanLimits{}) {
 		return map[Category]rate.Limit{CategoryLight: rate.Inf, CategoryMedium: rate.Inf, CategoryHeavy: rate.Inf, CategoryResourceIntensive: rate.Inf}, nil
 	}
-	return nil, fmt.Errorf("zoomapi: unknown plan %q (want free, pro, business or unlimited)", plan)
+	return map[Category]rate.Limit{CategoryLight: rate.Limit(l.Light), CategoryMedium: rate.Limit(l.Medium),
+		CategoryHeavy: rate.Limit(l.Heavy), CategoryResourceIntensive: rate.Limit(l.ResourceIntensivePerMinute / 60)}, nil
 }
 
 // Adaptive tuning: on a per-second 429 the rate drops by a fifth (at most
