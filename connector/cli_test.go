@@ -237,6 +237,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"read", "--config", cfg, "--log-level", "loud"}, ExitUsage, "zoom-connector read: --log-level"},
 		{[]string{"discover", "--config", blocker}, ExitUsage, "zoom-connector discover: configuration error:"},
 		{[]string{"write", "--config", cfg}, ExitUsage, "zoom-connector write: --input FILE"},
+		{[]string{"read", "--config", cfg, "--format", "csv"}, ExitUsage, "zoom-connector read: --format \"csv\": want airbyte, jsonl, arrow, parquet"},
+		{[]string{"demo", "--format", "csv"}, ExitUsage, "zoom-connector demo: --format must be jsonl, arrow, parquet"},
 	} {
 		r := runMain(t, tc.args...)
 		if r.code != tc.code || !strings.HasPrefix(r.stderr, tc.says) && !strings.Contains(r.stderr, "\n"+tc.says) {

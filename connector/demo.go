@@ -14,6 +14,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/output"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 )
 
@@ -47,14 +48,14 @@ func runDemo(ctx context.Context, args []string, stdio IO) error {
 	_, err := parseFlags("demo", args, stdio, func(fs *flagSet) {
 		fs.StringVar(&out, "output", "demo-output", "folder for the files")
 		fs.StringVar(&dataset, "dataset", "small", "simulated dataset: tiny, small or large")
-		fs.StringVar(&format, "format", FormatParquet, "jsonl, arrow or parquet")
+		fs.StringVar(&format, "format", FormatParquet, strings.Join(output.FileFormats(), ", "))
 		fs.StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	})
 	if err != nil {
 		return err
 	}
-	if format == FormatAirbyte {
-		return usagef("--format must be jsonl, arrow or parquet (the demo writes files)")
+	if !output.IsFileFormat(format) {
+		return usagef("--format must be %s (the demo writes files)", strings.Join(output.FileFormats(), ", "))
 	}
 	log, err := c.logger(stdio.Stderr)
 	if err != nil {

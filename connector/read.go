@@ -25,13 +25,19 @@ import (
 	"github.com/zoom-connector/zoom-connector/spec"
 )
 
-// Output formats of the read command.
+// Output formats of the read command: Airbyte messages on stdout, or one
+// of the file formats of the output registry (output.FileFormats).
 const (
 	FormatAirbyte = "airbyte"
-	FormatJSONL   = "jsonl"
-	FormatArrow   = "arrow"
-	FormatParquet = "parquet"
+	FormatJSONL   = output.FormatJSONL
+	FormatArrow   = output.FormatArrow
+	FormatParquet = output.FormatParquet
 )
+
+// formatNames lists every --format value.
+func formatNames() string {
+	return strings.Join(append([]string{FormatAirbyte}, output.FileFormats()...), ", ")
+}
 
 // readFlags are the read command's flags.
 type readFlags struct {
@@ -53,7 +59,7 @@ func (f *readFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.stateIn, "state", "", "state to start from: Airbyte state messages or a zoom-connector state file")
 	fs.StringVar(&f.stateFile, "state-file", "", "state file to start from (if it exists) and to keep up to date, atomically")
 	fs.StringSliceVar(&f.streams, "streams", nil, "streams to read, comma-separated (default: every enabled stream)")
-	fs.StringVar(&f.format, "format", FormatAirbyte, "output: airbyte (stdout), jsonl, arrow or parquet (files under --output)")
+	fs.StringVar(&f.format, "format", FormatAirbyte, "output: airbyte (stdout), or "+strings.Join(output.FileFormats(), ", ")+" (files under --output)")
 	fs.StringVar(&f.outputDir, "output", "", "folder for jsonl, arrow and parquet files")
 }
 
@@ -115,14 +121,14 @@ type readJob struct {
 
 func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
 	j := &readJob{incremental: map[string]bool{}, stateFile: f.stateFile, format: f.format, outputDir: f.outputDir}
-	switch f.format {
-	case FormatAirbyte:
-	case FormatJSONL, FormatArrow, FormatParquet:
+	switch {
+	case f.format == FormatAirbyte:
+	case output.IsFileFormat(f.format):
 		if f.outputDir == "" {
 			return nil, fmt.Errorf("--format %s writes files: --output DIR is required", f.format)
 		}
 	default:
-		return nil, fmt.Errorf("--format %q: want airbyte, jsonl, arrow or parquet", f.format)
+		return nil, fmt.Errorf("--format %q: want %s", f.format, formatNames())
 	}
 	if f.catalog != "" && len(f.streams) > 0 {
 		return nil, errors.New("--catalog and --streams both name streams: use one")
@@ -264,13 +270,8 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		if err := os.MkdirAll(job.outputDir, 0o755); err != nil {
 			return nil, fmt.Errorf("--output: %w", err)
 		}
-		switch job.format {
-		case FormatJSONL:
-			sink = output.NewJSONL(job.outputDir, schemas)
-		case FormatArrow:
-			sink = output.NewArrow(job.outputDir, schemas)
-		case FormatParquet:
-			sink = output.NewParquet(job.outputDir, schemas, output.ParquetOptions{})
+		if sink, err = output.Open(job.format, job.outputDir, schemas); err != nil {
+			return nil, err
 		}
 	}
 	ev := &readEvents{aw: aw, stateFile: job.stateFile, log: log, last: map[string][]byte{}, streams: map[string]bool{}}
