@@ -169,8 +169,8 @@ type engine struct {
 	maxCursor   map[string]time.Time
 
 	failMu    sync.Mutex
-	failed    map[string]error     // stream -> permanent error
-	exhausted map[string]time.Time // category -> daily quota reset
+	failed    map[string]error // stream -> permanent error
+	exhausted zoomapi.DailyLimits
 	// incomplete marks streams that lost a partition to something a later
 	// run can resume (rate limit, cancellation): their progress is kept.
 	incomplete map[string]bool
@@ -228,7 +228,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		all: map[string]streams.Stream{}, selected: map[string]bool{}, needed: map[string]bool{},
 		children: map[string][]streams.Stream{}, done: map[string]map[string]bool{},
 		results: map[string]*StreamResult{}, estimates: map[string]int64{}, running: map[string]bool{}, requests: map[string]int64{},
-		maxCursor: map[string]time.Time{}, failed: map[string]error{}, exhausted: map[string]time.Time{},
+		maxCursor: map[string]time.Time{}, failed: map[string]error{},
 		interval: opts.CommitInterval, incomplete: map[string]bool{}, partErr: map[string]error{}, partErrs: map[string]int{}, lastCommit: time.Now(),
 	}
 	if opts.State != nil {
@@ -940,20 +940,14 @@ func (e *engine) markIncomplete(stream string) {
 }
 
 func (e *engine) exhaust(cat zoomapi.Category, reset time.Time) {
-	e.failMu.Lock()
-	defer e.failMu.Unlock()
-	if _, ok := e.exhausted[string(cat)]; !ok {
+	if e.exhausted.Note(cat, reset) {
 		e.log.Warn("daily rate limit reached: streams of this category stop with their state saved",
 			"category", string(cat), "resets", reset.Format(time.RFC3339))
 	}
-	e.exhausted[string(cat)] = reset
 }
 
 func (e *engine) categoryExhausted(cat zoomapi.Category) (time.Time, bool) {
-	e.failMu.Lock()
-	defer e.failMu.Unlock()
-	t, ok := e.exhausted[string(cat)]
-	return t, ok
+	return e.exhausted.Reached(cat)
 }
 
 func (e *engine) rateLimited(stream string, reset time.Time) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -76,9 +75,9 @@ type engine struct {
 
 	mu      sync.Mutex
 	targets map[TargetKey]*target
-	// exhausted maps a rate-limit category whose daily limit Zoom reported
-	// to its reset: no request of it is sent for the rest of the run.
-	exhausted map[zoomapi.Category]time.Time
+	// exhausted holds the rate-limit categories whose daily limit Zoom
+	// reported: no request of one is sent for the rest of the run.
+	exhausted zoomapi.DailyLimits
 }
 
 // Run validates and writes every row of opts.Source and returns what it
@@ -108,7 +107,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		cfg: cfg, client: opts.Client, ledger: newJournal(opts.Ledger, cfg.DryRun), log: log, dryRun: cfg.DryRun,
 		out:            newOutputs(opts.Results, opts.DeadLetter, cfg.DryRun),
 		maxRegistrants: opts.MaxRegistrants, maxAttempts: opts.MaxAttempts, pageSize: cfg.PageSize,
-		targets: map[TargetKey]*target{}, exhausted: map[zoomapi.Category]time.Time{},
+		targets: map[TargetKey]*target{},
 	}
 	if e.maxRegistrants == 0 {
 		e.maxRegistrants = MaxRegistrants

@@ -226,21 +226,16 @@ func dailyWhy(cat zoomapi.Category, reset time.Time) string {
 // read engine does): no further request of that category is sent in this
 // run.
 func (e *engine) exhaust(cat zoomapi.Category, reset time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.exhausted[cat]; !ok {
+	if e.exhausted.Note(cat, reset) {
 		e.log.Warn("write: Zoom's daily rate limit reached: no more requests of this category in this run; their rows are deferred",
 			"category", string(cat), "resets", reset.UTC().Format(time.RFC3339))
-		e.exhausted[cat] = reset
 	}
 }
 
 // checkExhausted returns an *exhaustedError when cat's daily limit was
 // reached earlier in the run.
 func (e *engine) checkExhausted(cat zoomapi.Category) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if reset, ok := e.exhausted[cat]; ok {
+	if reset, ok := e.exhausted.Reached(cat); ok {
 		return &exhaustedError{cat: cat, reset: reset}
 	}
 	return nil

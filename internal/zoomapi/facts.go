@@ -2,6 +2,7 @@ package zoomapi
 
 import (
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -101,3 +102,36 @@ const (
 	// CodeOlderThanAYear (400): a report of a meeting older than a year.
 	CodeOlderThanAYear = 12702
 )
+
+// DailyLimits remembers the rate-limit categories whose daily limit Zoom
+// reported (a daily *RateLimitError that is not PerRegistrant), each until
+// its reset: a run sends no further request of such a category. The read
+// engine and the writer share it. The zero value is ready; it is safe for
+// concurrent use.
+type DailyLimits struct {
+	mu sync.Mutex
+	m  map[Category]time.Time
+}
+
+// Note records that cat's daily limit is reached until reset, and reports
+// whether this is the first time (to log it once).
+func (d *DailyLimits) Note(cat Category, reset time.Time) (first bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[Category]time.Time{}
+	}
+	_, seen := d.m[cat]
+	if !seen || reset.After(d.m[cat]) {
+		d.m[cat] = reset
+	}
+	return !seen
+}
+
+// Reached returns cat's reset when its daily limit was reached.
+func (d *DailyLimits) Reached(cat Category) (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.m[cat]
+	return t, ok
+}
