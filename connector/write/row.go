@@ -140,6 +140,30 @@ func (n *normalizer) unknownColumns() []string {
 // normalize maps, cleans and validates one decoded input row. The error
 // names the field at fault.
 func (n *normalizer) normalize(in map[string]any) (*row, error) {
+	doc, err := n.mapRow(in)
+	if err != nil {
+		return nil, err
+	}
+	normalizeOccurrences(doc)
+	if s, ok := doc["email"].(string); ok {
+		doc["email"] = strings.TrimSpace(s)
+	}
+	if err := normalizeAction(doc); err != nil {
+		return nil, err
+	}
+	if err := n.fillTarget(doc); err != nil {
+		return nil, err
+	}
+	if err := registrant.Validate(doc); err != nil {
+		return nil, err
+	}
+	return rowOf(doc)
+}
+
+// mapRow renames the columns of in by the mapping, cleans their values,
+// gathers custom questions (JSON text from CSV, an array, and mapped
+// answers) and notes the columns that map to no field.
+func (n *normalizer) mapRow(in map[string]any) (map[string]any, error) {
 	doc := map[string]any{}
 	var custom []any
 	for col, v := range in {
@@ -168,7 +192,6 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 		}
 		doc[name] = v
 	}
-	// custom_questions: JSON text (CSV) or an array; mapped answers append.
 	if s, ok := doc["custom_questions"].(string); ok {
 		var arr []any
 		dec := json.NewDecoder(strings.NewReader(s))
@@ -182,6 +205,12 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 		prev, _ := doc["custom_questions"].([]any)
 		doc["custom_questions"] = append(prev, custom...)
 	}
+	return doc, nil
+}
+
+// normalizeOccurrences writes occurrence_ids (an array or text) as
+// comma-separated IDs, dropping it when empty.
+func normalizeOccurrences(doc map[string]any) {
 	if occ, ok := doc["occurrence_ids"]; ok {
 		switch o := occ.(type) {
 		case []any:
@@ -197,17 +226,16 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 			delete(doc, "occurrence_ids")
 		}
 	}
-	if s, ok := doc["email"].(string); ok {
-		doc["email"] = strings.TrimSpace(s)
-	}
-	if err := normalizeAction(doc); err != nil {
-		return nil, err
-	}
+}
+
+// fillTarget gives a row that names no meeting_id or webinar_id the
+// config's default_target, and refuses a row that names both.
+func (n *normalizer) fillTarget(doc map[string]any) error {
 	_, hasM := doc["meeting_id"]
 	_, hasW := doc["webinar_id"]
 	if !hasM && !hasW {
 		if n.target == nil {
-			return nil, errors.New("meeting_id: the row names no meeting_id or webinar_id and the config has no default_target")
+			return errors.New("meeting_id: the row names no meeting_id or webinar_id and the config has no default_target")
 		}
 		if n.target.MeetingID != 0 {
 			doc["meeting_id"] = json.Number(strconv.FormatInt(n.target.MeetingID, 10))
@@ -219,11 +247,13 @@ func (n *normalizer) normalize(in map[string]any) (*row, error) {
 		}
 	}
 	if hasM && hasW {
-		return nil, errors.New("meeting_id: the row names both meeting_id and webinar_id")
+		return errors.New("meeting_id: the row names both meeting_id and webinar_id")
 	}
-	if err := registrant.Validate(doc); err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// rowOf builds the row of a validated document.
+func rowOf(doc map[string]any) (*row, error) {
 	r := &row{fields: map[string]any{}, action: ActRegister}
 	for k, v := range doc {
 		switch k {

@@ -91,14 +91,39 @@ type engine struct {
 // but sends no write request and writes no ledger entry; rows it would send
 // are reported as would_register with the method it would use.
 func Run(ctx context.Context, opts Options) (*Summary, error) {
-	cfg := opts.Config
-	if cfg == nil || opts.Client == nil || opts.Source == nil {
+	if opts.Config == nil || opts.Client == nil || opts.Source == nil {
 		return nil, errors.New("write: Config, Client and Source are required")
 	}
-	norm, err := newNormalizer(cfg)
+	norm, err := newNormalizer(opts.Config)
 	if err != nil {
 		return nil, err
 	}
+	r := &run{e: newEngine(opts), norm: norm, segRows: opts.SegmentRows}
+	if r.segRows <= 0 {
+		r.segRows = DefaultSegmentRows
+	}
+	if opts.States != nil {
+		r.states = airbyte.NewWriter(opts.States)
+	}
+	r.e.log.Info("write: starting", "dry_run", opts.Config.DryRun, "ledger_entries", r.e.ledger.size())
+	for {
+		it, err := opts.Source.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return r.finish(fmt.Errorf("read input: %w", err))
+		}
+		if err := r.item(ctx, it); err != nil {
+			return r.finish(err)
+		}
+	}
+	return r.finish(r.flush(ctx))
+}
+
+// newEngine is the shared state of a run of opts, with the defaults.
+func newEngine(opts Options) *engine {
+	cfg := opts.Config
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -118,101 +143,103 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if e.pageSize <= 0 || e.pageSize > config.MaxPageSize {
 		e.pageSize = config.MaxPageSize
 	}
-	segRows := opts.SegmentRows
-	if segRows <= 0 {
-		segRows = DefaultSegmentRows
-	}
-	var states *airbyte.Writer
-	if opts.States != nil {
-		states = airbyte.NewWriter(opts.States)
-	}
-	log.Info("write: starting", "dry_run", cfg.DryRun, "ledger_entries", e.ledger.size())
+	return e
+}
 
-	echoed, held := 0, 0
-	var seg []*row
-	flushSeg := func() error {
-		err := e.process(ctx, seg)
-		seg = nil
-		if lerr := e.ledger.flushPending(); err == nil && !e.dryRun {
-			err = lerr
+// run is one Run's progress through its input: the segment being
+// gathered and the STATE messages echoed or held.
+type run struct {
+	e       *engine
+	norm    *normalizer
+	states  *airbyte.Writer
+	segRows int
+	seg     []*row
+	echoed  int
+	held    int
+}
+
+// item handles one input item: a STATE message, a malformed or invalid
+// row (rejected at once), or a valid row added to the segment.
+func (r *run) item(ctx context.Context, it Item) error {
+	e := r.e
+	if it.State != nil {
+		return r.state(ctx, it.State)
+	}
+	if it.Err != nil {
+		bad := &row{num: it.Row, raw: it.Raw, rawErr: it.RawText, bad: "malformed"}
+		return e.out.result(bad, Result{Status: StatusRejected, Reason: it.Err.Error()})
+	}
+	rw, verr := r.norm.normalize(it.Data)
+	if verr != nil {
+		bad := &row{num: it.Row, raw: it.Raw, bad: "invalid", fields: map[string]any{}}
+		if em, ok := it.Data["email"].(string); ok {
+			bad.fields["email"] = em
 		}
-		if ferr := e.out.flush(); err == nil {
-			err = ferr
-		}
+		return e.out.result(bad, Result{Status: StatusRejected, Reason: verr.Error()})
+	}
+	rw.num, rw.raw = it.Row, it.Raw
+	r.seg = append(r.seg, rw)
+	if len(r.seg) >= r.segRows {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+// state writes the rows before a STATE message, then echoes it, unless a
+// row before it was deferred: echoing would tell the platform that row is
+// done, and it would never be sent again, so this and every later STATE
+// is held.
+func (r *run) state(ctx context.Context, st *airbyte.AirbyteStateMessage) error {
+	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	finish := func(err error) (*Summary, error) {
-		if ferr := e.out.flush(); err == nil {
-			err = ferr
+	if r.e.out.deferred() > 0 {
+		if r.held == 0 {
+			r.e.log.Warn("write: rows were deferred; STATE messages from here on are not echoed, so the platform sends those rows again",
+				"deferred", r.e.out.deferred())
 		}
-		if cols := norm.unknownColumns(); len(cols) > 0 {
-			log.Warn("write: input columns ignored (no registrant field of that name and no mapping)", "columns", cols)
-		}
-		s := e.out.summary()
-		s.StatesEchoed, s.StatesHeld = echoed, held
-		log.Info("write: done", "rows", s.Rows, "registered", s.Registered, "already_registered", s.AlreadyRegistered,
-			"applied", s.Applied, "already_done", s.AlreadyDone, "not_found", s.NotFound,
-			"rejected", s.Rejected, "deferred", s.Deferred, "would_register", s.WouldRegister, "requests", s.Requests)
-		return s, err
+		r.held++
+		return nil
 	}
-	for {
-		it, err := opts.Source.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return finish(fmt.Errorf("read input: %w", err))
-		}
-		if it.State != nil {
-			if err := flushSeg(); err != nil {
-				return finish(err)
-			}
-			if e.out.deferred() > 0 {
-				// A row before this STATE was deferred: echoing it would
-				// tell the platform that row is done, and it would never
-				// be sent again. Hold this and every later STATE.
-				if held == 0 {
-					log.Warn("write: rows were deferred; STATE messages from here on are not echoed, so the platform sends those rows again",
-						"deferred", e.out.deferred())
-				}
-				held++
-				continue
-			}
-			if states != nil {
-				if err := states.WriteState(*it.State); err != nil {
-					return finish(fmt.Errorf("echo state: %w", err))
-				}
-			}
-			echoed++
-			continue
-		}
-		if it.Err != nil {
-			r := &row{num: it.Row, raw: it.Raw, rawErr: it.RawText, bad: "malformed"}
-			if err := e.out.result(r, Result{Status: StatusRejected, Reason: it.Err.Error()}); err != nil {
-				return finish(err)
-			}
-			continue
-		}
-		r, verr := norm.normalize(it.Data)
-		if verr != nil {
-			bad := &row{num: it.Row, raw: it.Raw, bad: "invalid", fields: map[string]any{}}
-			if em, ok := it.Data["email"].(string); ok {
-				bad.fields["email"] = em
-			}
-			if err := e.out.result(bad, Result{Status: StatusRejected, Reason: verr.Error()}); err != nil {
-				return finish(err)
-			}
-			continue
-		}
-		r.num, r.raw = it.Row, it.Raw
-		seg = append(seg, r)
-		if len(seg) >= segRows {
-			if err := flushSeg(); err != nil {
-				return finish(err)
-			}
+	if r.states != nil {
+		if err := r.states.WriteState(*st); err != nil {
+			return fmt.Errorf("echo state: %w", err)
 		}
 	}
-	return finish(flushSeg())
+	r.echoed++
+	return nil
+}
+
+// flush writes the segment gathered so far, then the ledger's held
+// entries and the outputs.
+func (r *run) flush(ctx context.Context) error {
+	e := r.e
+	err := e.process(ctx, r.seg)
+	r.seg = nil
+	if lerr := e.ledger.flushPending(); err == nil && !e.dryRun {
+		err = lerr
+	}
+	if ferr := e.out.flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// finish flushes the outputs and returns the summary with err.
+func (r *run) finish(err error) (*Summary, error) {
+	e := r.e
+	if ferr := e.out.flush(); err == nil {
+		err = ferr
+	}
+	if cols := r.norm.unknownColumns(); len(cols) > 0 {
+		e.log.Warn("write: input columns ignored (no registrant field of that name and no mapping)", "columns", cols)
+	}
+	s := e.out.summary()
+	s.StatesEchoed, s.StatesHeld = r.echoed, r.held
+	e.log.Info("write: done", "rows", s.Rows, "registered", s.Registered, "already_registered", s.AlreadyRegistered,
+		"applied", s.Applied, "already_done", s.AlreadyDone, "not_found", s.NotFound,
+		"rejected", s.Rejected, "deferred", s.Deferred, "would_register", s.WouldRegister, "requests", s.Requests)
+	return s, err
 }
 
 // process writes one segment: its targets concurrently (up to

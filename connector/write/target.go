@@ -604,114 +604,129 @@ func (e *engine) reconcile(ctx context.Context, t *target, rows []*row, method s
 }
 
 // sendBatch registers rows (at most MaxBatch, names only) with one
-// batch_registrants call.
+// batch_registrants call, listing the target again after an answer that
+// was lost (up to maxAttempts).
 func (e *engine) sendBatch(ctx context.Context, t *target, rows []*row) error {
 	if e.dryRun {
 		return e.planned(t, rows, MethodBatch)
 	}
 	remaining := rows
 	for attempt := 1; len(remaining) > 0; attempt++ {
-		list := make([]map[string]any, len(remaining))
-		for i, r := range remaining {
-			list[i] = map[string]any{}
-			for _, f := range []string{"email", "first_name", "last_name"} {
-				if v, ok := r.fields[f]; ok {
-					list[i][f] = v
-				}
-			}
-		}
-		body := map[string]any{"registrants": list}
-		if e.cfg.AutoApprove {
-			body["auto_approve"] = true
-		}
-		if t.key.Kind == Meeting {
-			// Webinars' batch body has no such field.
-			body["registrants_confirmation_email"] = e.cfg.SendConfirmationEmail
-		}
-		req := e.client.NewRequest(http.MethodPost, t.key.path()+"/batch_registrants", nil, body)
-		req.Category = zoomapi.CategoryHeavy
-		var resp struct {
-			Registrants []struct {
-				Email        string `json:"email"`
-				RegistrantID string `json:"registrant_id"`
-				JoinURL      string `json:"join_url"`
-			} `json:"registrants"`
-		}
-		err := e.do(ctx, "batch", req, &resp)
+		answer, err := e.postBatch(ctx, t, remaining)
 		if err == nil {
-			got := map[string]listing{}
-			for _, x := range resp.Registrants {
-				got[strings.ToLower(x.Email)] = listing{id: x.RegistrantID, joinURL: x.JoinURL}
-			}
-			var ok, missing []*row
-			var regs []listing
-			for _, r := range remaining {
-				if reg, found := got[r.email]; found {
-					ok = append(ok, r)
-					regs = append(regs, reg)
-				} else {
-					missing = append(missing, r)
-				}
-			}
-			if err := e.registered(t, ok, regs, MethodBatch); err != nil {
-				return err
-			}
-			if len(missing) == 0 {
-				return nil
-			}
-			// Zoom's answer left some out: believe only its list.
-			still, lerr := e.reconcile(ctx, t, missing, MethodBatch)
-			if lerr != nil {
-				if abortErr(lerr) {
-					return lerr
-				}
-				return e.deferAll(still, deferralFor(lerr, "Zoom's batch answer did not include this registrant and listing the registrants failed"))
-			}
-			for _, r := range still {
-				if err := e.reject(r, rejection{reason: "Zoom's batch answer did not include this registrant and its list does not show it"}); err != nil {
-					return err
-				}
-			}
-			return nil
+			return e.batchAnswered(ctx, t, remaining, answer)
 		}
 		if abortErr(err) {
 			return err
 		}
-		if errors.Is(err, zoomapi.ErrOutcomeUnknown) {
-			missing, lerr := e.reconcile(ctx, t, remaining, MethodBatch)
-			if lerr != nil {
-				if abortErr(lerr) {
-					return lerr
-				}
-				return e.deferAll(missing, deferralFor(lerr, "the outcome of the batch request is unknown and listing the registrants failed"))
-			}
-			remaining = missing
-			if attempt >= e.maxAttempts && len(remaining) > 0 {
-				return e.deferAll(remaining, deferralFor(err, fmt.Sprintf("the outcome of the batch request was unknown %d times and Zoom's list does not show these registrants", attempt)))
-			}
-			continue
+		if !errors.Is(err, zoomapi.ErrOutcomeUnknown) {
+			return e.batchFailed(ctx, t, remaining, err)
 		}
-		var ae *zoomapi.APIError
-		if errors.As(err, &ae) && !temporary(err) {
-			if targetWide(ae) {
-				rj := zoomRejection(err)
-				t.fatal = &rj
-				return e.rejectAll(remaining, rj)
+		missing, lerr := e.reconcile(ctx, t, remaining, MethodBatch)
+		if lerr != nil {
+			if abortErr(lerr) {
+				return lerr
 			}
-			if ae.Code == zoomapi.CodeBatchNotSupported || strings.Contains(strings.ToLower(ae.Message), "batch registration is not supported") {
-				t.noBatch = true
-			}
-			// Capacity, validation or a type Zoom refuses: add the rows one
-			// by one, which answers for each row.
-			e.log.Info("write: batch refused, adding rows one by one", "target", t.key.String(), "code", ae.Code, "rows", len(remaining))
-			for _, r := range remaining {
-				if err := e.decideSingle(ctx, t, r); err != nil {
-					return err
-				}
-			}
-			return nil
+			return e.deferAll(missing, deferralFor(lerr, "the outcome of the batch request is unknown and listing the registrants failed"))
 		}
-		return e.failRows(remaining, err, "")
+		remaining = missing
+		if attempt >= e.maxAttempts && len(remaining) > 0 {
+			return e.deferAll(remaining, deferralFor(err, fmt.Sprintf("the outcome of the batch request was unknown %d times and Zoom's list does not show these registrants", attempt)))
+		}
+	}
+	return nil
+}
+
+// postBatch sends one batch_registrants request for rows and returns
+// Zoom's registrations by lower-case email.
+func (e *engine) postBatch(ctx context.Context, t *target, rows []*row) (map[string]listing, error) {
+	list := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		list[i] = map[string]any{}
+		for _, f := range []string{"email", "first_name", "last_name"} {
+			if v, ok := r.fields[f]; ok {
+				list[i][f] = v
+			}
+		}
+	}
+	body := map[string]any{"registrants": list}
+	if e.cfg.AutoApprove {
+		body["auto_approve"] = true
+	}
+	if t.key.Kind == Meeting {
+		// Webinars' batch body has no such field.
+		body["registrants_confirmation_email"] = e.cfg.SendConfirmationEmail
+	}
+	req := e.client.NewRequest(http.MethodPost, t.key.path()+"/batch_registrants", nil, body)
+	req.Category = zoomapi.CategoryHeavy
+	var resp struct {
+		Registrants []struct {
+			Email        string `json:"email"`
+			RegistrantID string `json:"registrant_id"`
+			JoinURL      string `json:"join_url"`
+		} `json:"registrants"`
+	}
+	if err := e.do(ctx, "batch", req, &resp); err != nil {
+		return nil, err
+	}
+	got := map[string]listing{}
+	for _, x := range resp.Registrants {
+		got[strings.ToLower(x.Email)] = listing{id: x.RegistrantID, joinURL: x.JoinURL}
+	}
+	return got, nil
+}
+
+// batchAnswered records the rows Zoom's batch answer holds; the rows it
+// left out count only if the target's list shows them.
+func (e *engine) batchAnswered(ctx context.Context, t *target, rows []*row, got map[string]listing) error {
+	var ok, missing []*row
+	var regs []listing
+	for _, r := range rows {
+		if reg, found := got[r.email]; found {
+			ok = append(ok, r)
+			regs = append(regs, reg)
+		} else {
+			missing = append(missing, r)
+		}
+	}
+	if err := e.registered(t, ok, regs, MethodBatch); err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	still, lerr := e.reconcile(ctx, t, missing, MethodBatch)
+	if lerr != nil {
+		if abortErr(lerr) {
+			return lerr
+		}
+		return e.deferAll(still, deferralFor(lerr, "Zoom's batch answer did not include this registrant and listing the registrants failed"))
+	}
+	return e.rejectAll(still, rejection{reason: "Zoom's batch answer did not include this registrant and its list does not show it"})
+}
+
+// batchFailed settles rows whose batch Zoom refused: every row rejected
+// for a target-wide error, each row sent alone for another of Zoom's
+// answers (capacity, validation, a type that takes no batch), deferred or
+// rejected otherwise.
+func (e *engine) batchFailed(ctx context.Context, t *target, rows []*row, err error) error {
+	var ae *zoomapi.APIError
+	if !errors.As(err, &ae) || temporary(err) {
+		return e.failRows(rows, err, "")
+	}
+	if targetWide(ae) {
+		rj := zoomRejection(err)
+		t.fatal = &rj
+		return e.rejectAll(rows, rj)
+	}
+	if ae.Code == zoomapi.CodeBatchNotSupported || strings.Contains(strings.ToLower(ae.Message), "batch registration is not supported") {
+		t.noBatch = true
+	}
+	e.log.Info("write: batch refused, adding rows one by one", "target", t.key.String(), "code", ae.Code, "rows", len(rows))
+	for _, r := range rows {
+		if err := e.decideSingle(ctx, t, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
