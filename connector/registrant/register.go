@@ -53,17 +53,8 @@ func (z *Registrar) Register(ctx context.Context, t Target, fields map[string]an
 	} else if ok {
 		return Result{AlreadyRegistered: true, RegistrantID: e.RegistrantID, JoinURL: e.JoinURL}, nil
 	}
-	body := maps.Clone(fields)
-	if z.AutoApprove && t.Kind == "meeting" {
-		// auto_approve is a meeting field (it applies to manual approval).
-		body["auto_approve"] = true
-	}
-	req := z.Client.NewRequest(http.MethodPost, t.Path()+"/registrants", t.query(), body)
-	req.Category = zoomapi.CategoryLight
-	var ans struct {
-		RegistrantID string `json:"registrant_id"`
-		JoinURL      string `json:"join_url"`
-	}
+	req := AddRequest(z.Client, t, fields, z.AutoApprove)
+	var ans Added
 	start := time.Now()
 	_, err := z.Client.Do(ctx, req, &ans)
 	z.observe(start)
@@ -90,6 +81,27 @@ func (z *Registrar) observe(start time.Time) {
 	if z.Observe != nil {
 		z.Observe(time.Since(start))
 	}
+}
+
+// AddRequest is the request that registers the person of fields for t
+// (POST .../registrants, with the occurrences as occurrence_ids): the one
+// Register sends and the write command sends for a row it does not batch.
+// With autoApprove a meeting's registrant is approved at once.
+func AddRequest(c *zoomapi.Client, t Target, fields map[string]any, autoApprove bool) *zoomapi.Request {
+	body := maps.Clone(fields)
+	if autoApprove && t.Kind == "meeting" {
+		// auto_approve is a meeting field (it applies to manual approval).
+		body["auto_approve"] = true
+	}
+	req := c.NewRequest(http.MethodPost, t.Path()+"/registrants", t.query(), body)
+	req.Category = zoomapi.CategoryLight
+	return req
+}
+
+// Added is Zoom's answer to an AddRequest.
+type Added struct {
+	RegistrantID string `json:"registrant_id"`
+	JoinURL      string `json:"join_url"`
 }
 
 // Listed is one registrant of a target's list.

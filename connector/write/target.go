@@ -762,22 +762,8 @@ func (e *engine) sendSingle(ctx context.Context, t *target, r *row) error {
 		return e.planned(t, []*row{r}, MethodSingle)
 	}
 	for attempt := 1; ; attempt++ {
-		body := make(map[string]any, len(r.fields)+1)
-		maps.Copy(body, r.fields)
-		if e.cfg.AutoApprove && t.key.Kind == Meeting {
-			// auto_approve is a meeting field (it applies to manual approval).
-			body["auto_approve"] = true
-		}
-		var q url.Values
-		if r.occ != "" {
-			q = url.Values{"occurrence_ids": {r.occ}}
-		}
-		req := e.client.NewRequest(http.MethodPost, t.key.path()+"/registrants", q, body)
-		req.Category = zoomapi.CategoryLight
-		var resp struct {
-			RegistrantID string `json:"registrant_id"`
-			JoinURL      string `json:"join_url"`
-		}
+		req := registrant.AddRequest(e.client, t.key.registrant(r.occ), r.fields, e.cfg.AutoApprove)
+		var resp registrant.Added
 		err := e.do(ctx, "single", req, &resp)
 		if err == nil {
 			return e.registered(t, []*row{r}, []listing{{id: resp.RegistrantID, joinURL: resp.JoinURL}}, MethodSingle)
