@@ -100,14 +100,13 @@ func Diagnose(ctx context.Context, cfg *config.Config, allowHosts []string, log 
 // store, config path, Airbyte rotation), which an oauth configuration
 // needs to find and keep its tokens.
 func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Diagnosis {
-	allowHosts, log := o.AllowHosts, o.Log
 	d := &Diagnosis{}
 	for _, u := range []struct{ field, url string }{
 		{"oauth_token_url", cfg.OAuthTokenURL},
 		{"api_base_url", cfg.APIBaseURL},
 		{"validation_url", cfg.ValidationURL},
 	} {
-		if err := zoomapi.CheckURL(u.url, allowHosts); err != nil {
+		if err := zoomapi.CheckURL(u.url, o.AllowHosts); err != nil {
 			return d.fail(ProblemRefusedHost, "hosts", fmt.Sprintf(
 				"%s %q is refused before any credential is sent: %v (only https on zoom.us, zoomgov.com and their subdomains is allowed; an operator can pass --allow-host HOST[:PORT])",
 				u.field, u.url, stripPrefix(err)))
@@ -115,8 +114,7 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 	}
 	d.pass("hosts", "token, API and validation URLs are allowed hosts")
 
-	client, err := NewClientWith(cfg, ClientOptions{AllowHosts: allowHosts, Log: log, Tenant: o.Tenant, TokenStore: o.TokenStore,
-		ConfigPath: o.ConfigPath, Airbyte: o.Airbyte, Getenv: o.Getenv, Store: o.Store, Tokens: o.Tokens})
+	client, err := NewClientWith(cfg, o)
 	if err != nil {
 		var ae *zoomapi.AuthError
 		if errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant {
@@ -126,63 +124,89 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 	}
 	tok, err := client.TokenSource().Token(ctx)
 	if err != nil {
-		var ae *zoomapi.AuthError
-		switch {
-		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant:
-			return d.fail(ProblemReconnect, "token", "Zoom refused the refresh token (invalid_grant): "+stripPrefix(err))
-		case errors.Is(err, zoomapi.ErrTokensNotSaved):
-			return d.fail(ProblemTokenStore, "token", stripPrefix(err))
-		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient && cfg.IsOAuth():
-			return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check auth.client_id and auth.client_secret of the OAuth app")
-		case !errors.As(err, &ae):
-			return d.fail(ProblemTokenStore, "token", "could not get an access token: "+stripPrefix(err))
-		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient:
-			return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check client_id and client_secret of the Server-to-Server OAuth app")
-		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidAccount:
-			return d.fail(ProblemBadAccount, "token", "Zoom rejected the account ID: check account_id (the Account ID on the app's credentials page; the client ID and secret were accepted)")
-		case errors.As(err, &ae) && ae.Kind == zoomapi.AuthNetwork:
-			return d.fail(ProblemNetwork, "token", "could not reach the token endpoint "+cfg.OAuthTokenURL+": "+stripPrefix(err))
-		default:
-			return d.fail(ProblemTokenEndpoint, "token", "the token endpoint refused the request: "+stripPrefix(err))
-		}
+		return d.tokenFailed(cfg, err)
 	}
 	if s, ok := tok.Extra("scope").(string); ok {
 		d.Granted = strings.Fields(s)
 	}
 	d.pass("token", fmt.Sprintf("access token issued with %d scopes", len(d.Granted)))
+	if failed := d.validate(ctx, client, cfg); failed {
+		return d
+	}
+	d.scopes(cfg)
+	return d
+}
 
+// tokenFailed reports why no access token was issued.
+func (d *Diagnosis) tokenFailed(cfg *config.Config, err error) *Diagnosis {
+	var ae *zoomapi.AuthError
+	switch {
+	case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidGrant:
+		return d.fail(ProblemReconnect, "token", "Zoom refused the refresh token (invalid_grant): "+stripPrefix(err))
+	case errors.Is(err, zoomapi.ErrTokensNotSaved):
+		return d.fail(ProblemTokenStore, "token", stripPrefix(err))
+	case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient && cfg.IsOAuth():
+		return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check auth.client_id and auth.client_secret of the OAuth app")
+	case !errors.As(err, &ae):
+		return d.fail(ProblemTokenStore, "token", "could not get an access token: "+stripPrefix(err))
+	case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidClient:
+		return d.fail(ProblemBadClient, "token", "Zoom rejected the client ID or client secret (invalid_client): check client_id and client_secret of the Server-to-Server OAuth app")
+	case errors.As(err, &ae) && ae.Kind == zoomapi.AuthInvalidAccount:
+		return d.fail(ProblemBadAccount, "token", "Zoom rejected the account ID: check account_id (the Account ID on the app's credentials page; the client ID and secret were accepted)")
+	case errors.As(err, &ae) && ae.Kind == zoomapi.AuthNetwork:
+		return d.fail(ProblemNetwork, "token", "could not reach the token endpoint "+cfg.OAuthTokenURL+": "+stripPrefix(err))
+	default:
+		return d.fail(ProblemTokenEndpoint, "token", "the token endpoint refused the request: "+stripPrefix(err))
+	}
+}
+
+// validate asks the validation URL who the token belongs to; it reports
+// whether that failed (the diagnosis then says why).
+func (d *Diagnosis) validate(ctx context.Context, client *zoomapi.Client, cfg *config.Config) (failed bool) {
 	req := client.NewRequest(http.MethodGet, cfg.ValidationURL, nil, nil)
 	req.Category = zoomapi.CategoryLight
 	resp, err := client.Do(ctx, req, nil)
 	if err != nil {
-		var se *zoomapi.ScopeError
-		var api *zoomapi.APIError
-		var ae *zoomapi.AuthError
-		switch {
-		case errors.As(err, &se):
-			return d.fail(ProblemMissingScopes, "validation", "the validation URL needs a scope the app lacks: add one of "+strings.Join(se.Scopes, ", ")+" to the app, then try again")
-		case errors.As(err, &ae):
-			return d.fail(ProblemRejected, "validation", "the API rejected the new access token: "+stripPrefix(err))
-		case errors.As(err, &api) && api.StatusCode == http.StatusNotFound:
-			return d.fail(ProblemValidation404, "validation", fmt.Sprintf("the validation URL %s answered 404 Not Found: check validation_url (default https://api.zoom.us/v2/users/me)", cfg.ValidationURL))
-		case errors.As(err, &api):
-			return d.fail(ProblemOther, "validation", fmt.Sprintf("the validation URL answered HTTP %d: %s", api.StatusCode, stripPrefix(err)))
-		default:
-			return d.fail(ProblemNetwork, "validation", "could not reach the validation URL "+cfg.ValidationURL+": "+stripPrefix(err))
-		}
+		d.validationFailed(cfg, err)
+		return true
 	}
 	var me map[string]any
 	dec := json.NewDecoder(bytes.NewReader(resp.Bytes()))
 	dec.UseNumber()
 	if err := dec.Decode(&me); err != nil || me == nil {
 		ct := resp.Header.Get("Content-Type")
-		return d.fail(ProblemNotJSON, "validation", fmt.Sprintf("the validation URL %s answered HTTP %d with something that is not a JSON object (Content-Type %q): check validation_url", cfg.ValidationURL, resp.StatusCode, ct))
+		d.fail(ProblemNotJSON, "validation", fmt.Sprintf("the validation URL %s answered HTTP %d with something that is not a JSON object (Content-Type %q): check validation_url", cfg.ValidationURL, resp.StatusCode, ct))
+		return true
 	}
 	id := &Identity{ID: str(me["id"]), Email: str(me["email"]), AccountID: str(me["account_id"]), Role: str(me["role_name"]),
 		Name: strings.TrimSpace(str(me["first_name"]) + " " + str(me["last_name"]))}
 	d.Identity = id
 	d.pass("validation", "the token belongs to "+id.String())
+	return false
+}
 
+// validationFailed reports why the validation URL refused the token.
+func (d *Diagnosis) validationFailed(cfg *config.Config, err error) *Diagnosis {
+	var se *zoomapi.ScopeError
+	var api *zoomapi.APIError
+	var ae *zoomapi.AuthError
+	switch {
+	case errors.As(err, &se):
+		return d.fail(ProblemMissingScopes, "validation", "the validation URL needs a scope the app lacks: add one of "+strings.Join(se.Scopes, ", ")+" to the app, then try again")
+	case errors.As(err, &ae):
+		return d.fail(ProblemRejected, "validation", "the API rejected the new access token: "+stripPrefix(err))
+	case errors.As(err, &api) && api.StatusCode == http.StatusNotFound:
+		return d.fail(ProblemValidation404, "validation", fmt.Sprintf("the validation URL %s answered 404 Not Found: check validation_url (default https://api.zoom.us/v2/users/me)", cfg.ValidationURL))
+	case errors.As(err, &api):
+		return d.fail(ProblemOther, "validation", fmt.Sprintf("the validation URL answered HTTP %d: %s", api.StatusCode, stripPrefix(err)))
+	default:
+		return d.fail(ProblemNetwork, "validation", "could not reach the validation URL "+cfg.ValidationURL+": "+stripPrefix(err))
+	}
+}
+
+// scopes compares the granted scopes with the selected streams' and
+// writes the verdict.
+func (d *Diagnosis) scopes(cfg *config.Config) {
 	for _, s := range streams.All() {
 		miss := s.MissingScopes(d.Granted)
 		switch {
@@ -201,7 +225,6 @@ func DiagnoseWith(ctx context.Context, cfg *config.Config, o ClientOptions) *Dia
 		d.Steps = append(d.Steps, Step{Name: "scopes", OK: false, Detail: fmt.Sprintf("%d streams lack a scope", len(d.Gaps))})
 		d.Summary = fmt.Sprintf("credentials work, but %d of the selected streams cannot be read until the app has more scopes", len(d.Gaps))
 	}
-	return d
 }
 
 // StatusMessage is the CONNECTION_STATUS message: the summary and, when
