@@ -133,77 +133,89 @@ func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
 	if f.catalog != "" && len(f.streams) > 0 {
 		return nil, errors.New("--catalog and --streams both name streams: use one")
 	}
-	switch {
-	case f.catalog != "":
-		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
-		if err != nil {
-			return nil, err
-		}
-		var unknown []string
-		for _, cs := range cat.Streams {
-			if cs.Stream.Name == WebhookEventsStream {
-				continue // read from the serve store by readWebhookEvents
-			}
-			s, ok := streams.ByName(cs.Stream.Name)
-			if !ok {
-				unknown = append(unknown, cs.Stream.Name)
-				continue
-			}
-			j.streams = append(j.streams, s.Name)
-			if cs.SyncMode == airbyte.SyncIncremental {
-				if !s.Incremental() {
-					return nil, fmt.Errorf("catalog: stream %s supports full_refresh only", s.Name)
-				}
-				j.incremental[s.Name] = true
-			}
-		}
-		if len(unknown) > 0 {
-			return nil, fmt.Errorf("catalog names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
-		}
-	default:
-		names := f.streams
-		if len(names) == 0 {
-			for _, s := range streams.All() {
-				if s.SelectedByDefault(cfg.Streams[s.Name].Enabled) {
-					names = append(names, s.Name)
-				}
-			}
-		}
-		var unknown []string
-		for _, n := range names {
-			s, ok := streams.ByName(strings.TrimSpace(n))
-			if !ok {
-				unknown = append(unknown, n)
-				continue
-			}
-			j.streams = append(j.streams, s.Name)
-			// Without a catalog, every stream that can be is incremental:
-			// its cursor is honoured when the state has one.
-			j.incremental[s.Name] = s.Incremental()
-		}
-		if len(unknown) > 0 {
-			return nil, fmt.Errorf("--streams names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
-		}
+	var err error
+	if f.catalog != "" {
+		err = j.selectCatalog(f.catalog)
+	} else {
+		err = j.selectStreams(cfg, f.streams)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if len(j.streams) == 0 {
 		return nil, errors.New("no stream selected")
 	}
 	j.state = state.New()
 	if f.stateFile != "" {
-		st, err := state.Load(f.stateFile)
-		if err != nil {
+		if j.state, err = state.Load(f.stateFile); err != nil {
 			return nil, err
 		}
-		j.state = st
 	}
 	if f.stateIn != "" {
-		st, err := loadStateInput(f.stateIn)
-		if err != nil {
+		if j.state, err = loadStateInput(f.stateIn); err != nil {
 			return nil, err
 		}
-		j.state = st
 	}
 	return j, nil
+}
+
+// selectCatalog selects the streams of the configured catalog at path,
+// incremental where it says so.
+func (j *readJob) selectCatalog(path string) error {
+	cat, err := airbyte.ParseConfiguredCatalog(path)
+	if err != nil {
+		return err
+	}
+	var unknown []string
+	for _, cs := range cat.Streams {
+		if cs.Stream.Name == WebhookEventsStream {
+			continue // read from the serve store by readWebhookEvents
+		}
+		s, ok := streams.ByName(cs.Stream.Name)
+		if !ok {
+			unknown = append(unknown, cs.Stream.Name)
+			continue
+		}
+		j.streams = append(j.streams, s.Name)
+		if cs.SyncMode == airbyte.SyncIncremental {
+			if !s.Incremental() {
+				return fmt.Errorf("catalog: stream %s supports full_refresh only", s.Name)
+			}
+			j.incremental[s.Name] = true
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("catalog names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
+	}
+	return nil
+}
+
+// selectStreams selects the streams --streams names, or those selected by
+// default (and enabled in the config) when it names none. Without a
+// catalog, every stream that can be is incremental: its cursor is
+// honoured when the state has one.
+func (j *readJob) selectStreams(cfg *config.Config, names []string) error {
+	if len(names) == 0 {
+		for _, s := range streams.All() {
+			if s.SelectedByDefault(cfg.Streams[s.Name].Enabled) {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	var unknown []string
+	for _, n := range names {
+		s, ok := streams.ByName(strings.TrimSpace(n))
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		j.streams = append(j.streams, s.Name)
+		j.incremental[s.Name] = s.Incremental()
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("--streams names unknown streams: %s (known: %s)", strings.Join(unknown, ", "), strings.Join(streams.Names(), ", "))
+	}
+	return nil
 }
 
 // loadStateInput reads --state: a zoom-connector state document, or
