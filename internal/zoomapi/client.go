@@ -110,6 +110,51 @@ type Client struct {
 
 // New validates cfg, applies defaults and returns a Client.
 func New(cfg Config) (*Client, error) {
+	cfg.setDefaults()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.APIBaseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("zoomapi: parse API base URL: %w", err)
+	}
+	if err := checkParsedURL(base, cfg.AllowHosts); err != nil {
+		return nil, fmt.Errorf("API base URL: %w", err)
+	}
+	if base.RawQuery != "" || base.Fragment != "" {
+		return nil, errors.New("zoomapi: API base URL must not have a query or fragment")
+	}
+	lims, err := cfg.limiters()
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.httpClient()
+	red := &redactor{}
+	ts := cfg.TokenSource
+	if ts == nil {
+		src, err := newS2SSource(S2SConfig{
+			TokenURL:      cfg.TokenURL,
+			AccountID:     cfg.AccountID,
+			ClientID:      cfg.ClientID,
+			ClientSecret:  cfg.ClientSecret,
+			AllowHosts:    cfg.AllowHosts,
+			HTTPClient:    &http.Client{Transport: hc.Transport, Timeout: cfg.TokenTimeout},
+			RefreshBefore: cfg.RefreshBefore,
+			Now:           cfg.Now,
+		}, red)
+		if err != nil {
+			return nil, err
+		}
+		ts = src
+	} else if cfg.ClientSecret != "" {
+		red.add(cfg.ClientSecret)
+	}
+	return &Client{cfg: cfg, base: base, hc: hc, ts: ts, limiters: lims, log: log, red: red}, nil
+}
+
+// setDefaults fills every setting left at its zero value.
+func (cfg *Config) setDefaults() {
 	if cfg.APIBaseURL == "" {
 		cfg.APIBaseURL = DefaultAPIBaseURL
 	}
@@ -157,22 +202,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Sleep == nil {
 		cfg.Sleep = realSleep
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+}
 
-	base, err := url.Parse(strings.TrimRight(cfg.APIBaseURL, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("zoomapi: parse API base URL: %w", err)
-	}
-	if err := checkParsedURL(base, cfg.AllowHosts); err != nil {
-		return nil, fmt.Errorf("API base URL: %w", err)
-	}
-	if base.RawQuery != "" || base.Fragment != "" {
-		return nil, errors.New("zoomapi: API base URL must not have a query or fragment")
-	}
-
+// limiters builds one limiter per category: the plan's rates, with the
+// configured Rates taking precedence.
+func (cfg *Config) limiters() (map[Category]*catLimiter, error) {
 	rates, err := PlanRates(cfg.Plan)
 	if err != nil {
 		return nil, err
@@ -189,7 +223,14 @@ func New(cfg Config) (*Client, error) {
 	for k, v := range rates {
 		lims[k] = newCatLimiter(v, cfg.AdaptiveQuiet)
 	}
+	return lims, nil
+}
 
+// httpClient is the client's HTTP client: a copy of HTTPClient (or a new
+// one) with Transport (or a pooled clone of Go's default), no overall
+// timeout (each attempt's comes from its context) and the redirect policy
+// of AllowHosts.
+func (cfg *Config) httpClient() *http.Client {
 	var transport http.RoundTripper
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
@@ -211,28 +252,7 @@ func New(cfg Config) (*Client, error) {
 	hc.Transport = transport
 	hc.Timeout = 0 // per-attempt timeouts come from the context
 	hc.CheckRedirect = redirectPolicy(cfg.AllowHosts)
-
-	red := &redactor{}
-	ts := cfg.TokenSource
-	if ts == nil {
-		src, err := newS2SSource(S2SConfig{
-			TokenURL:      cfg.TokenURL,
-			AccountID:     cfg.AccountID,
-			ClientID:      cfg.ClientID,
-			ClientSecret:  cfg.ClientSecret,
-			AllowHosts:    cfg.AllowHosts,
-			HTTPClient:    &http.Client{Transport: transport, Timeout: cfg.TokenTimeout},
-			RefreshBefore: cfg.RefreshBefore,
-			Now:           cfg.Now,
-		}, red)
-		if err != nil {
-			return nil, err
-		}
-		ts = src
-	} else if cfg.ClientSecret != "" {
-		red.add(cfg.ClientSecret)
-	}
-	return &Client{cfg: cfg, base: base, hc: hc, ts: ts, limiters: lims, log: log, red: red}, nil
+	return hc
 }
 
 // TokenSource returns the client's token source (to share it with another
