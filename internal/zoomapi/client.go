@@ -434,6 +434,37 @@ func idempotent(method string) bool {
 	return false
 }
 
+// prepare checks req and returns its encoded body, its rate-limit
+// category (Medium when unset) and that category's limiter.
+func (c *Client) prepare(req *Request) ([]byte, Category, *catLimiter, error) {
+	if req == nil {
+		return nil, "", nil, errors.New("zoomapi: nil request")
+	}
+	if req.err != nil {
+		return nil, "", nil, req.err
+	}
+	if req.URL == nil {
+		return nil, "", nil, errors.New("zoomapi: request has no URL")
+	}
+	var body []byte
+	if req.Body != nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("encode request body: %w", err)
+		}
+		body = b
+	}
+	cat := req.Category
+	if cat == "" {
+		cat = CategoryMedium
+	}
+	lim, ok := c.limiters[cat]
+	if !ok {
+		return nil, "", nil, fmt.Errorf("zoomapi: unknown rate-limit category %q", cat)
+	}
+	return body, cat, lim, nil
+}
+
 // Do sends req, retrying transient failures, and decodes a 2xx JSON body into
 // v (if v is non-nil; *json.RawMessage and *[]byte receive the raw bytes;
 // numbers decode with UseNumber into interface values, so int64 IDs stay
@@ -449,36 +480,14 @@ func idempotent(method string) bool {
 // ErrOutcomeUnknown. Every wait honours ctx; on cancellation Do returns
 // ctx.Err(). After MaxRetries retries the last error is returned.
 func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error) {
-	if req == nil {
-		return nil, errors.New("zoomapi: nil request")
-	}
-	if req.err != nil {
-		return nil, req.err
-	}
-	if req.URL == nil {
-		return nil, errors.New("zoomapi: request has no URL")
-	}
-	var body []byte
-	if req.Body != nil {
-		b, err := json.Marshal(req.Body)
-		if err != nil {
-			return nil, fmt.Errorf("encode request body: %w", err)
-		}
-		body = b
-	}
-	cat := req.Category
-	if cat == "" {
-		cat = CategoryMedium
-	}
-	lim, ok := c.limiters[cat]
-	if !ok {
-		return nil, fmt.Errorf("zoomapi: unknown rate-limit category %q", cat)
+	body, cat, lim, err := c.prepare(req)
+	if err != nil {
+		return nil, err
 	}
 	path := req.URL.EscapedPath()
 	if req.URL.Opaque != "" {
 		path = req.URL.Opaque
 	}
-
 	authRetried := false
 	var lastErr error
 	var lastResp *Response
