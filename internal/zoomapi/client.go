@@ -561,26 +561,11 @@ func (c *Client) attempt(ctx context.Context, req *Request, body []byte, v any, 
 		WroteHeaders: func() { wrote.Store(true) },
 	})
 
-	u := *req.URL
-	u.RawQuery = req.Query.Encode()
-	var rdr io.Reader
-	if body != nil {
-		rdr = bytes.NewReader(body)
-	}
-	hreq, err := http.NewRequestWithContext(actx, req.Method, u.String(), rdr)
+	hreq, err := c.httpRequest(actx, req, body, tok)
 	if err != nil {
-		return nil, attemptResult{err: fmt.Errorf("zoomapi: build request: %w", err)}, tok
+		return nil, attemptResult{err: err}, tok
 	}
-	hreq.URL = &u // keep RawPath/Opaque exactly
-	for k, vs := range req.Header {
-		hreq.Header[k] = append([]string(nil), vs...)
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", c.cfg.UserAgent)
-	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	tok.SetAuthHeader(hreq)
+	u := *hreq.URL
 
 	safe := idempotent(req.Method)
 	hresp, err := c.hc.Do(hreq)
@@ -626,29 +611,63 @@ func (c *Client) attempt(ctx context.Context, req *Request, body []byte, v any, 
 		return resp, attemptResult{}, tok
 	}
 
+	c.log.DebugContext(ctx, "zoomapi: error response", "method", req.Method, "path", u.EscapedPath(), "status", hresp.StatusCode, "tracking_id", resp.TrackingID)
+	return resp, c.errorResult(hresp, resp, data, cat, safe), tok
+}
+
+// httpRequest builds the HTTP request of one attempt of req, with the
+// access token.
+func (c *Client) httpRequest(ctx context.Context, req *Request, body []byte, tok *oauth2.Token) (*http.Request, error) {
+	u := *req.URL
+	u.RawQuery = req.Query.Encode()
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), rdr)
+	if err != nil {
+		return nil, fmt.Errorf("zoomapi: build request: %w", err)
+	}
+	hreq.URL = &u // keep RawPath/Opaque exactly
+	for k, vs := range req.Header {
+		hreq.Header[k] = append([]string(nil), vs...)
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.cfg.UserAgent)
+	if body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	tok.SetAuthHeader(hreq)
+	return hreq, nil
+}
+
+// errorResult classifies a non-2xx answer: a per-second 429 is retried
+// (it was not processed, so even a POST) after the server's wait, spread;
+// a daily 429 is not; a 5xx is retried for an idempotent request and
+// ambiguous for another.
+func (c *Client) errorResult(hresp *http.Response, resp *Response, data []byte, cat Category, safe bool) attemptResult {
 	cerr := checkResponse(hresp, data, c.cfg.Now())
 	c.redactError(cerr)
-	c.log.DebugContext(ctx, "zoomapi: error response", "method", req.Method, "path", u.EscapedPath(), "status", hresp.StatusCode, "tracking_id", resp.TrackingID)
 	res := attemptResult{err: cerr}
 	var rl *RateLimitError
 	switch {
 	case errors.As(cerr, &rl):
 		if rl.Daily {
-			return resp, res, tok
+			return res
 		}
 		c.limiters[cat].throttled(c.cfg.Now())
-		res.retry = true // a 429 was not processed: safe for POST too
+		res.retry = true
 		res.wait, res.hasWait = c.serverWait(rl.Reset)
 		res.wait, res.hasWait = c.spreadWait(res.wait, res.hasWait)
 	case hresp.StatusCode >= 500:
 		if !safe {
 			res.ambiguous = true
-			return resp, res, tok
+			return res
 		}
 		res.retry = true
 		res.wait, res.hasWait = c.serverWait(resp.RetryAfter)
 	}
-	return resp, res, tok
+	return res
 }
 
 // redactError scrubs secrets from server-provided text in typed errors.
