@@ -296,27 +296,32 @@ func (c *Config) Validate() error {
 		}
 	}
 	if t := c.DefaultTarget; t != nil {
-		switch {
-		case t.MeetingID < 0:
-			add("/default_target/meeting_id", "must be a positive meeting ID")
-		case t.WebinarID < 0:
-			add("/default_target/webinar_id", "must be a positive webinar ID")
-		case t.MeetingID != 0 && t.WebinarID != 0:
-			add("/default_target", "set meeting_id or webinar_id, not both")
-		case t.MeetingID == 0 && t.WebinarID == 0:
-			add("/default_target", "set meeting_id or webinar_id")
-		}
-		for _, id := range strings.Split(t.OccurrenceIDs, ",") {
-			if t.OccurrenceIDs != "" && strings.TrimSpace(id) == "" {
-				add("/default_target/occurrence_ids", "must be a comma-separated list without empty items")
-				break
-			}
-		}
+		t.validate(add)
 	}
 	if len(v) == 0 {
 		return nil
 	}
 	return &ValidationError{Violations: v}
+}
+
+// validate reports the default target's violations to add.
+func (t *Target) validate(add func(path, format string, args ...any)) {
+	switch {
+	case t.MeetingID < 0:
+		add("/default_target/meeting_id", "must be a positive meeting ID")
+	case t.WebinarID < 0:
+		add("/default_target/webinar_id", "must be a positive webinar ID")
+	case t.MeetingID != 0 && t.WebinarID != 0:
+		add("/default_target", "set meeting_id or webinar_id, not both")
+	case t.MeetingID == 0 && t.WebinarID == 0:
+		add("/default_target", "set meeting_id or webinar_id")
+	}
+	for _, id := range strings.Split(t.OccurrenceIDs, ",") {
+		if t.OccurrenceIDs != "" && strings.TrimSpace(id) == "" {
+			add("/default_target/occurrence_ids", "must be a comma-separated list without empty items")
+			break
+		}
+	}
 }
 
 // CheckStreamNames reports, as a *ValidationError, every key of Streams that
