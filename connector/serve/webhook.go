@@ -95,35 +95,8 @@ type webhookBody struct {
 }
 
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxWebhookBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.metrics.rejected("body_too_large")
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		s.metrics.rejected("read_error")
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	if err := Verify(s.secret, r.Header, body, s.opts.Now()); err != nil {
-		reason := "signature"
-		switch err {
-		case errNoHeaders, errDuplicateHd:
-			reason = "headers"
-		case errBadTime, errStale:
-			reason = "timestamp"
-		}
-		s.metrics.rejected(reason)
-		s.log.Warn("webhook refused", "reason", err.Error(), "remote", clientIP(r, s.opts.TrustProxy))
-		// No detail: a prober learns nothing about which check failed.
-		w.WriteHeader(http.StatusUnauthorized)
+	body, ok := s.verifiedBody(w, r)
+	if !ok {
 		return
 	}
 	var env webhookBody
@@ -153,32 +126,10 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	var stored bool
 	if env.Event == EventDeauthorized {
-		var p struct {
-			AccountID string `json:"account_id"`
-			UserID    string `json:"user_id"`
-			ClientID  string `json:"client_id"`
-			Time      string `json:"deauthorization_time"`
-		}
-		_ = json.Unmarshal(env.Payload, &p)
-		if p.AccountID == "" {
-			s.metrics.rejected("malformed")
-			http.Error(w, "bad request", http.StatusBadRequest)
+		var answered bool
+		stored, answered, err = s.deauthorize(ctx, w, env.Payload, &e)
+		if answered {
 			return
-		}
-		e.AccountID = p.AccountID
-		// The tenants' tokens first: a failure answers 503 and Zoom's retry
-		// deletes them (a redelivery deletes them too).
-		if terr := s.deleteTenantTokens(ctx, p.AccountID, p.UserID); terr != nil {
-			s.metrics.rejected("store_error")
-			s.log.Error("app deauthorized: delete tenant tokens", "account_id", p.AccountID, "error", terr.Error())
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		_, stored, err = s.opts.Store.Deauthorize(ctx, store.Deauthorization{
-			AccountID: p.AccountID, UserID: p.UserID, ClientID: p.ClientID, DeauthorizedAt: p.Time, ReceivedAt: e.ReceivedAt,
-		}, e)
-		if err == nil && stored {
-			s.log.Info("app deauthorized: stored data of the account deleted", "account_id", p.AccountID)
 		}
 	} else {
 		_, stored, err = s.opts.Store.AppendEvent(ctx, e)
@@ -191,6 +142,79 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.received(e.Event, stored)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// verifiedBody reads a POST's body and verifies Zoom's signature; it
+// answers the request itself (405, 413, 400 or 401, with no detail of
+// which check failed) and returns false when either fails.
+func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxWebhookBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.metrics.rejected("body_too_large")
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		s.metrics.rejected("read_error")
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	if err := Verify(s.secret, r.Header, body, s.opts.Now()); err != nil {
+		reason := "signature"
+		switch err {
+		case errNoHeaders, errDuplicateHd:
+			reason = "headers"
+		case errBadTime, errStale:
+			reason = "timestamp"
+		}
+		s.metrics.rejected(reason)
+		s.log.Warn("webhook refused", "reason", err.Error(), "remote", clientIP(r, s.opts.TrustProxy))
+		// No detail: a prober learns nothing about which check failed.
+		w.WriteHeader(http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+// deauthorize handles app_deauthorized: the account's tenant tokens are
+// deleted first (a failure answers 503 and Zoom's retry deletes them),
+// then its stored data, recording e. answered is true when it answered
+// the request itself.
+func (s *Server) deauthorize(ctx context.Context, w http.ResponseWriter, payload json.RawMessage, e *store.Event) (stored, answered bool, err error) {
+	var p struct {
+		AccountID string `json:"account_id"`
+		UserID    string `json:"user_id"`
+		ClientID  string `json:"client_id"`
+		Time      string `json:"deauthorization_time"`
+	}
+	_ = json.Unmarshal(payload, &p)
+	if p.AccountID == "" {
+		s.metrics.rejected("malformed")
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return false, true, nil
+	}
+	e.AccountID = p.AccountID
+	// The tenants' tokens first: a failure answers 503 and Zoom's retry
+	// deletes them (a redelivery deletes them too).
+	if terr := s.deleteTenantTokens(ctx, p.AccountID, p.UserID); terr != nil {
+		s.metrics.rejected("store_error")
+		s.log.Error("app deauthorized: delete tenant tokens", "account_id", p.AccountID, "error", terr.Error())
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return false, true, nil
+	}
+	_, stored, err = s.opts.Store.Deauthorize(ctx, store.Deauthorization{
+		AccountID: p.AccountID, UserID: p.UserID, ClientID: p.ClientID, DeauthorizedAt: p.Time, ReceivedAt: e.ReceivedAt,
+	}, *e)
+	if err == nil && stored {
+		s.log.Info("app deauthorized: stored data of the account deleted", "account_id", p.AccountID)
+	}
+	return stored, false, err
 }
 
 // atEOF reports whether nothing but white space follows the value dec
