@@ -188,47 +188,18 @@ func (b *irBuilder) field(name string, node map[string]any) *Field {
 		return b.field(name, target)
 	}
 	// anyOf/oneOf with one non-null branch is that branch, nullable.
-	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
-		if branches, ok := node[key].([]any); ok {
-			var nonNull []map[string]any
-			for _, br := range branches {
-				m, _ := br.(map[string]any)
-				if m == nil {
-					return f
-				}
-				if t, _ := m["type"].(string); t == "null" && len(m) == 1 {
-					continue
-				}
-				nonNull = append(nonNull, m)
-			}
-			if len(nonNull) != 1 {
-				return f
-			}
-			return b.field(name, nonNull[0])
+	if branch, combined := onlyBranch(node); combined {
+		if branch == nil {
+			return f
 		}
+		return b.field(name, branch)
 	}
 
-	var types []string
-	switch t := node["type"].(type) {
-	case string:
-		types = []string{t}
-	case []any:
-		for _, v := range t {
-			if s, ok := v.(string); ok && s != "null" {
-				types = append(types, s)
-			}
-		}
-	case nil:
-		if _, ok := node["properties"]; ok {
-			types = []string{"object"}
-		} else if _, ok := node["items"]; ok {
-			types = []string{"array"}
-		}
-	}
-	if len(types) != 1 {
+	typ, ok := nodeType(node)
+	if !ok {
 		return f
 	}
-	switch types[0] {
+	switch typ {
 	case "boolean":
 		f.Kind = KindBool
 	case "integer":
@@ -266,6 +237,60 @@ func (b *irBuilder) field(name string, node map[string]any) *Field {
 		f.Elem = b.field("element", items)
 	}
 	return f
+}
+
+// onlyBranch looks at node's anyOf, oneOf or allOf (combined is true when
+// it has one) and returns its one branch that is not just null, or nil
+// when there is not exactly one.
+func onlyBranch(node map[string]any) (branch map[string]any, combined bool) {
+	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
+		branches, ok := node[key].([]any)
+		if !ok {
+			continue
+		}
+		var nonNull []map[string]any
+		for _, br := range branches {
+			m, _ := br.(map[string]any)
+			if m == nil {
+				return nil, true
+			}
+			if t, _ := m["type"].(string); t == "null" && len(m) == 1 {
+				continue
+			}
+			nonNull = append(nonNull, m)
+		}
+		if len(nonNull) != 1 {
+			return nil, true
+		}
+		return nonNull[0], true
+	}
+	return nil, false
+}
+
+// nodeType is node's one JSON type besides null (object or array when
+// only properties or items say so); false when there is not exactly one.
+func nodeType(node map[string]any) (string, bool) {
+	var types []string
+	switch t := node["type"].(type) {
+	case string:
+		types = []string{t}
+	case []any:
+		for _, v := range t {
+			if s, ok := v.(string); ok && s != "null" {
+				types = append(types, s)
+			}
+		}
+	case nil:
+		if _, ok := node["properties"]; ok {
+			types = []string{"object"}
+		} else if _, ok := node["items"]; ok {
+			types = []string{"array"}
+		}
+	}
+	if len(types) != 1 {
+		return "", false
+	}
+	return types[0], true
 }
 
 func (b *irBuilder) resolve(ref string) map[string]any {
