@@ -386,27 +386,8 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		}
 	}
 
-	// Key fields copied from the parent record: their type is the parent
-	// field's, and they are never null.
-	for _, k := range slices.Sorted(maps.Keys(s.Keys)) {
-		from := s.Keys[k]
-		parent := built[s.Parent]
-		if parent == nil {
-			return nil, fmt.Errorf("key %s: parent %q not built yet", k, s.Parent)
-		}
-		pf, _ := parent.Properties[from].(map[string]any)
-		if pf == nil {
-			return nil, fmt.Errorf("key %s: parent %s has no field %q", k, s.Parent, from)
-		}
-		if _, clash := properties[k]; clash {
-			log.Printf("warning: %s: key %s replaces Zoom's field of that name", s.Name, k)
-		}
-		f := map[string]any{"type": nonNull(pf["type"])}
-		if pf["format"] != nil {
-			f["format"] = pf["format"]
-		}
-		f["description"] = fmt.Sprintf("Added by the connector: the %s of the parent %s record.", from, strings.TrimSuffix(s.Parent, "s"))
-		properties[k] = f
+	if err := addKeyFields(properties, s, built); err != nil {
+		return nil, err
 	}
 
 	// Month-window bounds: the report's records do not carry them, so the
@@ -448,6 +429,32 @@ func buildStream(docs []*document, s streams.Stream, built map[string]*schemaFil
 		Required:             required,
 		Properties:           properties,
 	}, nil
+}
+
+// addKeyFields adds the key fields copied from the parent record: their
+// type is the parent field's, and they are never null.
+func addKeyFields(properties map[string]any, s streams.Stream, built map[string]*schemaFile) error {
+	for _, k := range slices.Sorted(maps.Keys(s.Keys)) {
+		from := s.Keys[k]
+		parent := built[s.Parent]
+		if parent == nil {
+			return fmt.Errorf("key %s: parent %q not built yet", k, s.Parent)
+		}
+		pf, _ := parent.Properties[from].(map[string]any)
+		if pf == nil {
+			return fmt.Errorf("key %s: parent %s has no field %q", k, s.Parent, from)
+		}
+		if _, clash := properties[k]; clash {
+			log.Printf("warning: %s: key %s replaces Zoom's field of that name", s.Name, k)
+		}
+		f := map[string]any{"type": nonNull(pf["type"])}
+		if pf["format"] != nil {
+			f["format"] = pf["format"]
+		}
+		f["description"] = fmt.Sprintf("Added by the connector: the %s of the parent %s record.", from, strings.TrimSuffix(s.Parent, "s"))
+		properties[k] = f
+	}
+	return nil
 }
 
 // addDownloadField declares the field the engine puts in place of a
