@@ -2,6 +2,7 @@ package output
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -90,11 +91,18 @@ func TestInspectAllocatesNothingForAFittingRecord(t *testing.T) {
 	s := mustSchema(t, "x", inspectSchema)
 	rec := json.RawMessage(inspectSeeds[1])
 	var is Issues
-	if n := testing.AllocsPerRun(100, func() {
-		is.Reset()
-		_ = s.Inspect(rec, &is)
-	}); n != 0 {
-		t.Errorf("%v allocations per record, want 0", n)
+	// The least of a few measurements: -race's instrumentation allocates
+	// now and then on its own, while an allocation of Inspect's shows in
+	// every one.
+	least := math.Inf(1)
+	for range 5 {
+		least = min(least, testing.AllocsPerRun(100, func() {
+			is.Reset()
+			_ = s.Inspect(rec, &is)
+		}))
+	}
+	if least != 0 {
+		t.Errorf("%v allocations per record, want 0", least)
 	}
 }
 
