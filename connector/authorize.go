@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
 	"github.com/zoom-connector/zoom-connector/internal/tokenstore"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
@@ -309,7 +310,7 @@ func whoAmI(ctx context.Context, cfg *config.Config, allowHosts []string, access
 		log.Debug("could not read the connected account", "error", err)
 		return ""
 	}
-	id := &Identity{ID: str(me["id"]), Email: str(me["email"]), AccountID: str(me["account_id"]), Role: str(me["role_name"]),
-		Name: strings.TrimSpace(str(me["first_name"]) + " " + str(me["last_name"]))}
+	id := &Identity{ID: jsonrec.Str(me["id"]), Email: jsonrec.Str(me["email"]), AccountID: jsonrec.Str(me["account_id"]), Role: jsonrec.Str(me["role_name"]),
+		Name: strings.TrimSpace(jsonrec.Str(me["first_name"]) + " " + jsonrec.Str(me["last_name"]))}
 	return id.String()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
@@ -178,8 +179,8 @@ func (d *Diagnosis) validate(ctx context.Context, client *zoomapi.Client, cfg *c
 		d.fail(ProblemNotJSON, "validation", fmt.Sprintf("the validation URL %s answered HTTP %d with something that is not a JSON object (Content-Type %q): check validation_url", cfg.ValidationURL, resp.StatusCode, ct))
 		return true
 	}
-	id := &Identity{ID: str(me["id"]), Email: str(me["email"]), AccountID: str(me["account_id"]), Role: str(me["role_name"]),
-		Name: strings.TrimSpace(str(me["first_name"]) + " " + str(me["last_name"]))}
+	id := &Identity{ID: jsonrec.Str(me["id"]), Email: jsonrec.Str(me["email"]), AccountID: jsonrec.Str(me["account_id"]), Role: jsonrec.Str(me["role_name"]),
+		Name: strings.TrimSpace(jsonrec.Str(me["first_name"]) + " " + jsonrec.Str(me["last_name"]))}
 	d.Identity = id
 	d.pass("validation", "the token belongs to "+id.String())
 	return false
@@ -293,17 +294,6 @@ func (d *Diagnosis) Report(w interface{ Write([]byte) (int, error) }) {
 		fmt.Fprintf(w, "\nVerdict: %s.\n", d.Summary)
 	default:
 		fmt.Fprintf(w, "\nVerdict: credentials do NOT work: %s\n", d.Summary)
-	}
-}
-
-func str(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	default:
-		return fmt.Sprint(t)
 	}
 }
 

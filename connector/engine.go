@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
@@ -356,7 +356,7 @@ func (e *engine) partitions(s streams.Stream, parent map[string]any) []task {
 	base := ""
 	if parent != nil {
 		for _, ph := range sortedKeys(s.PathFrom) {
-			base += ph + "=" + str(parent[s.PathFrom[ph]]) + ";"
+			base += ph + "=" + jsonrec.Str(parent[s.PathFrom[ph]]) + ";"
 		}
 	}
 	fan := s.Fanout
@@ -520,12 +520,12 @@ func (e *engine) run(ctx context.Context, t task) {
 	pos := 0 // the record's position in the partition (Stream.Position)
 	handle := func(item json.RawMessage) bool {
 		if s.Detail != "" {
-			fields, err := decodeObject(item)
+			fields, err := jsonrec.DecodeObject(item)
 			if err != nil {
 				e.failPartition(s.Name, fmt.Errorf("list item of %s: %w", s.Name, err))
 				return true
 			}
-			key := t.partKey + "detail=" + str(fields[s.DetailFrom[firstKey(s.DetailFrom)]])
+			key := t.partKey + "detail=" + jsonrec.Str(fields[s.DetailFrom[firstKey(s.DetailFrom)]])
 			e.queue.push(task{stream: s, parent: t.parent, partKey: key, query: t.query, item: fields})
 			return true
 		}
@@ -576,7 +576,7 @@ func (e *engine) run(ctx context.Context, t task) {
 			e.partitionError(s, t, err)
 			return
 		}
-		items, err := envelopeItems(raw, s.Envelope)
+		items, err := jsonrec.EnvelopeItems(raw, s.Envelope)
 		if err != nil {
 			e.failPartition(s.Name, fmt.Errorf("%s %s: %w", s.Name, path, err))
 			return
@@ -621,7 +621,7 @@ func (e *engine) record(t task, rec json.RawMessage, pos int, emit, hasChildren 
 		e.failPartition(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
 		return false
 	}
-	rec, fields, err := addKeys(rec, keys, src, hasChildren || s.Cursor != "")
+	rec, fields, err := jsonrec.AddKeys(rec, keys, src, hasChildren || s.Cursor != "")
 	if err != nil {
 		e.failPartition(s.Name, fmt.Errorf("record of %s: %w", s.Name, err))
 		return false
@@ -686,8 +686,10 @@ func (e *engine) runDetail(ctx context.Context, t task) {
 }
 
 func firstKey(m map[string]string) string {
-	for k := range m {
-		return k
+	// The first in sorted order, not in map order: the partition key must
+	// be the same in every run.
+	if keys := sortedKeys(m); len(keys) > 0 {
+		return keys[0]
 	}
 	return ""
 }
@@ -736,7 +738,7 @@ func (e *engine) write(stream string, rec json.RawMessage, cursor any) error {
 		e.events.StreamStatus(stream, StatusRunning, time.Time{})
 	}
 	if cursor != nil {
-		if t, ok := parseTime(str(cursor)); ok && t.After(e.maxCursor[stream]) {
+		if t, ok := parseTime(jsonrec.Str(cursor)); ok && t.After(e.maxCursor[stream]) {
 			e.maxCursor[stream] = t
 		}
 	}
@@ -855,7 +857,7 @@ func (e *engine) skipped(stream string) {
 // noteCursor records a parent's cursor value for a stream incremental on
 // its parent.
 func (e *engine) noteCursor(stream string, v any) {
-	if t, ok := parseTime(str(v)); ok {
+	if t, ok := parseTime(jsonrec.Str(v)); ok {
 		e.noteCursorTime(stream, t)
 	}
 }
@@ -875,7 +877,7 @@ func (e *engine) newEnough(stream string, v any) bool {
 	if !ok {
 		return true
 	}
-	t, ok := parseTime(str(v))
+	t, ok := parseTime(jsonrec.Str(v))
 	if !ok {
 		return true
 	}
@@ -1084,7 +1086,7 @@ func CategoryCaps(maxConcurrency int, perSecond map[zoomapi.Category]float64) ma
 func fillPath(tmpl string, from map[string]string, uuidParam string, rec map[string]any) (string, error) {
 	out := tmpl
 	for ph, field := range from {
-		v := str(rec[field])
+		v := jsonrec.Str(rec[field])
 		if v == "" {
 			return "", fmt.Errorf("%s: parent record has no %q", tmpl, field)
 		}
@@ -1096,107 +1098,6 @@ func fillPath(tmpl string, from map[string]string, uuidParam string, rec map[str
 		out = strings.ReplaceAll(out, "{"+ph+"}", v)
 	}
 	return out, nil
-}
-
-// addKeys adds the parent keys to a record. When decode is set it also
-// returns the record's top-level fields (with the keys). Without decode the
-// keys are spliced into the raw JSON, which keeps Zoom's bytes as they are
-// and costs no decoding, unless the record already has a field of that
-// name.
-func addKeys(rec json.RawMessage, keys map[string]string, parent map[string]any, decode bool) (json.RawMessage, map[string]any, error) {
-	if len(keys) == 0 && !decode {
-		return rec, nil, nil
-	}
-	if !decode {
-		if out, ok := spliceKeys(rec, keys, parent); ok {
-			return out, nil, nil
-		}
-	}
-	fields, err := decodeObject(rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(keys) == 0 {
-		return rec, fields, nil
-	}
-	for k, pf := range keys {
-		fields[k] = parent[pf]
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		return nil, nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), fields, nil
-}
-
-// spliceKeys inserts "key":value pairs at the start of a JSON object; false
-// when the record is not an object or may already hold one of the keys.
-func spliceKeys(rec json.RawMessage, keys map[string]string, parent map[string]any) (json.RawMessage, bool) {
-	body := bytes.TrimLeft(rec, " \t\r\n")
-	if len(body) == 0 || body[0] != '{' {
-		return nil, false
-	}
-	out := make([]byte, 0, len(rec)+32*len(keys))
-	out = append(out, '{')
-	for _, k := range sortedKeys(keys) {
-		name, _ := json.Marshal(k)
-		if bytes.Contains(body, append(name, ':')) {
-			return nil, false
-		}
-		val, err := json.Marshal(parent[keys[k]])
-		if err != nil {
-			return nil, false
-		}
-		out = append(out, name...)
-		out = append(out, ':')
-		out = append(out, val...)
-		out = append(out, ',')
-	}
-	rest := bytes.TrimLeft(body[1:], " \t\r\n")
-	if len(rest) > 0 && rest[0] == '}' {
-		out = out[:len(out)-1] // an empty object: no comma before '}'
-	}
-	return append(out, rest...), true
-}
-
-// decodeObject decodes a JSON object keeping numbers exact.
-func decodeObject(raw json.RawMessage) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode record: %w", err)
-	}
-	if m == nil {
-		return nil, errors.New("record is not a JSON object")
-	}
-	return m, nil
-}
-
-// envelopeItems returns the records of an unpaginated answer: the array
-// under envelope, or the whole object when envelope is empty.
-func envelopeItems(raw json.RawMessage, envelope string) ([]json.RawMessage, error) {
-	if envelope == "" {
-		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-			return nil, errors.New("answer is not a JSON object")
-		}
-		return []json.RawMessage{raw}, nil
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, fmt.Errorf("decode answer: %w", err)
-	}
-	v, ok := top[envelope]
-	if !ok || string(v) == "null" {
-		return nil, nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(v, &items); err != nil {
-		return nil, fmt.Errorf("%q is not an array: %w", envelope, err)
-	}
-	return items, nil
 }
 
 func parseTime(s string) (time.Time, bool) {

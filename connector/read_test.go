@@ -18,6 +18,7 @@ import (
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte/protocoltest"
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -324,7 +325,7 @@ func TestAddKeysSplicesOrDecodes(t *testing.T) {
 		{` { } `, `{"meeting_id":9007199254740993,"meeting_uuid":"/ab//c=="}`},
 		{`{"meeting_id":5,"x":{"y":2}}`, `{"meeting_id":9007199254740993,"meeting_uuid":"/ab//c==","x":{"y":2}}`},
 	} {
-		out, _, err := addKeys(json.RawMessage(tc.in), keys, parent, false)
+		out, _, err := jsonrec.AddKeys(json.RawMessage(tc.in), keys, parent, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +333,7 @@ func TestAddKeysSplicesOrDecodes(t *testing.T) {
 			t.Errorf("addKeys(%s) = %s, want %s", tc.in, out, tc.want)
 		}
 	}
-	if _, _, err := addKeys(json.RawMessage(`[1]`), keys, parent, false); err == nil {
+	if _, _, err := jsonrec.AddKeys(json.RawMessage(`[1]`), keys, parent, false); err == nil {
 		t.Error("a record that is not an object was accepted")
 	}
 }

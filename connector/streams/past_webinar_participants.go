@@ -3,6 +3,7 @@ package streams
 import (
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
@@ -30,7 +31,7 @@ func webinarInstanceKeys() map[string]string {
 // participants, absentees, poll results or reports for one that starts in
 // the future. (Webinar details carry no status, so the start time decides.)
 func ended(p map[string]any) bool {
-	switch str(p["type"]) {
+	switch jsonrec.Str(p["type"]) {
 	case "3", "6", "8", "9": // recurring: earlier occurrences may have run
 		return true
 	}

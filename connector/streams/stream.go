@@ -5,7 +5,6 @@
 package streams
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 
@@ -240,18 +239,4 @@ func registrationEnabled(parent map[string]any) bool {
 		return v.String() != "2"
 	}
 	return true
-}
-
-// str renders a decoded JSON value as a string (json.Number and strings as
-// they are).
-func str(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case interface{ String() string }:
-		return t.String()
-	}
-	return fmt.Sprint(v)
 }

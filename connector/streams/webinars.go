@@ -1,6 +1,10 @@
 package streams
 
-import "github.com/zoom-connector/zoom-connector/internal/zoomapi"
+import (
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+
+	"github.com/zoom-connector/zoom-connector/internal/jsonrec"
+)
 
 // webinars lists each user's webinars, then fetches the details of each.
 func webinars() Stream {
@@ -19,5 +23,5 @@ func webinars() Stream {
 // licensedUser: only licensed (type 2) active users can host webinars;
 // Zoom answers 400 code 200 "Webinar plan is missing" for the others.
 func licensedUser(u map[string]any) bool {
-	return activeUser(u) && str(u["type"]) != "1"
+	return activeUser(u) && jsonrec.Str(u["type"]) != "1"
 }
