@@ -264,6 +264,21 @@ func loadStateInput(path string) (*state.State, error) {
 	return st, nil
 }
 
+// commitPace is how many records and how long a read goes between
+// commits: Airbyte output commits by flushing stdout, which is cheap; a
+// file output commit closes a part file, so it happens less often. A
+// configured checkpoint interval wins.
+func commitPace(format string, checkpoint time.Duration) (int, time.Duration) {
+	every, interval := 20000, 5*time.Second
+	if format != FormatAirbyte {
+		every, interval = 500000, time.Minute
+	}
+	if checkpoint > 0 {
+		interval = checkpoint
+	}
+	return every, interval
+}
+
 // runJob runs a planned read with the job's output and reports.
 func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger, rot *AirbyteRotation) (*Summary, error) {
 	var sink interface {
@@ -302,15 +317,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 			log.Warn(msg)
 		}
 	}
-	// Airbyte output commits by flushing stdout, which is cheap; a file
-	// output commit closes a part file, so it happens less often.
-	every, interval := 20000, 5*time.Second
-	if job.format != FormatAirbyte {
-		every, interval = 500000, time.Minute
-	}
-	if cfg.CheckpointInterval > 0 {
-		interval = cfg.CheckpointInterval
-	}
+	every, interval := commitPace(job.format, cfg.CheckpointInterval)
 	pr := newProgressReporter(stdio.Stderr, log)
 	sum, err := Read(ctx, client, sink, ev, ReadOptions{
 		Progress:       pr.update,
