@@ -306,18 +306,22 @@ func (g *gen) token(n int) string {
 // uuid returns a unique meeting UUID: standard base64 of 16 bytes, as Zoom
 // sends ("4444AAAiAAAAAiAiAiiAii==", may contain "/" and "+").
 func (g *gen) uuid() string {
+	s := drawUUID(g.r, func(s string) bool { return g.usedStr[s] })
+	g.usedStr[s] = true
+	return s
+}
+
+// drawUUID draws a meeting UUID from r (base64 of 16 random bytes), drawing
+// again while it starts with "/" or holds "//" (quirks() places those on
+// purpose) or taken says it is in use.
+func drawUUID(r *rand.Rand, taken func(string) bool) string {
 	for {
 		var b [16]byte
 		for i := range b {
-			b[i] = byte(g.r.IntN(256))
+			b[i] = byte(r.IntN(256))
 		}
 		s := base64.StdEncoding.EncodeToString(b[:])
-		// Keep accidental slash quirks out; quirks() places them on purpose.
-		if strings.HasPrefix(s, "/") || strings.Contains(s, "//") {
-			continue
-		}
-		if !g.usedStr[s] {
-			g.usedStr[s] = true
+		if !strings.HasPrefix(s, "/") && !strings.Contains(s, "//") && !taken(s) {
 			return s
 		}
 	}
@@ -574,18 +578,9 @@ func (g *gen) earlierWebinarInstances(w *Meeting, starts []time.Time) []*Instanc
 // childUUID is uuid drawn from a child generator r (so the main sequence
 // does not move): unique, without "/" at the start or "//" inside.
 func (g *gen) childUUID(r *rand.Rand) string {
-	for {
-		var b [16]byte
-		for i := range b {
-			b[i] = byte(r.IntN(256))
-		}
-		s := base64.StdEncoding.EncodeToString(b[:])
-		if strings.HasPrefix(s, "/") || strings.Contains(s, "//") || g.usedStr[s] {
-			continue
-		}
-		g.usedStr[s] = true
-		return s
-	}
+	s := drawUUID(r, func(s string) bool { return g.usedStr[s] })
+	g.usedStr[s] = true
+	return s
 }
 
 // quirks makes sure the documented oddities are present in every preset.

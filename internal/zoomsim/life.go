@@ -2,7 +2,6 @@ package zoomsim
 
 import (
 	"container/heap"
-	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -342,16 +341,7 @@ func (l *life) newID(r *rand.Rand) int64 {
 }
 
 func (l *life) newUUID(r *rand.Rand) string {
-	for {
-		var b [16]byte
-		for i := range b {
-			b[i] = byte(r.IntN(256))
-		}
-		s := base64.StdEncoding.EncodeToString(b[:])
-		if !strings.HasPrefix(s, "/") && !strings.Contains(s, "//") && l.d.byUUID[s] == nil {
-			return s
-		}
-	}
+	return drawUUID(r, func(s string) bool { return l.d.byUUID[s] != nil })
 }
 
 // createMeeting schedules a meeting (a quarter of them recurring weekly)
