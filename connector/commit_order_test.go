@@ -3,6 +3,7 @@ package connector
 import (
 	"encoding/json"
 	"errors"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"strings"
@@ -46,10 +47,10 @@ func (r *orderRecorder) Commit() error {
 	return nil
 }
 
-func (r *orderRecorder) State(*state.State) error                     { r.add("S"); return nil }
-func (r *orderRecorder) StreamStatus(string, StreamStatus, time.Time) {}
-func (r *orderRecorder) Estimate(string, int64)                       {}
-func (r *orderRecorder) StreamError(string, error)                    {}
+func (r *orderRecorder) State(*state.State) error                            { r.add("S"); return nil }
+func (r *orderRecorder) StreamStatus(string, engine.StreamStatus, time.Time) {}
+func (r *orderRecorder) Estimate(string, int64)                              {}
+func (r *orderRecorder) StreamError(string, error)                           {}
 
 // engineClient is a client of the simulator, as the read command builds it.
 func engineClient(t *testing.T, f *simFixture) *zoomapi.Client {
@@ -72,10 +73,10 @@ func TestStateOnlyAfterCommit(t *testing.T) {
 	t.Parallel()
 	f := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 5})
 	client := engineClient(t, f)
-	opts := ReadOptions{MaxConcurrency: 4, CommitEvery: 25}
+	opts := engine.ReadOptions{MaxConcurrency: 4, CommitEvery: 25}
 
 	rec := &orderRecorder{}
-	if _, err := Read(t.Context(), client, rec, rec, opts); err != nil {
+	if _, err := engine.Read(t.Context(), client, rec, rec, opts); err != nil {
 		t.Fatal(err)
 	}
 	calls := strings.Join(rec.calls, "")
@@ -103,7 +104,7 @@ func TestStateOnlyAfterCommit(t *testing.T) {
 	// A sink whose second commit fails: the read stops with the sink's
 	// error and reports no state after the failure.
 	bad := &orderRecorder{failAt: 2}
-	_, err := Read(t.Context(), client, bad, bad, opts)
+	_, err := engine.Read(t.Context(), client, bad, bad, opts)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("read with a failing commit: %v, want the commit's error", err)
 	}

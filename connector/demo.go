@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -104,7 +105,7 @@ func runDemo(ctx context.Context, args []string, stdio IO) error {
 
 // demoTable prints the streams read, their records and files, and
 // returns the records in all.
-func demoTable(stdio IO, out string, sum *Summary) int64 {
+func demoTable(stdio IO, out string, sum *engine.Summary) int64 {
 	files := map[string][]string{}
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {

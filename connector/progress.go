@@ -2,6 +2,7 @@ package connector
 
 import (
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"os"
@@ -40,7 +41,7 @@ func newProgressReporter(stderr io.Writer, log *slog.Logger) *progressReporter {
 }
 
 // update takes a progress snapshot.
-func (p *progressReporter) update(ps []StreamProgress) {
+func (p *progressReporter) update(ps []engine.StreamProgress) {
 	now := time.Now()
 	dt := now.Sub(p.lastAt).Seconds()
 	for _, s := range ps {
@@ -63,7 +64,7 @@ func (p *progressReporter) update(ps []StreamProgress) {
 		for _, s := range ps {
 			recs += s.Records
 			reqs += s.Requests
-			if s.Status == StatusRunning {
+			if s.Status == engine.StatusRunning {
 				running++
 			}
 		}
@@ -72,7 +73,7 @@ func (p *progressReporter) update(ps []StreamProgress) {
 	}
 }
 
-func (p *progressReporter) draw(ps []StreamProgress) {
+func (p *progressReporter) draw(ps []engine.StreamProgress) {
 	var b strings.Builder
 	if p.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
@@ -89,7 +90,7 @@ func (p *progressReporter) draw(ps []StreamProgress) {
 	for _, s := range ps {
 		total += s.Records
 		eta := ""
-		if r := p.rates[s.Name]; s.Estimate > s.Records && r > 0.5 && s.Status != StatusComplete {
+		if r := p.rates[s.Name]; s.Estimate > s.Records && r > 0.5 && s.Status != engine.StatusComplete {
 			eta = (time.Duration(float64(s.Estimate-s.Records)/r) * time.Second).Round(time.Second).String()
 		}
 		line("%-32s %10d %9d %9.0f %8s  %s", s.Name, s.Records, s.Requests, p.rates[s.Name], eta, strings.ToLower(string(s.Status)))

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bytes"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"log/slog"
 	"strings"
 	"testing"
@@ -14,14 +15,14 @@ func TestProgressDisplay(t *testing.T) {
 	p := newProgressReporter(&buf, slog.New(slog.DiscardHandler))
 	p.tty = true
 	p.lastAt = time.Now().Add(-time.Second)
-	p.update([]StreamProgress{
-		{Name: "users", Records: 300, Estimate: 1000, Requests: 1, Status: StatusRunning},
-		{Name: "meetings", Records: 10, Requests: 3, Status: StatusComplete},
+	p.update([]engine.StreamProgress{
+		{Name: "users", Records: 300, Estimate: 1000, Requests: 1, Status: engine.StatusRunning},
+		{Name: "meetings", Records: 10, Requests: 3, Status: engine.StatusComplete},
 	})
 	p.lastAt = time.Now().Add(-time.Second)
-	p.update([]StreamProgress{
-		{Name: "users", Records: 600, Estimate: 1000, Requests: 2, Status: StatusRunning},
-		{Name: "meetings", Records: 10, Requests: 3, Status: StatusComplete},
+	p.update([]engine.StreamProgress{
+		{Name: "users", Records: 600, Estimate: 1000, Requests: 2, Status: engine.StatusRunning},
+		{Name: "meetings", Records: 10, Requests: 3, Status: engine.StatusComplete},
 	})
 	out := buf.String()
 	for _, want := range []string{"STREAM", "users", "600", "meetings", "complete", "\x1b[4A", "610 records"} {
@@ -45,7 +46,7 @@ func TestProgressLogWhenNotTerminal(t *testing.T) {
 		t.Fatal("a buffer is not a terminal")
 	}
 	p.lastLog = time.Now().Add(-time.Minute)
-	p.update([]StreamProgress{{Name: "users", Records: 5, Requests: 1, Status: StatusRunning}})
+	p.update([]engine.StreamProgress{{Name: "users", Records: 5, Requests: 1, Status: engine.StatusRunning}})
 	if !strings.Contains(logs.String(), "msg=progress records=5 requests=1 streams_running=1") {
 		t.Errorf("log %q", logs.String())
 	}

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -280,9 +282,9 @@ func commitPace(format string, checkpoint time.Duration) (int, time.Duration) {
 }
 
 // runJob runs a planned read with the job's output and reports.
-func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger, rot *AirbyteRotation) (*Summary, error) {
+func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger, rot *AirbyteRotation) (*engine.Summary, error) {
 	var sink interface {
-		Sink
+		engine.Sink
 		Close() error
 	}
 	var aw *airbyte.Writer
@@ -309,7 +311,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	// to what Zoom keeps (reports: six months; recordings: no limit).
 	start := cfg.StartDate
 	if !start.IsZero() {
-		if _, w := cfg.ClampStartDate(time.Now(), retention); w != nil {
+		if _, w := cfg.ClampStartDate(time.Now(), zoomapi.ReportRetention); w != nil {
 			msg := "config: " + w.String()
 			if start.Before(time.Now()) {
 				msg += " for the report streams (recordings read from start_date)"
@@ -319,7 +321,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	}
 	every, interval := commitPace(job.format, cfg.CheckpointInterval)
 	pr := newProgressReporter(stdio.Stderr, log)
-	sum, err := Read(ctx, client, sink, ev, ReadOptions{
+	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
 		Progress:       pr.update,
 		CommitEvery:    every,
 		CommitInterval: interval,
@@ -456,9 +458,9 @@ type readEvents struct {
 }
 
 // StreamStatus emits a STREAM_STATUS trace (Airbyte) or logs a rate-limit stop.
-func (e *readEvents) StreamStatus(stream string, st StreamStatus, reset time.Time) {
+func (e *readEvents) StreamStatus(stream string, st engine.StreamStatus, reset time.Time) {
 	if e.aw == nil {
-		if st == StatusIncomplete && !reset.IsZero() {
+		if st == engine.StatusIncomplete && !reset.IsZero() {
 			e.log.Warn("stream stopped by Zoom's daily rate limit; run again after the reset to resume", "stream", stream, "resets", reset.Format(time.RFC3339))
 		}
 		return
@@ -500,7 +502,7 @@ func (e *readEvents) State(st *state.State) error {
 	if e.aw == nil {
 		return nil
 	}
-	names := sortedKeys(st.Streams)
+	names := slices.Sorted(maps.Keys(st.Streams))
 	for _, n := range names {
 		if !e.streams[n] {
 			continue
@@ -529,7 +531,7 @@ var _ io.Closer = (*airbyteSink)(nil)
 // proportion to the configured rates.
 func categoryCaps(cfg *config.Config) map[zoomapi.Category]int {
 	r := cfg.EffectiveRateLimits()
-	return CategoryCaps(cfg.MaxConcurrency, map[zoomapi.Category]float64{
+	return engine.CategoryCaps(cfg.MaxConcurrency, map[zoomapi.Category]float64{
 		zoomapi.CategoryLight: r.Light, zoomapi.CategoryMedium: r.Medium,
 		zoomapi.CategoryHeavy: r.Heavy, zoomapi.CategoryResourceIntensive: r.ResourceIntensive / 60,
 	})

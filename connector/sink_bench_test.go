@@ -2,6 +2,7 @@ package connector
 
 import (
 	"encoding/json"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func sinkBenchRecords(b *testing.B) ([]benchRecord, map[string]*output.Schema) {
 // allocs/op are per record.
 func BenchmarkSinkRecord(b *testing.B) {
 	recs, schemas := sinkBenchRecords(b)
-	run := func(b *testing.B, sink Sink, close func() error) {
+	run := func(b *testing.B, sink engine.Sink, close func() error) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

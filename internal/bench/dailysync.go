@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"net/url"
@@ -233,7 +234,7 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	ev := &stateEvents{}
 	sink := &recordCounter{}
 	began := time.Now()
-	sum, err := connector.Read(ctx, client, sink, ev, connector.ReadOptions{
+	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
 		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
 		Lookback: 24 * time.Hour, CommitEvery: 1 << 30, CommitInterval: time.Hour, Log: log, Now: v.sim.Clock,
 	})
@@ -247,7 +248,7 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 		r.SentByCategory[string(k)] = n
 	}
 	for _, s := range sum.Streams {
-		if s.Status != connector.StatusComplete {
+		if s.Status != engine.StatusComplete {
 			r.Incomplete = append(r.Incomplete, s.Name)
 		}
 	}

@@ -107,9 +107,9 @@ func profileRead(ctx context.Context, dir, dataset string, seed int64, streams [
 	}
 	roots := []struct{ fn, label string }{
 		{"net/http.(*conn).serve", "simulator side: HTTP server and zoomsim handlers"},
-		{"connector.Read.func3", "connector side: engine workers (HTTP client, JSON, records)"},
-		{"connector.addKeys", "  of which adding parent keys (decode and re-encode each record)"},
-		{"connector.(*engine).write", "  of which the output sink (Parquet conversion and encoding)"},
+		{"engine.(*engine).work.func1", "connector side: engine workers (HTTP client, JSON, records)"},
+		{"jsonrec.AddKeys", "  of which adding parent keys (splice, or decode and re-encode)"},
+		{"engine.(*checkpoint).loop", "connector side: the checkpoint writer (the output sink: Parquet conversion and encoding; commits)"},
 		{"runtime.gcBgMarkWorker", "garbage collector workers (both sides)"},
 	}
 	for _, r := range roots {

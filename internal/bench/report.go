@@ -232,7 +232,7 @@ func (r *Report) mdTargets(md *mdWriter) {
 func (r *Report) mdSync(md *mdWriter) {
 	if s := r.Sync; s != nil {
 		md.p("## 1. Rate-limited sync\n\n")
-		md.p("A full read of %s of the **%s** dataset against the simulator with the **%s** plan's limits and a log-normal latency of median **%s** per answer; the connector is configured with `plan: %s`, `max_concurrency: %d`, `page_size: %d`, and reads in this process through its real HTTP client and engine (`connector.Read`); every record is checked against the simulator's ground truth (a read that differs fails the benchmark).\n\n",
+		md.p("A full read of %s of the **%s** dataset against the simulator with the **%s** plan's limits and a log-normal latency of median **%s** per answer; the connector is configured with `plan: %s`, `max_concurrency: %d`, `page_size: %d`, and reads in this process through its real HTTP client and engine (`engine.Read`); every record is checked against the simulator's ground truth (a read that differs fails the benchmark).\n\n",
 			streamsPhrase(s.Streams), s.Dataset, s.Plan, s.LatencyMedian, s.Plan, s.MaxConcurrency, s.PageSize)
 		md.p("| Figure | Value |\n|---|---|\n")
 		md.p("| records read | %s", thousands(s.Records))

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"math"
@@ -84,10 +85,10 @@ func floor(byCat map[string]int, rates map[string]float64) (float64, string, map
 // nopEvents ignores a read's events.
 type nopEvents struct{}
 
-func (nopEvents) StreamStatus(string, connector.StreamStatus, time.Time) {}
-func (nopEvents) Estimate(string, int64)                                 {}
-func (nopEvents) State(*state.State) error                               { return nil }
-func (nopEvents) StreamError(string, error)                              {}
+func (nopEvents) StreamStatus(string, engine.StreamStatus, time.Time) {}
+func (nopEvents) Estimate(string, int64)                              {}
+func (nopEvents) State(*state.State) error                            { return nil }
+func (nopEvents) StreamError(string, error)                           {}
 
 // syncCase describes one rate-limited read.
 type syncCase struct {
@@ -130,7 +131,7 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 	}
 	sink := newTruthSink()
 	start := time.Now()
-	sum, err := connector.Read(ctx, client, sink, nopEvents{}, connector.ReadOptions{
+	sum, err := engine.Read(ctx, client, sink, nopEvents{}, engine.ReadOptions{
 		Streams: names, MaxConcurrency: c.concurrency, PageSize: c.pageSize,
 		CommitEvery: 1 << 30, CommitInterval: time.Hour, Log: log,
 	})
@@ -154,7 +155,7 @@ func runSync(ctx context.Context, dir string, c syncCase) (*SyncResult, error) {
 	}
 	if sum != nil {
 		for _, s := range sum.Streams {
-			if s.Status != connector.StatusComplete {
+			if s.Status != engine.StatusComplete {
 				r.Incomplete = append(r.Incomplete, s.Name)
 			}
 		}

@@ -1,4 +1,4 @@
-package connector
+package engine
 
 import (
 	"slices"
@@ -18,10 +18,10 @@ import (
 // other selections). Inside the engine the parent keeps its own entry.
 
 // hiddenParents returns the needed streams that are not selected, sorted.
-func (e *engine) hiddenParents() []string {
+func (p *plan) hiddenParents() []string {
 	var out []string
-	for n := range e.needed {
-		if !e.selected[n] {
+	for n := range p.needed {
+		if !p.selected[n] {
 			out = append(out, n)
 		}
 	}
@@ -30,9 +30,9 @@ func (e *engine) hiddenParents() []string {
 }
 
 // needs reports whether stream (selected) reads through parent.
-func (e *engine) needs(stream, parent string) bool {
-	for p := e.all[stream].Parent; p != ""; p = e.all[p].Parent {
-		if p == parent {
+func (p *plan) needs(stream, parent string) bool {
+	for a := p.all[stream].Parent; a != ""; a = p.all[a].Parent {
+		if a == parent {
 			return true
 		}
 	}
@@ -40,25 +40,25 @@ func (e *engine) needs(stream, parent string) bool {
 }
 
 // adoptParentProgress moves the progress of each hidden parent from the
-// selected streams' Parents into the parent's own entry of e.st, which the
+// selected streams' Parents into the parent's own entry of st, which the
 // engine works with; then no stream of the read holds Parents. A state written
 // before Parents existed has the progress in the parent's own entry
 // already, and is used as it is.
-func (e *engine) adoptParentProgress() {
-	names := sortedKeys(e.st.Streams)
-	for _, p := range e.hiddenParents() {
+func (p *plan) adoptParentProgress(st *state.State) {
+	names := sortedKeys(st.Streams)
+	for _, h := range p.hiddenParents() {
 		for _, n := range names {
-			prog := e.st.Streams[n].Parents[p]
-			if prog == nil || !e.selected[n] || !e.needs(n, p) {
+			prog := st.Streams[n].Parents[h]
+			if prog == nil || !p.selected[n] || !p.needs(n, h) {
 				continue
 			}
-			ps := e.st.Stream(p)
+			ps := st.Stream(h)
 			ps.Done, ps.Complete = slices.Clone(prog.Done), prog.Complete
 			break
 		}
 	}
-	for n := range e.needed {
-		if ss := e.st.Streams[n]; ss != nil {
+	for n := range p.needed {
+		if ss := st.Streams[n]; ss != nil {
 			ss.Parents = nil
 		}
 	}
@@ -67,29 +67,29 @@ func (e *engine) adoptParentProgress() {
 // nestParents rewrites a state snapshot for reporting: each hidden
 // parent's progress goes into the Parents of every selected stream that
 // needs it, and the parent's own entry keeps only its cursor (or goes).
-func (e *engine) nestParents(snap *state.State) {
-	for _, p := range e.hiddenParents() {
-		ps, ok := snap.Streams[p]
+func (p *plan) nestParents(snap *state.State) {
+	for _, h := range p.hiddenParents() {
+		ps, ok := snap.Streams[h]
 		if !ok {
 			continue
 		}
 		if ps.Cursor != "" {
-			snap.Streams[p] = &state.StreamState{Cursor: ps.Cursor}
+			snap.Streams[h] = &state.StreamState{Cursor: ps.Cursor}
 		} else {
-			delete(snap.Streams, p)
+			delete(snap.Streams, h)
 		}
 		if len(ps.Done) == 0 && !ps.Complete {
 			continue
 		}
-		for _, n := range sortedKeys(e.selected) {
-			if !e.needs(n, p) {
+		for _, n := range sortedKeys(p.selected) {
+			if !p.needs(n, h) {
 				continue
 			}
 			ss := snap.Stream(n)
 			if ss.Parents == nil {
 				ss.Parents = map[string]*state.StreamState{}
 			}
-			ss.Parents[p] = &state.StreamState{Done: slices.Clone(ps.Done), Complete: ps.Complete}
+			ss.Parents[h] = &state.StreamState{Done: slices.Clone(ps.Done), Complete: ps.Complete}
 		}
 	}
 }

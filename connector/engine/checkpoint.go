@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/zoom-connector/zoom-connector/internal/state"
+)
+
+// checkpoint is the one writer of a read's output and state, fed by a
+// channel (as cloudquery's scheduler feeds its writer): the workers send
+// records, the partitions they finished (after the partition's records)
+// and cursors; one goroutine writes the records to the sink, marks the
+// partitions done, and commits. A commit makes the sink durable, then
+// reports the state; since a partition's done mark follows its records in
+// the channel, every partition in a reported state has all its records
+// committed.
+type checkpoint struct {
+	sink   Sink
+	events Events
+	plan   *plan
+	stats  *stats
+	out    *outcome
+	every  int           // commit after this many records
+	base   time.Duration // the configured commit interval
+
+	// st is the state the read started from (after plan). Workers read
+	// it (cursors, complete flags) while the read runs; only settle,
+	// after the writer stopped, changes it.
+	st *state.State
+
+	in     chan cpMsg
+	exited chan struct{}
+
+	doneMu sync.RWMutex
+	done   map[string]map[string]bool // stream -> finished partitions of this sync; written by the writer
+
+	// Owned by the writer goroutine while the read runs.
+	maxCursor   map[string]time.Time
+	sinceCommit int
+	lastCommit  time.Time
+	dirty       bool          // partitions finished since the last commit
+	interval    time.Duration // the commit interval, grown with the state's size
+	failed      bool          // the sink failed: nothing more is written or committed
+}
+
+// cpMsg is one message to the writer: a record to write, a cursor value
+// seen, a partition finished, or several of these for one stream.
+type cpMsg struct {
+	stream string
+	rec    json.RawMessage
+	cursor time.Time
+	done   string
+}
+
+func newCheckpoint(sink Sink, ev Events, st *state.State, e *engine) *checkpoint {
+	c := &checkpoint{sink: sink, events: ev, plan: e.plan, stats: e.stats, out: e.out,
+		every: e.opts.CommitEvery, base: e.opts.CommitInterval, interval: e.opts.CommitInterval, st: st,
+		in: make(chan cpMsg, 256), exited: make(chan struct{}), done: map[string]map[string]bool{},
+		maxCursor: map[string]time.Time{}, lastCommit: time.Now()}
+	for n := range e.plan.needed {
+		c.done[n] = map[string]bool{}
+		for _, k := range st.Streams[n].Done {
+			c.done[n][k] = true
+		}
+	}
+	return c
+}
+
+// start starts the writer.
+func (c *checkpoint) start() { go c.loop() }
+
+// stop waits for the writer to take every message sent; no message may be
+// sent after.
+func (c *checkpoint) stop() {
+	close(c.in)
+	<-c.exited
+}
+
+// write sends a record, and its cursor value (zero for none).
+func (c *checkpoint) write(stream string, rec json.RawMessage, cursor time.Time) {
+	c.in <- cpMsg{stream: stream, rec: rec, cursor: cursor}
+}
+
+// partitionDone marks a partition finished once the records sent before
+// it are written.
+func (c *checkpoint) partitionDone(stream, key string) { c.in <- cpMsg{stream: stream, done: key} }
+
+// noteCursor records a cursor value the stream has reached (a window's
+// end, a parent's cursor for a stream incremental on its parent).
+func (c *checkpoint) noteCursor(stream string, t time.Time) {
+	if !t.IsZero() {
+		c.in <- cpMsg{stream: stream, cursor: t}
+	}
+}
+
+// isDone reports whether a partition needs no reading in this sync: the
+// sync under way finished it or its whole stream.
+func (c *checkpoint) isDone(stream, key string) bool {
+	if ss := c.st.Streams[stream]; ss != nil && ss.Complete {
+		return true
+	}
+	c.doneMu.RLock()
+	defer c.doneMu.RUnlock()
+	return c.done[stream][key]
+}
+
+func (c *checkpoint) loop() {
+	defer close(c.exited)
+	tick := time.NewTicker(min(c.base, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case m, ok := <-c.in:
+			if !ok {
+				return
+			}
+			c.apply(m)
+		case <-tick.C:
+			// Commit on the interval even when no record flows (a phase
+			// of skipped partitions, a slow endpoint).
+			if !c.failed && c.out.fatalErr() == nil && (c.dirty || c.sinceCommit > 0) && time.Since(c.lastCommit) >= c.interval {
+				_ = c.commit()
+			}
+		}
+	}
+}
+
+func (c *checkpoint) apply(m cpMsg) {
+	if c.failed {
+		return
+	}
+	if m.rec != nil {
+		if err := c.sink.Write(m.stream, m.rec); err != nil {
+			c.fail(fmt.Errorf("write %s: %w", m.stream, err))
+			return
+		}
+		if c.stats.wrote(m.stream) {
+			c.events.StreamStatus(m.stream, StatusRunning, time.Time{})
+		}
+		c.sinceCommit++
+	}
+	if m.cursor.After(c.maxCursor[m.stream]) {
+		c.maxCursor[m.stream] = m.cursor
+	}
+	if m.done != "" {
+		c.doneMu.Lock()
+		c.done[m.stream][m.done] = true
+		c.doneMu.Unlock()
+		c.dirty = true
+	}
+	if m.rec != nil && (c.sinceCommit >= c.every || time.Since(c.lastCommit) >= c.interval) {
+		_ = c.commit()
+	}
+}
+
+// fail stops the writing after the sink failed: the read ends without
+// another state.
+func (c *checkpoint) fail(err error) {
+	c.failed = true
+	c.out.setFatal(err)
+}
+
+// commit commits the sink, then reports the state: every partition
+// marked done before this point has all its records in the commit.
+func (c *checkpoint) commit() error {
+	if err := c.sink.Commit(); err != nil {
+		err = fmt.Errorf("commit output: %w", err)
+		c.fail(err)
+		return err
+	}
+	c.sinceCommit, c.lastCommit, c.dirty = 0, time.Now(), false
+	est := c.stats.takeEstimates()
+	for _, n := range sortedKeys(est) {
+		c.events.Estimate(n, est[n])
+	}
+	snap := c.st.Clone()
+	entries := 0
+	for n, d := range c.done {
+		if c.plan.needed[n] {
+			snap.Stream(n).Done = sortedKeys(d)
+			entries += len(d)
+		}
+	}
+	c.plan.nestParents(snap)
+	// The state lists every finished partition of the sync under way and is
+	// sent whole at each commit: as it grows, commit less often, so the
+	// state written stays about 20,000 entries per interval.
+	c.interval = min(c.base*time.Duration(max(1, entries/20000)), 10*time.Minute)
+	if err := c.events.State(snap); err != nil {
+		err = fmt.Errorf("save state: %w", err)
+		c.out.setFatal(err)
+		return err
+	}
+	return nil
+}
+
+// settle writes the read's outcome into the state, after the writer
+// stopped: completed streams clear their progress and advance their
+// cursors (the latest record, parent or window seen). If any stream is
+// incomplete (rate limit, crash, cancellation) the completed ones keep a
+// complete flag so the resumed sync does not read them again; once the
+// whole sync completes, every flag is cleared. Then the last commit,
+// unless the sink failed.
+func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool) error {
+	for n := range c.plan.needed {
+		r, ss := results[n], c.st.Stream(n)
+		if r.Status != StatusComplete {
+			continue
+		}
+		if cur := c.maxCursor[n]; !cur.IsZero() && c.plan.all[n].Incremental() {
+			if old, ok := parseTime(ss.Cursor); !ok || cur.After(old) {
+				ss.Cursor = cur.UTC().Format(time.RFC3339)
+			}
+		}
+		ss.Done = nil
+		ss.Complete = anyIncomplete
+		delete(c.done, n)
+	}
+	if !anyIncomplete {
+		for _, ss := range c.st.Streams {
+			ss.Complete, ss.Done = false, nil
+		}
+	}
+	if c.failed {
+		return nil
+	}
+	return c.commit()
+}
