@@ -3,7 +3,6 @@ package connector
 import (
 	"encoding/json"
 	"errors"
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"

@@ -2,12 +2,13 @@ package connector
 
 import (
 	"fmt"
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 )
 
 // progressReporter shows a read's progress on stderr: on a terminal, a

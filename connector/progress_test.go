@@ -2,11 +2,12 @@ package connector
 
 import (
 	"bytes"
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 )
 
 func TestProgressDisplay(t *testing.T) {

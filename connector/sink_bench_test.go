@@ -2,11 +2,11 @@ package connector
 
 import (
 	"encoding/json"
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"testing"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/output"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"

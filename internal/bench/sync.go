@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"io"
 	"log/slog"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector"
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
