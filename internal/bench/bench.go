@@ -219,11 +219,6 @@ func (w WriteResult) runs() []*WriteRun {
 // Run measures everything Options select and returns the report.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.Defaults()
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "zoombench: "+format+"\n", args...)
-		}
-	}
 	start := time.Now()
 	dir := o.WorkDir
 	if dir == "" {
@@ -234,116 +229,166 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	rep := &Report{Machine: ThisMachine(), Quick: o.Quick, ThroughputRepeat: o.ThroughputRepeat, StartedAt: start.UTC().Format(time.RFC3339)}
-
-	bin := o.ConnectorBin
-	if bin == "" {
-		logf("building ./cmd/zoom-connector")
+	r := &runner{o: o, dir: dir, bin: o.ConnectorBin,
+		rep: &Report{Machine: ThisMachine(), Quick: o.Quick, ThroughputRepeat: o.ThroughputRepeat, StartedAt: start.UTC().Format(time.RFC3339)}}
+	if r.bin == "" {
+		r.logf("building ./cmd/zoom-connector")
 		b, err := buildConnector(ctx, dir)
 		if err != nil {
 			return nil, err
 		}
-		bin = b
+		r.bin = b
 	}
+	steps := []func(context.Context) error{r.syncAndQuota, r.baseline, r.throughput, r.memory, r.write, r.dailySync}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r.rep.WallSeconds = time.Since(start).Seconds()
+	return r.rep, nil
+}
 
-	// 1. Rate-limited sync, and the quota of a full read of the quota dataset.
-	logf("rate-limited read: %s dataset, %s plan, latency %s, max_concurrency %d", o.Dataset, o.Plan, o.Latency, o.MaxConcurrency)
-	sc := syncCase{dataset: o.Dataset, seed: o.Seed, plan: o.Plan, latency: o.Latency, concurrency: o.MaxConcurrency,
-		pageSize: o.PageSize, streams: o.Streams}
-	s, err := runSync(ctx, filepath.Join(dir, "sync"), sc)
-	if err != nil {
-		return nil, fmt.Errorf("rate-limited read: %w", err)
+// runner is one Run: its options, work folder, connector binary and the
+// report its steps fill in, one section a step, in report order.
+type runner struct {
+	o   Options
+	dir string
+	bin string
+	rep *Report
+}
+
+func (r *runner) logf(format string, args ...any) {
+	if r.o.Log != nil {
+		fmt.Fprintf(r.o.Log, "zoombench: "+format+"\n", args...)
 	}
-	rep.Sync = s
-	logf("  %s", s)
+}
+
+// syncCase is the rate-limited read of section 1.
+func (r *runner) syncCase() syncCase {
+	o := r.o
+	return syncCase{dataset: o.Dataset, seed: o.Seed, plan: o.Plan, latency: o.Latency, concurrency: o.MaxConcurrency,
+		pageSize: o.PageSize, streams: o.Streams}
+}
+
+// syncAndQuota is section 1: the rate-limited sync, and the quota of a full
+// read of the quota dataset.
+func (r *runner) syncAndQuota(ctx context.Context) error {
+	o := r.o
+	r.logf("rate-limited read: %s dataset, %s plan, latency %s, max_concurrency %d", o.Dataset, o.Plan, o.Latency, o.MaxConcurrency)
+	s, err := runSync(ctx, filepath.Join(r.dir, "sync"), r.syncCase())
+	if err != nil {
+		return fmt.Errorf("rate-limited read: %w", err)
+	}
+	r.rep.Sync = s
+	r.logf("  %s", s)
 	q, err := quota(o.QuotaDataset, o.Seed, o.Plan, o.PageSize)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rep.Quota = q
+	r.rep.Quota = q
+	return nil
+}
 
-	// 2. One request at a time.
-	logf("baseline: %s dataset at max_concurrency 1", o.BaselineDataset)
-	bc := sc
-	bc.dataset, bc.concurrency = o.BaselineDataset, 1
-	b, err := runSync(ctx, filepath.Join(dir, "baseline"), bc)
+// baseline is section 2: one request at a time, extrapolated to the
+// sync's requests when it read a smaller dataset.
+func (r *runner) baseline(ctx context.Context) error {
+	r.logf("baseline: %s dataset at max_concurrency 1", r.o.BaselineDataset)
+	bc := r.syncCase()
+	bc.dataset, bc.concurrency = r.o.BaselineDataset, 1
+	b, err := runSync(ctx, filepath.Join(r.dir, "baseline"), bc)
 	if err != nil {
-		return nil, fmt.Errorf("baseline read: %w", err)
+		return fmt.Errorf("baseline read: %w", err)
 	}
-	logf("  %s", b)
-	rep.Baseline = &Baseline{Run: b, Extrapolated: o.BaselineDataset != o.Dataset,
+	r.logf("  %s", b)
+	s := r.rep.Sync
+	bl := &Baseline{Run: b, Extrapolated: r.o.BaselineDataset != r.o.Dataset,
 		SecondsPerRequest: b.WallSeconds / float64(b.SentTotal)}
-	rep.Baseline.Seconds = b.WallSeconds
-	if rep.Baseline.Extrapolated {
-		rep.Baseline.Seconds = rep.Baseline.SecondsPerRequest * float64(s.SentTotal)
+	bl.Seconds = b.WallSeconds
+	if bl.Extrapolated {
+		bl.Seconds = bl.SecondsPerRequest * float64(s.SentTotal)
 	}
-	rep.Baseline.Speedup = rep.Baseline.Seconds / s.WallSeconds
+	bl.Speedup = bl.Seconds / s.WallSeconds
+	r.rep.Baseline = bl
+	return nil
+}
 
-	// 3. Throughput per format, then the profile.
+// throughput is section 3: the median of ThroughputRepeat reads per
+// format, then the CPU profile of an in-process Parquet read.
+func (r *runner) throughput(ctx context.Context) error {
+	o := r.o
 	for _, f := range Formats {
 		var runs []*ChildRead
 		for i := 0; i < o.ThroughputRepeat; i++ {
-			r, err := childRead(ctx, bin, filepath.Join(dir, "throughput"), o.ThroughputDataset, o.Seed, nil, f, 8)
+			c, err := childRead(ctx, r.bin, filepath.Join(r.dir, "throughput"), o.ThroughputDataset, o.Seed, nil, f, 8)
 			if err != nil {
-				return nil, fmt.Errorf("throughput %s: %w", f, err)
+				return fmt.Errorf("throughput %s: %w", f, err)
 			}
-			runs = append(runs, r)
+			runs = append(runs, c)
 		}
 		m := median(runs)
-		logf("throughput %s: %d records in %.2fs = %.0f records/s, %.1f µs CPU/record (connector)", f, m.Records, m.WallSeconds, m.RecordsPerSecond(), m.CPUMicrosPerRecord())
-		rep.Throughput = append(rep.Throughput, m)
+		r.logf("throughput %s: %d records in %.2fs = %.0f records/s, %.1f µs CPU/record (connector)", f, m.Records, m.WallSeconds, m.RecordsPerSecond(), m.CPUMicrosPerRecord())
+		r.rep.Throughput = append(r.rep.Throughput, m)
 	}
-	logf("profiling an in-process Parquet read of the %s dataset", o.ThroughputDataset)
-	p, err := profileRead(ctx, filepath.Join(dir, "profile"), o.ThroughputDataset, o.Seed, nil, "parquet", 8, o.ProfilePath)
+	r.logf("profiling an in-process Parquet read of the %s dataset", o.ThroughputDataset)
+	p, err := profileRead(ctx, filepath.Join(r.dir, "profile"), o.ThroughputDataset, o.Seed, nil, "parquet", 8, o.ProfilePath)
 	if err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
+		return fmt.Errorf("profile: %w", err)
 	}
-	rep.Profile = p
+	r.rep.Profile = p
+	return nil
+}
 
-	// 4. Memory.
-	for _, mc := range o.Memory {
-		logf("memory: %s (%s dataset, streams %s)", mc.Label, mc.Dataset, streamList(mc.Streams))
-		r, err := childRead(ctx, bin, filepath.Join(dir, "memory"), mc.Dataset, o.Seed, mc.Streams, "parquet", 8)
+// memory is section 4: the peak RSS of each MemoryCase's read.
+func (r *runner) memory(ctx context.Context) error {
+	for _, mc := range r.o.Memory {
+		r.logf("memory: %s (%s dataset, streams %s)", mc.Label, mc.Dataset, streamList(mc.Streams))
+		c, err := childRead(ctx, r.bin, filepath.Join(r.dir, "memory"), mc.Dataset, r.o.Seed, mc.Streams, "parquet", 8)
 		if err != nil {
-			return nil, fmt.Errorf("memory %s: %w", mc.Label, err)
+			return fmt.Errorf("memory %s: %w", mc.Label, err)
 		}
-		logf("  %d records in %.1fs, peak RSS %.1f MiB", r.Records, r.WallSeconds, mib(r.PeakRSSBytes))
-		rep.Memory = append(rep.Memory, &MemoryResult{Case: mc, Read: r})
+		r.logf("  %d records in %.1fs, peak RSS %.1f MiB", c.Records, c.WallSeconds, mib(c.PeakRSSBytes))
+		r.rep.Memory = append(r.rep.Memory, &MemoryResult{Case: mc, Read: c})
 	}
+	return nil
+}
 
-	// 5. Write.
+// write is section 5: batch adds, single adds and status updates.
+func (r *runner) write(ctx context.Context) error {
+	o := r.o
 	batchRows, singleRows := 1200, 400
 	if o.Quick {
 		batchRows, singleRows = 90, 30
 	}
-	logf("write: %d rows in batches, %d single adds, %s plan, latency %s", batchRows, singleRows, o.Plan, o.Latency)
-	wb, err := runWrite(ctx, filepath.Join(dir, "write"), "batch", batchRows, o.Plan, o.Latency, o.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("write batch: %w", err)
-	}
-	logf("  %s", wb)
-	ws, err := runWrite(ctx, filepath.Join(dir, "write"), "single", singleRows, o.Plan, o.Latency, o.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("write single: %w", err)
-	}
-	logf("  %s", ws)
-	wst, err := runWrite(ctx, filepath.Join(dir, "write"), "status", batchRows, o.Plan, o.Latency, o.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("write status: %w", err)
-	}
-	logf("  %s", wst)
-	rep.Write = WriteResult{Measured: true, Batch: wb, Single: ws, Status: wst}
-
-	// 6. The cost of a daily sync.
-	if !o.SkipDailySync {
-		ds, err := RunDailySync(ctx, filepath.Join(dir, "daily"), o.dailyCase())
+	r.logf("write: %d rows in batches, %d single adds, %s plan, latency %s", batchRows, singleRows, o.Plan, o.Latency)
+	w := WriteResult{Measured: true}
+	for _, run := range []struct {
+		mode string
+		rows int
+		into **WriteRun
+	}{{"batch", batchRows, &w.Batch}, {"single", singleRows, &w.Single}, {"status", batchRows, &w.Status}} {
+		res, err := runWrite(ctx, filepath.Join(r.dir, "write"), run.mode, run.rows, o.Plan, o.Latency, o.MaxConcurrency)
 		if err != nil {
-			return nil, fmt.Errorf("daily sync: %w", err)
+			return fmt.Errorf("write %s: %w", run.mode, err)
 		}
-		rep.DailySync = ds
+		r.logf("  %s", res)
+		*run.into = res
 	}
-	rep.WallSeconds = time.Since(start).Seconds()
-	return rep, nil
+	r.rep.Write = w
+	return nil
+}
+
+// dailySync is section 6: the cost of a daily sync, unless skipped.
+func (r *runner) dailySync(ctx context.Context) error {
+	if r.o.SkipDailySync {
+		return nil
+	}
+	ds, err := RunDailySync(ctx, filepath.Join(r.dir, "daily"), r.o.dailyCase())
+	if err != nil {
+		return fmt.Errorf("daily sync: %w", err)
+	}
+	r.rep.DailySync = ds
+	return nil
 }
 
 // quota counts the Heavy requests of a full read of dataset.

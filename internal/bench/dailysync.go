@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -179,18 +178,8 @@ func startLiving(dir string, c DailySyncCase, start time.Time, plan string, late
 		return nil, err
 	}
 	u, _ := url.Parse(l.URL)
-	sc := srv.Config(l.URL)
-	b, _ := json.Marshal(map[string]any{
-		"account_id": sc.AccountID, "client_id": sc.ClientID, "client_secret": sc.ClientSecret,
-		"api_base_url": sc.APIBaseURL, "oauth_token_url": sc.OAuthTokenURL, "validation_url": sc.ValidationURL,
-		"plan": plan, "max_concurrency": c.MaxConcurrency, "page_size": 300,
-	})
 	path := filepath.Join(dir, "daily-"+plan+".json")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		l.Close()
-		return nil, err
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := writeConfig(path, srv.Config(l.URL), plan, c.MaxConcurrency, 300); err != nil {
 		l.Close()
 		return nil, err
 	}

@@ -52,36 +52,13 @@ type ProfileLine struct {
 // profileRead reads dataset to format in this process under the CPU
 // profiler, and summarises the profile with go tool pprof.
 func profileRead(ctx context.Context, dir, dataset string, seed int64, streams []string, format string, concurrency int, keep string) (*Profile, error) {
-	sim, err := startSim(dir, dataset, seed, "unlimited", 0, "unlimited", concurrency, 300)
-	if err != nil {
-		return nil, err
-	}
-	defer sim.close()
-	out := filepath.Join(dir, "profile-out")
-	defer os.RemoveAll(out)
-	args := []string{"read", "--config", sim.config, "--allow-host", sim.host, "--format", format, "--output", out, "--log-level", "warn"}
-	if len(streams) > 0 {
-		args = append(args, "--streams", strings.Join(streams, ","))
-	}
 	path := keep
 	if path == "" {
 		path = filepath.Join(dir, "cpu.pprof")
 	}
-	f, err := os.Create(path)
+	wall, err := profiledRead(ctx, dir, dataset, seed, streams, format, concurrency, path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return nil, err
-	}
-	var stderr bytes.Buffer
-	start := time.Now()
-	code := connector.Main(ctx, args, connector.IO{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr})
-	wall := time.Since(start)
-	pprof.StopCPUProfile()
-	if code != 0 {
-		return nil, fmt.Errorf("profiled read exited %d: %s", code, tail(stderr.String(), 2000))
 	}
 	p := &Profile{Dataset: dataset, Format: format, WallSeconds: wall.Seconds()}
 	if keep != "" {
@@ -96,6 +73,57 @@ func profileRead(ctx context.Context, dir, dataset string, seed int64, streams [
 	if err != nil {
 		p.Note = "no cumulative summary: " + err.Error()
 	}
+	p.summarise(flat, cum, total)
+	return p, nil
+}
+
+// profiledRead serves dataset from a simulator, reads it to format with
+// connector.Main in this process while the CPU profile is written to path,
+// and returns the read's wall time.
+func profiledRead(ctx context.Context, dir, dataset string, seed int64, streams []string, format string, concurrency int, path string) (time.Duration, error) {
+	sim, err := startSim(dir, dataset, seed, "unlimited", 0, "unlimited", concurrency, 300)
+	if err != nil {
+		return 0, err
+	}
+	defer sim.close()
+	out := filepath.Join(dir, "profile-out")
+	defer os.RemoveAll(out)
+	args := []string{"read", "--config", sim.config, "--allow-host", sim.host, "--format", format, "--output", out, "--log-level", "warn"}
+	if len(streams) > 0 {
+		args = append(args, "--streams", strings.Join(streams, ","))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return 0, err
+	}
+	var stderr bytes.Buffer
+	start := time.Now()
+	code := connector.Main(ctx, args, connector.IO{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr})
+	wall := time.Since(start)
+	pprof.StopCPUProfile()
+	if code != 0 {
+		return 0, fmt.Errorf("profiled read exited %d: %s", code, tail(stderr.String(), 2000))
+	}
+	return wall, nil
+}
+
+// profileRoots are the functions whose cumulative time splits the process,
+// with the label the report gives each.
+var profileRoots = []struct{ fn, label string }{
+	{"net/http.(*conn).serve", "simulator side: HTTP server and zoomsim handlers"},
+	{"engine.(*engine).work.func1", "connector side: engine workers (HTTP client, JSON, records)"},
+	{"jsonrec.AddKeys", "  of which adding parent keys (splice, or decode and re-encode)"},
+	{"engine.(*checkpoint).loop", "connector side: the checkpoint writer (the output sink: Parquet conversion and encoding; commits)"},
+	{"runtime.gcBgMarkWorker", "garbage collector workers (both sides)"},
+}
+
+// summarise fills Top, ByRoot, TopCum and ByArea from pprof's flat and
+// cumulative lists, total being the sampled seconds.
+func (p *Profile) summarise(flat, cum []ProfileLine, total float64) {
 	p.SampledSeconds = total
 	pct := func(s float64) float64 { return 100 * s / total }
 	areas := map[string]float64{}
@@ -105,14 +133,7 @@ func profileRead(ctx context.Context, dir, dataset string, seed int64, streams [
 		}
 		areas[area(l.Name)] += l.Seconds
 	}
-	roots := []struct{ fn, label string }{
-		{"net/http.(*conn).serve", "simulator side: HTTP server and zoomsim handlers"},
-		{"engine.(*engine).work.func1", "connector side: engine workers (HTTP client, JSON, records)"},
-		{"jsonrec.AddKeys", "  of which adding parent keys (splice, or decode and re-encode)"},
-		{"engine.(*checkpoint).loop", "connector side: the checkpoint writer (the output sink: Parquet conversion and encoding; commits)"},
-		{"runtime.gcBgMarkWorker", "garbage collector workers (both sides)"},
-	}
-	for _, r := range roots {
+	for _, r := range profileRoots {
 		for _, l := range cum {
 			if strings.HasSuffix(l.Name, r.fn) {
 				p.ByRoot = append(p.ByRoot, ProfileLine{r.label, l.Seconds, pct(l.Seconds)})
@@ -130,7 +151,6 @@ func profileRead(ctx context.Context, dir, dataset string, seed int64, streams [
 		p.ByArea = append(p.ByArea, ProfileLine{a, areas[a], pct(areas[a])})
 	}
 	sort.SliceStable(p.ByArea, func(i, j int) bool { return p.ByArea[i].Seconds > p.ByArea[j].Seconds })
-	return p, nil
 }
 
 // area names the part of the program a function belongs to.

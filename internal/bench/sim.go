@@ -35,19 +35,8 @@ func startSim(dir, dataset string, seed int64, plan string, latency time.Duratio
 		l.Close()
 		return nil, err
 	}
-	sc := srv.Config(l.URL)
-	cfg := map[string]any{
-		"account_id": sc.AccountID, "client_id": sc.ClientID, "client_secret": sc.ClientSecret,
-		"api_base_url": sc.APIBaseURL, "oauth_token_url": sc.OAuthTokenURL, "validation_url": sc.ValidationURL,
-		"plan": connPlan, "max_concurrency": concurrency, "page_size": pageSize,
-	}
-	b, _ := json.MarshalIndent(cfg, "", "  ")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		l.Close()
-		return nil, err
-	}
 	path := filepath.Join(dir, fmt.Sprintf("config-%s-%s-%d.json", dataset, connPlan, concurrency))
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := writeConfig(path, srv.Config(l.URL), connPlan, concurrency, pageSize); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -55,3 +44,25 @@ func startSim(dir, dataset string, seed int64, plan string, latency time.Duratio
 }
 
 func (s *simRun) close() { _ = s.l.Close() }
+
+// writeConfig writes, at path (its folder made), a connector config for the
+// simulator sc describes, with plan, max_concurrency and, when pageSize is
+// above 0, page_size.
+func writeConfig(path string, sc zoomsim.ConnectorConfig, plan string, concurrency, pageSize int) error {
+	cfg := map[string]any{
+		"account_id": sc.AccountID, "client_id": sc.ClientID, "client_secret": sc.ClientSecret,
+		"api_base_url": sc.APIBaseURL, "oauth_token_url": sc.OAuthTokenURL, "validation_url": sc.ValidationURL,
+		"plan": plan, "max_concurrency": concurrency,
+	}
+	if pageSize > 0 {
+		cfg["page_size"] = pageSize
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -79,68 +78,26 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 		return nil, err
 	}
 	defer l.Close()
-	now := srv.Now()
-	var targets []writeTarget
-	for _, m := range append(append([]*zoomsim.Meeting{}, srv.Dataset().Webinars...), srv.Dataset().Meetings...) {
-		if m.Deleted || !m.RegistrationEnabled() || !m.Licensed() || m.Over(now) || (m.Type != 2 && m.Type != 5) {
-			continue
-		}
-		kind := "meeting_id"
-		if m.Webinar {
-			kind = "webinar_id"
-		}
-		targets = append(targets, writeTarget{kind, m.ID})
-	}
+	targets := openTargets(srv.Dataset(), srv.Now())
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("the small dataset has no open scheduled meeting or webinar with registration")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	sc := srv.Config(l.URL)
 	u, _ := url.Parse(l.URL)
-	cfg, _ := json.Marshal(map[string]any{
-		"account_id": sc.AccountID, "client_id": sc.ClientID, "client_secret": sc.ClientSecret,
-		"api_base_url": sc.APIBaseURL, "oauth_token_url": sc.OAuthTokenURL, "validation_url": sc.ValidationURL,
-		"plan": plan, "max_concurrency": concurrency,
-	})
-	cfgPath := filepath.Join(dir, "config-write-"+mode+".json")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+	w := writeCommand{dir: dir, mode: mode, rows: rows, targets: targets, host: u.Host,
+		config: filepath.Join(dir, "config-write-"+mode+".json")}
+	if err := writeConfig(w.config, srv.Config(l.URL), plan, concurrency, 0); err != nil {
 		return nil, err
-	}
-	write := func(m string) (float64, error) {
-		input, _, err := writeInput(dir, mode, m, rows, targets)
-		if err != nil {
-			return 0, err
-		}
-		var stdout, stderr bytes.Buffer
-		start := time.Now()
-		code := connector.Main(ctx, []string{"write", "--config", cfgPath, "--allow-host", u.Host, "--input", input,
-			"--input-format", "csv", "--results", filepath.Join(dir, "results-"+m+".jsonl"),
-			"--dead-letter", filepath.Join(dir, "dead-"+m+".jsonl"), "--log-level", "warn"},
-			connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
-		if code != connector.ExitOK {
-			return 0, fmt.Errorf("write %s exited %d: %s", m, code, stderr.String())
-		}
-		return time.Since(start).Seconds(), nil
 	}
 	if mode == "status" {
-		if _, err := write("status-setup"); err != nil {
+		if _, err := w.run(ctx, "status-setup"); err != nil {
 			return nil, err
 		}
 		srv.Counters().Reset()
 	}
 	// The minimum is counted before the timed run, on the registrants the
 	// targets hold then (for status: those the setup registered too).
-	ids, perTarget := make([]int64, len(targets)), map[int]int{}
-	for i, t := range targets {
-		ids[i] = t.id
-	}
-	for i := 0; i < rows; i++ {
-		perTarget[i%len(targets)]++
-	}
-	minimum, chain := writeMinimum(srv.Dataset(), ids, perTarget, mode)
-	wall, err := write(mode)
+	minimum, chain := writeMinimum(srv.Dataset(), targetIDs(targets), rowsPerTarget(rows, len(targets)), mode)
+	wall, err := w.run(ctx, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +107,72 @@ func runWrite(ctx context.Context, dir, mode string, rows int, plan string, late
 	}
 	r.Minimum, r.Chain, r.Latency = minimum, chain, latency.String()
 	return r, nil
+}
+
+// openTargets are the meetings and webinars of d, webinars first, that
+// take registrants at now: scheduled (type 2 or 5), licensed, not over,
+// not deleted, registration enabled.
+func openTargets(d *zoomsim.Dataset, now time.Time) []writeTarget {
+	var targets []writeTarget
+	for _, m := range append(append([]*zoomsim.Meeting{}, d.Webinars...), d.Meetings...) {
+		if m.Deleted || !m.RegistrationEnabled() || !m.Licensed() || m.Over(now) || (m.Type != 2 && m.Type != 5) {
+			continue
+		}
+		kind := "meeting_id"
+		if m.Webinar {
+			kind = "webinar_id"
+		}
+		targets = append(targets, writeTarget{kind, m.ID})
+	}
+	return targets
+}
+
+// targetIDs are the targets' meeting or webinar IDs, in order.
+func targetIDs(targets []writeTarget) []int64 {
+	ids := make([]int64, len(targets))
+	for i, t := range targets {
+		ids[i] = t.id
+	}
+	return ids
+}
+
+// rowsPerTarget counts the rows each target index gets when rows are dealt
+// round-robin over n targets, as writeInput deals them.
+func rowsPerTarget(rows, n int) map[int]int {
+	per := map[int]int{}
+	for i := 0; i < rows; i++ {
+		per[i%n]++
+	}
+	return per
+}
+
+// writeCommand runs the connector's write command in this process for one
+// benchmark run, against the simulator its config points at.
+type writeCommand struct {
+	dir, mode string
+	rows      int
+	targets   []writeTarget
+	host      string // HOST:PORT for --allow-host
+	config    string // path of the connector config file
+}
+
+// run writes the input of mode m (see writeInput), runs write on it and
+// returns its wall time in seconds.
+func (w writeCommand) run(ctx context.Context, m string) (float64, error) {
+	input, _, err := writeInput(w.dir, w.mode, m, w.rows, w.targets)
+	if err != nil {
+		return 0, err
+	}
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := connector.Main(ctx, []string{"write", "--config", w.config, "--allow-host", w.host, "--input", input,
+		"--input-format", "csv", "--results", filepath.Join(w.dir, "results-"+m+".jsonl"),
+		"--dead-letter", filepath.Join(w.dir, "dead-"+m+".jsonl"), "--log-level", "warn"},
+		connector.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+	if code != connector.ExitOK {
+		return 0, fmt.Errorf("write %s exited %d: %s", m, code, stderr.String())
+	}
+	return time.Since(start).Seconds(), nil
 }
 
 // writeInput writes the CSV of a run and returns its path. Modes: "batch"

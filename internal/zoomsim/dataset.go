@@ -584,10 +584,21 @@ func (g *gen) childUUID(r *rand.Rand) string {
 }
 
 // quirks makes sure the documented oddities are present in every preset.
+// The order matters: each step sees what the earlier ones changed.
 func (g *gen) quirks() {
+	g.slashUUIDs()
+	g.bigIDs()
+	g.deletedMeeting()
+	g.registrationAndPolls()
+	g.guestQuirks()
+}
+
+// slashUUIDs gives meeting UUIDs with "/" at the start or "//" inside
+// (which must be double-encoded in paths): on past instances of recurring
+// meetings, or, when no recurring meeting ran, on single meetings (whose
+// instance shares the meeting's UUID).
+func (g *gen) slashUUIDs() {
 	d := g.d
-	// Meeting UUIDs with "/" at the start or "//" inside (must be
-	// double-encoded in paths): on past instances of recurring meetings.
 	slash := 0
 	want := max(2, len(d.Meetings)/60)
 	for _, m := range d.Meetings {
@@ -610,22 +621,27 @@ func (g *gen) quirks() {
 			break
 		}
 	}
-	if slash < 2 {
-		// No recurring meeting ran: use single meetings (uuid shared).
-		for _, m := range d.Meetings {
-			if slash >= 2 || m.Type != 2 || len(m.Instances) == 0 || m.Instances[0].Participants < 2 {
-				continue
-			}
-			if slash == 0 {
-				m.UUID = "/" + m.UUID[1:]
-			} else {
-				m.UUID = m.UUID[:5] + "//" + m.UUID[7:]
-			}
-			m.Instances[0].UUID = m.UUID
-			slash++
-		}
+	if slash >= 2 {
+		return
 	}
-	// At least one meeting and one webinar with an ID above 2^53.
+	for _, m := range d.Meetings {
+		if slash >= 2 || m.Type != 2 || len(m.Instances) == 0 || m.Instances[0].Participants < 2 {
+			continue
+		}
+		if slash == 0 {
+			m.UUID = "/" + m.UUID[1:]
+		} else {
+			m.UUID = m.UUID[:5] + "//" + m.UUID[7:]
+		}
+		m.Instances[0].UUID = m.UUID
+		slash++
+	}
+}
+
+// bigIDs makes sure of at least one meeting and one webinar with an ID
+// above 2^53.
+func (g *gen) bigIDs() {
+	d := g.d
 	if g.nBig == 0 || !hasBig(d.Meetings) {
 		for _, m := range d.Meetings {
 			if !m.Deleted && len(m.Instances) > 0 {
@@ -637,33 +653,38 @@ func (g *gen) quirks() {
 	if len(d.Webinars) > 0 && !hasBig(d.Webinars) {
 		d.Webinars[0].ID = g.meetingID(true)
 	}
-	// At least one deleted meeting.
-	found := false
+}
+
+// deletedMeeting makes sure of at least one deleted meeting: a future
+// single meeting that never ran, else the last meeting.
+func (g *gen) deletedMeeting() {
+	d := g.d
 	for _, m := range d.Meetings {
-		found = found || m.Deleted
-	}
-	if !found {
-		for _, m := range d.Meetings {
-			if m.Type == 2 && len(m.Instances) == 0 && m.Start.After(g.now) {
-				m.Deleted, m.ApprovalType, m.NRegistrants, m.NPolls = true, 2, 0, 0
-				found = true
-				break
-			}
+		if m.Deleted {
+			return
 		}
 	}
-	if !found {
-		m := d.Meetings[len(d.Meetings)-1]
-		m.Deleted, m.ApprovalType, m.NRegistrants, m.NPolls, m.Instances = true, 2, 0, 0, nil
-	}
-	// Registration with manual approval (all three statuses) and with
-	// automatic approval; a meeting with polls and a past instance.
-	var manual, auto, polls bool
 	for _, m := range d.Meetings {
+		if m.Type == 2 && len(m.Instances) == 0 && m.Start.After(g.now) {
+			m.Deleted, m.ApprovalType, m.NRegistrants, m.NPolls = true, 2, 0, 0
+			return
+		}
+	}
+	m := d.Meetings[len(d.Meetings)-1]
+	m.Deleted, m.ApprovalType, m.NRegistrants, m.NPolls, m.Instances = true, 2, 0, 0, nil
+}
+
+// registrationAndPolls makes sure of registration with manual approval
+// (all three statuses) and with automatic approval, and of a meeting with
+// polls and a past instance.
+func (g *gen) registrationAndPolls() {
+	var manual, auto, polls bool
+	for _, m := range g.d.Meetings {
 		manual = manual || (m.ApprovalType == 1 && m.NRegistrants >= 6 && m.Type == 2 && m.Start.After(g.now))
 		auto = auto || (m.ApprovalType == 0 && m.NRegistrants > 0)
 		polls = polls || (m.NPolls > 0 && len(m.Instances) > 0)
 	}
-	for _, m := range d.Meetings {
+	for _, m := range g.d.Meetings {
 		if m.Deleted || m.Host.Type != 2 {
 			continue
 		}
@@ -676,7 +697,6 @@ func (g *gen) quirks() {
 			m.NPolls, polls = 1, true
 		}
 	}
-	g.guestQuirks()
 }
 
 // guestQuirks marks one meeting instance with polls to hold two guests

@@ -300,43 +300,14 @@ func handleAddRegistrant(webinar bool) func(*Call) {
 func handleBatchRegistrants(webinar bool) func(*Call) {
 	return func(c *Call) {
 		m := lookupMeeting(c, webinar)
-		if m == nil || !requireLicensed(c, m) {
-			return
-		}
-		if !webinar && m.Type != 2 {
-			c.Error(http.StatusBadRequest, 303, "This API can only be used for scheduled meeting(meeting type: 2). Batch registration is not supported for other meeting types.")
-			return
-		}
-		if webinar && m.Type != 5 {
-			c.Error(http.StatusBadRequest, 300, "This API can only be used for scheduled webinars (type 5). Batch registration is not supported for other webinar types.")
-			return
-		}
-		if !m.RegistrationEnabled() {
-			registrationDisabled(c, m)
+		if m == nil || !checkBatchable(c, m, webinar) {
 			return
 		}
 		body, ok := decodeBody(c)
 		if !ok {
 			return
 		}
-		list, isArr := body["registrants"].([]any)
-		var errs []FieldError
-		if !isArr || len(list) == 0 || len(list) > 30 {
-			errs = append(errs, FieldError{Field: "registrants", Message: "Invalid field."})
-		}
-		for i, x := range list {
-			b, isObj := x.(map[string]any)
-			if !isObj {
-				errs = append(errs, FieldError{Field: fmt.Sprintf("registrants[%d]", i), Message: "Invalid field."})
-				continue
-			}
-			errs = append(errs, validateRegistrant(b, fmt.Sprintf("registrants[%d].", i), false)...)
-		}
-		if v, ok := body["auto_approve"]; ok && v != nil {
-			if _, isBool := v.(bool); !isBool {
-				errs = append(errs, FieldError{Field: "auto_approve", Message: "Invalid field."})
-			}
-		}
+		list, errs := validateBatch(body)
 		if len(errs) > 0 {
 			c.Validation(errs)
 			return
@@ -349,38 +320,99 @@ func handleBatchRegistrants(webinar bool) func(*Call) {
 			return
 		}
 		d := c.Data
-		fresh := 0
-		seen := map[string]bool{}
-		for _, x := range list {
-			e := strings.ToLower(x.(map[string]any)["email"].(string))
-			if !seen[e] && d.findRegistrant(m, e) == nil {
-				fresh++
-			}
-			seen[e] = true
-		}
-		if len(d.Registrants(m))+fresh > d.MaxRegistrants {
+		if len(d.Registrants(m))+freshRegistrants(d, m, list) > d.MaxRegistrants {
 			c.Error(http.StatusBadRequest, 3043, capacityText(m))
 			return
 		}
-		auto, _ := body["auto_approve"].(bool)
-		approved := m.ApprovalType == 0 || auto
-		out := []map[string]any{}
-		for _, x := range list {
-			b := x.(map[string]any)
-			reg := d.findRegistrant(m, b["email"].(string))
-			if reg == nil {
-				reg = d.newRegistrant(m, b, approved, c.Now)
-				if confirm, set := body["registrants_confirmation_email"].(bool); approved && (!set || confirm) {
-					c.S.counter.email(EmailConfirmation)
-				}
-				c.S.webhookRegistrantCreated(m, reg)
-			}
-			o := map[string]any{"email": reg.Email, "registrant_id": reg.ID, "join_url": reg.JoinURL}
-			if !webinar {
-				o["participant_pin_code"] = reg.PinCode
-			}
-			out = append(out, o)
-		}
-		c.JSON(http.StatusCreated, map[string]any{"registrants": out})
+		c.JSON(http.StatusCreated, map[string]any{"registrants": addBatch(c, m, body, list)})
 	}
+}
+
+// checkBatchable answers the errors of a batch add to m that come before
+// its body is read: unlicensed host, a type that takes no batch, or
+// registration off.
+func checkBatchable(c *Call, m *Meeting, webinar bool) bool {
+	if !requireLicensed(c, m) {
+		return false
+	}
+	if !webinar && m.Type != 2 {
+		c.Error(http.StatusBadRequest, 303, "This API can only be used for scheduled meeting(meeting type: 2). Batch registration is not supported for other meeting types.")
+		return false
+	}
+	if webinar && m.Type != 5 {
+		c.Error(http.StatusBadRequest, 300, "This API can only be used for scheduled webinars (type 5). Batch registration is not supported for other webinar types.")
+		return false
+	}
+	if !m.RegistrationEnabled() {
+		registrationDisabled(c, m)
+		return false
+	}
+	return true
+}
+
+// validateBatch returns the registrants of a batch body (1 to 30 objects)
+// and the field errors of the body: the list, each registrant, and a
+// non-boolean auto_approve.
+func validateBatch(body map[string]any) ([]any, []FieldError) {
+	list, isArr := body["registrants"].([]any)
+	var errs []FieldError
+	if !isArr || len(list) == 0 || len(list) > 30 {
+		errs = append(errs, FieldError{Field: "registrants", Message: "Invalid field."})
+	}
+	for i, x := range list {
+		b, isObj := x.(map[string]any)
+		if !isObj {
+			errs = append(errs, FieldError{Field: fmt.Sprintf("registrants[%d]", i), Message: "Invalid field."})
+			continue
+		}
+		errs = append(errs, validateRegistrant(b, fmt.Sprintf("registrants[%d].", i), false)...)
+	}
+	if v, ok := body["auto_approve"]; ok && v != nil {
+		if _, isBool := v.(bool); !isBool {
+			errs = append(errs, FieldError{Field: "auto_approve", Message: "Invalid field."})
+		}
+	}
+	return list, errs
+}
+
+// freshRegistrants counts the distinct emails (case folded) of list that
+// are not yet registered for m: the places the batch would take.
+func freshRegistrants(d *Dataset, m *Meeting, list []any) int {
+	fresh := 0
+	seen := map[string]bool{}
+	for _, x := range list {
+		e := strings.ToLower(x.(map[string]any)["email"].(string))
+		if !seen[e] && d.findRegistrant(m, e) == nil {
+			fresh++
+		}
+		seen[e] = true
+	}
+	return fresh
+}
+
+// addBatch registers each person of list who is not registered yet (with
+// their confirmation email and registrant.created webhook) and returns
+// the answer's entry for every person of list, in order, existing or new.
+func addBatch(c *Call, m *Meeting, body map[string]any, list []any) []map[string]any {
+	d := c.Data
+	auto, _ := body["auto_approve"].(bool)
+	approved := m.ApprovalType == 0 || auto
+	out := []map[string]any{}
+	for _, x := range list {
+		b := x.(map[string]any)
+		reg := d.findRegistrant(m, b["email"].(string))
+		if reg == nil {
+			reg = d.newRegistrant(m, b, approved, c.Now)
+			if confirm, set := body["registrants_confirmation_email"].(bool); approved && (!set || confirm) {
+				c.S.counter.email(EmailConfirmation)
+			}
+			c.S.webhookRegistrantCreated(m, reg)
+		}
+		o := map[string]any{"email": reg.Email, "registrant_id": reg.ID, "join_url": reg.JoinURL}
+		if !m.Webinar {
+			o["participant_pin_code"] = reg.PinCode
+		}
+		out = append(out, o)
+	}
+	return out
 }
