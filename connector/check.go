@@ -208,7 +208,7 @@ func (d *Diagnosis) validationFailed(cfg *config.Config, err error) *Diagnosis {
 // scopes compares the granted scopes with the selected streams' and
 // writes the verdict.
 func (d *Diagnosis) scopes(cfg *config.Config) {
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		miss := s.MissingScopes(d.Granted)
 		switch {
 		case miss == nil:

@@ -84,7 +84,7 @@ func runDemo(ctx context.Context, args []string, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	job := &readJob{streams: streams.Names(), incremental: map[string]bool{}, state: state.New(),
+	job := &readJob{streams: streams.ZoomNames(), incremental: map[string]bool{}, state: state.New(),
 		stateFile: filepath.Join(out, "state.json"), format: format, outputDir: out}
 	fmt.Fprintf(stdio.Stdout, "reading %d streams to %s files in %s ...\n\n", len(job.streams), format, out)
 	start := time.Now()

@@ -33,16 +33,6 @@ func Catalog() (airbyte.AirbyteCatalog, error) {
 		}
 		cat.Streams = append(cat.Streams, as)
 	}
-	// The serve command's webhook events, read from its store.
-	cat.Streams = append(cat.Streams, airbyte.AirbyteStream{
-		Name:                    WebhookEventsStream,
-		JSONSchema:              []byte(WebhookEventsSchema),
-		SupportedSyncModes:      []airbyte.SyncMode{airbyte.SyncFullRefresh, airbyte.SyncIncremental},
-		SourceDefinedCursor:     true,
-		DefaultCursorField:      []string{"position"},
-		SourceDefinedPrimaryKey: [][]string{{"position"}},
-		IsResumable:             true,
-	})
 	return cat, nil
 }
 

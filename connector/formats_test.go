@@ -25,7 +25,7 @@ import (
 func TestReadArrowParquetMatchTruth(t *testing.T) {
 	t.Parallel()
 	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 4})
-	schemas, err := outputSchemas(streams.Names())
+	schemas, err := outputSchemas(streams.ZoomNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestReadArrowParquetMatchTruth(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "out")
 			start := time.Now()
 			r := runMain(t, "read", "--config", cfg, "--allow-host", f.host, "--format", format, "--output", dir,
-				"--streams", strings.Join(streams.Names(), ","))
+				"--streams", strings.Join(streams.ZoomNames(), ","))
 			if r.code != 0 {
 				t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
 			}
@@ -85,7 +85,7 @@ func TestReadArrowParquetMatchTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareWithTruth(t, got, e.want, streams.Names())
+			compareWithTruth(t, got, e.want, streams.ZoomNames())
 			assertNoExtra(t, dir, format)
 			assertBigMeetingIDs(t, schemas["meetings"], e.truth["meetings"], recs["meetings"])
 			assertSlashUUIDs(t, e.truth["past_meeting_participants"], recs["past_meeting_participants"])

@@ -22,7 +22,7 @@ func TestReadPaginatedMatchesTruth(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("page size %d: read exit %d\nstderr:\n%s", size, r.code, tail(r.stderr, 3000))
 		}
-		compareWithTruth(t, parseAirbyte(t, []byte(r.stdout), false).Records, truthSets(t, f.sim), streams.Names())
+		compareWithTruth(t, parseAirbyte(t, []byte(r.stdout), false).Records, truthSets(t, f.sim), streams.ZoomNames())
 		requests[size] = f.sim.Counters().Snapshot().Requests
 	}
 	var grew []string

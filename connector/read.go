@@ -75,28 +75,31 @@ func runRead(ctx context.Context, args []string, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	// webhook_events comes from the serve command's store, not from Zoom's
-	// API: it is read first, and the engine reads the other streams.
-	if done, err := readWebhookEvents(ctx, cfg, &f, stdio, log); done || err != nil {
-		return err
-	}
 	job, err := f.plan(cfg)
 	if err != nil {
 		return usageError(err)
 	}
+	sources, closeSources, err := f.sources(ctx, cfg, job, stdio, log) // webhook_events.go
+	if err != nil {
+		return err
+	}
+	defer closeSources()
 	var rot *AirbyteRotation
 	if job.format == FormatAirbyte {
 		rot = &AirbyteRotation{ConfigPath: f.configPath}
 	}
-	sess, err := f.auth.open(ctx, &f.common, cfg, stdio, log, rot)
-	if err != nil {
-		return err
+	var client *zoomapi.Client
+	if job.readsZoom() {
+		sess, err := f.auth.open(ctx, &f.common, cfg, stdio, log, rot)
+		if err != nil {
+			return err
+		}
+		defer sess.Close()
+		if client, err = sess.client(); err != nil {
+			return err
+		}
 	}
-	defer sess.Close()
-	client, err := sess.client()
-	if err != nil {
-		return err
-	}
+	job.sources = sources
 	sum, err := runJob(ctx, client, cfg, job, stdio, log, rot)
 	if err != nil && sum != nil {
 		log.Error("read stopped", "error", err)
@@ -114,11 +117,23 @@ func runRead(ctx context.Context, args []string, stdio IO) error {
 // readJob is a resolved read: which streams, how, and where to.
 type readJob struct {
 	streams     []string
+	sources     map[string]engine.Source // readers of the streams that do not come from Zoom
 	incremental map[string]bool
 	state       *state.State
 	stateFile   string
 	format      string
 	outputDir   string
+}
+
+// readsZoom reports whether the job reads a stream from Zoom's API (a read
+// of webhook_events alone needs no Zoom credentials).
+func (j *readJob) readsZoom() bool {
+	for _, n := range j.streams {
+		if s, ok := streams.ByName(n); ok && s.Source == streams.SourceZoom {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *readFlags) plan(cfg *config.Config) (*readJob, error) {
@@ -170,9 +185,6 @@ func (j *readJob) selectCatalog(path string) error {
 	}
 	var unknown []string
 	for _, cs := range cat.Streams {
-		if cs.Stream.Name == WebhookEventsStream {
-			continue // read from the serve store by readWebhookEvents
-		}
 		s, ok := streams.ByName(cs.Stream.Name)
 		if !ok {
 			unknown = append(unknown, cs.Stream.Name)
@@ -251,9 +263,6 @@ func loadStateInput(path string) (*state.State, error) {
 			return nil, fmt.Errorf("state %s: message %d is not a per-stream (STREAM) state", path, i+1)
 		}
 		name := m.Stream.StreamDescriptor.Name
-		if name == WebhookEventsStream {
-			continue // read by readWebhookEvents from the same --state
-		}
 		if _, ok := streams.ByName(name); !ok {
 			return nil, fmt.Errorf("state %s: unknown stream %q", path, name)
 		}
@@ -335,6 +344,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
 		StreamLookback: streamLookbacks(cfg, job.streams),
 		StreamPageSize: streamPageSizes(cfg, job.streams),
+		Sources:        job.sources,
 		Log:            log,
 		Now:            stdio.Now,
 	})

@@ -84,7 +84,7 @@ func readConfig(f *simFixture, kv ...any) map[string]any {
 func TestReadAirbyteEveryStreamMatchesTruth(t *testing.T) {
 	t.Parallel()
 	f := startSim(t, zoomsim.Options{Dataset: "small", Seed: 3})
-	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host, "--streams", strings.Join(streams.Names(), ","))
+	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host, "--streams", strings.Join(streams.ZoomNames(), ","))
 	if r.code != 0 {
 		t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
 	}
@@ -114,7 +114,7 @@ func TestReadAirbyteEveryStreamMatchesTruth(t *testing.T) {
 	if counts["STATE"] == 0 || counts["TRACE"] == 0 {
 		t.Errorf("message counts %v: want STATE and TRACE messages", counts)
 	}
-	compareWithTruth(t, got, allTruth(t, f.sim), streams.Names())
+	compareWithTruth(t, got, allTruth(t, f.sim), streams.ZoomNames())
 	assertParentsListedOnce(t, f.sim)
 }
 
@@ -156,14 +156,14 @@ func TestReadJSONLMatchesTruth(t *testing.T) {
 	dir := t.TempDir()
 	stateFile := filepath.Join(dir, "state.json")
 	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f)), "--allow-host", f.host,
-		"--format", "jsonl", "--output", filepath.Join(dir, "out"), "--state-file", stateFile, "--streams", strings.Join(streams.Names(), ","))
+		"--format", "jsonl", "--output", filepath.Join(dir, "out"), "--state-file", stateFile, "--streams", strings.Join(streams.ZoomNames(), ","))
 	if r.code != 0 {
 		t.Fatalf("read exit %d\nstderr:\n%s", r.code, tail(r.stderr, 3000))
 	}
 	if r.stdout != "" {
 		t.Errorf("file output wrote to stdout: %.300s", r.stdout)
 	}
-	compareWithTruth(t, readJSONLDir(t, filepath.Join(dir, "out")), allTruth(t, f.sim), streams.Names())
+	compareWithTruth(t, readJSONLDir(t, filepath.Join(dir, "out")), allTruth(t, f.sim), streams.ZoomNames())
 	if _, err := os.Stat(stateFile); err != nil {
 		t.Errorf("state file: %v", err)
 	}

@@ -191,7 +191,7 @@ func TestReadRequestsMatchZoomsParameters(t *testing.T) {
 		}
 	})
 	r := runMain(t, "read", "--config", writeConfig(t, readConfig(f, "page_size", 50)), "--allow-host", f.host,
-		"--streams", strings.Join(streams.Names(), ","))
+		"--streams", strings.Join(streams.ZoomNames(), ","))
 	if r.code != 0 {
 		t.Fatalf("read exit %d: %s", r.code, tail(r.stderr, 2000))
 	}

@@ -78,7 +78,7 @@ func TestReadKilledAndResumed(t *testing.T) {
 		second := parseAirbyte(t, []byte(r.stdout), false)
 		union := map[string][]string{}
 		var firstN, secondN int
-		for _, n := range streams.Names() {
+		for _, n := range streams.ZoomNames() {
 			union[n] = append(append([]string{}, first.Records[n]...), second.Records[n]...)
 			firstN += len(first.Records[n])
 			secondN += len(second.Records[n])
@@ -197,7 +197,7 @@ func TestReadIncrementalReadsOnlyNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		if s.OffByDefault {
 			continue // not read without --streams
 		}
@@ -220,7 +220,7 @@ func TestReadIncrementalReadsOnlyNew(t *testing.T) {
 	after := f.sim.Counters().Snapshot()
 	a, b := parseAirbyte(t, []byte(r1.stdout), false), parseAirbyte(t, []byte(r2.stdout), false)
 	today := time.Now().UTC().Format("2006-01-02")
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		n1, n2 := len(a.Records[s.Name]), len(b.Records[s.Name])
 		switch {
 		case !s.Incremental():

@@ -22,7 +22,7 @@ import (
 // the stream's output schema: no value may be left for _extra, so every one
 // has a typed Arrow and Parquet column.
 func TestTruthFitsTypedColumns(t *testing.T) {
-	schemas, err := outputSchemas(streams.Names())
+	schemas, err := outputSchemas(streams.ZoomNames())
 	if err != nil {
 		t.Fatal(err)
 	}

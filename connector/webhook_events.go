@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
-	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
@@ -25,38 +23,23 @@ import (
 )
 
 // WebhookEventsStream is the stream of the Zoom webhook events that serve
-// stored. It is not read from Zoom but from the store (--store, else
-// $ZOOM_CONNECTOR_STORE, else zoom-connector.db). A read emits only the
-// events of one Zoom account: the config's account_id (Server-to-Server),
-// or the account that connected the --tenant (recorded by serve's
-// /connect), so a tenant never reads another tenant's meetings,
-// registrants or participants. Its state is the position of the last event
-// emitted per account ({"version":1,"positions":{"AbC":42}}); the next read
-// emits that account's events after it, in order. (A "cursor" left by an
-// older version, which read every account, is where an account without a
-// position starts.) Delivery is at-least-once: STATE follows the records
-// it covers.
+// stored (connector/streams declares it, spec/streams/webhook_events.json
+// is its schema). It is not read from Zoom but from the store (--store,
+// else $ZOOM_CONNECTOR_STORE, else zoom-connector.db), by the same engine
+// and into the same outputs as every stream: webhookSource is its
+// engine.Source. A read emits only the events of one Zoom account: the
+// config's account_id (Server-to-Server), or the account that connected
+// the --tenant (recorded by serve's /connect), so a tenant never reads
+// another tenant's meetings, registrants or participants. Its state is the
+// position of the last event committed per account
+// ({"version":2,"positions":{"AbC":42}}), written with the same commit
+// protocol as every stream's; the next read emits that account's events
+// after it, in order. (A "cursor" left by an older version, which read
+// every account, is where an account without a position starts.)
 const WebhookEventsStream = "webhook_events"
 
-// webhookEventsBatch is how many events are emitted between two states.
+// webhookEventsBatch is how many events are asked of the store at a time.
 const webhookEventsBatch = 500
-
-// WebhookEventsSchema is the JSON Schema of a webhook_events record, for
-// the catalog (discover).
-const WebhookEventsSchema = `{
-  "$schema": "http://json-schema.org/draft-07/schema#",
-  "type": "object",
-  "additionalProperties": true,
-  "properties": {
-    "position": {"type": "integer", "description": "Place of the event in arrival order; the stream's cursor."},
-    "event": {"type": "string", "description": "Zoom's event name, such as meeting.registration_created."},
-    "event_ts": {"type": "integer", "description": "Zoom's event_ts (milliseconds since the Unix epoch)."},
-    "account_id": {"type": ["string", "null"]},
-    "object_id": {"type": ["string", "null"], "description": "The id of payload.object (with the registrant or participant) used to drop Zoom's redeliveries."},
-    "received_at": {"type": "string", "format": "date-time"},
-    "payload": {"type": "object", "description": "Zoom's payload, as delivered."}
-  }
-}`
 
 // webhookRecord is one emitted record.
 type webhookRecord struct {
@@ -69,138 +52,80 @@ type webhookRecord struct {
 	Payload    json.RawMessage `json:"payload"`
 }
 
-// readWebhookEvents is the read command's hook for the webhook_events
-// stream. It returns done=false when the read does not select the
-// stream. When webhook_events is the only stream selected it reads it and
-// returns done=true (and the read's error). Read together with Zoom
-// streams through --streams, it reads webhook_events first, removes it
-// from f.streams and returns done=false so the engine reads the others.
-func readWebhookEvents(ctx context.Context, cfg *config.Config, f *readFlags, stdio IO, log *slog.Logger) (done bool, err error) {
-	selected, others := false, []string{}
-	if f.catalog != "" {
-		cat, err := airbyte.ParseConfiguredCatalog(f.catalog)
+// webhookSource is the engine.Source of webhook_events: one account's
+// events in the serve store.
+type webhookSource struct {
+	st      store.Store
+	account string
+}
+
+// Records yields the account's events after its position in ss, in order.
+func (w *webhookSource) Records(ctx context.Context, ss *state.StreamState) iter.Seq2[engine.SourceRecord, error] {
+	return func(yield func(engine.SourceRecord, error) bool) {
+		after, err := webhookStart(ss, w.account)
 		if err != nil {
-			return false, nil // plan reports it
+			yield(engine.SourceRecord{}, err)
+			return
 		}
-		var names []string
-		for _, cs := range cat.Streams {
-			names = append(names, cs.Stream.Name)
-		}
-		if !slices.Contains(names, WebhookEventsStream) {
-			return false, nil
-		}
-		selected = true
-		for _, n := range names {
-			if n != WebhookEventsStream {
-				others = append(others, n)
+		for {
+			evs, err := w.st.AccountEventsAfter(ctx, w.account, after, webhookEventsBatch)
+			if err != nil {
+				yield(engine.SourceRecord{}, err)
+				return
+			}
+			for _, e := range evs {
+				rec, err := webhookEventRecord(e)
+				if err != nil {
+					yield(engine.SourceRecord{}, err)
+					return
+				}
+				if !yield(engine.SourceRecord{Key: w.account, Position: e.Position, Record: rec}, nil) {
+					return
+				}
+				after = e.Position
+			}
+			if len(evs) < webhookEventsBatch {
+				return
 			}
 		}
-	} else {
-		for _, n := range f.streams {
-			if strings.TrimSpace(n) == WebhookEventsStream {
-				selected = true
-			} else {
-				others = append(others, n)
-			}
-		}
 	}
-	if !selected {
-		return false, nil
-	}
-	if f.format != FormatAirbyte && f.format != FormatJSONL {
-		return true, usagef("%s supports --format airbyte or jsonl", WebhookEventsStream)
-	}
-	if f.format == FormatJSONL && f.outputDir == "" {
-		return true, usagef("--format jsonl writes files: --output DIR is required")
-	}
-	base, err := webhookInputState(f)
-	if err != nil {
-		return true, usageError(err)
+}
+
+// sources returns the readers of the job's streams that do not come from
+// Zoom (webhook_events: the serve store and the account whose events this
+// read emits), and a function that closes them.
+func (f *readFlags) sources(ctx context.Context, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (map[string]engine.Source, func(), error) {
+	if !slices.Contains(job.streams, WebhookEventsStream) {
+		return nil, func() {}, nil
 	}
 	loc := storeLocation(f.auth.store, stdio.Getenv)
 	st, err := store.Open(ctx, loc)
 	if err != nil {
-		return true, fmt.Errorf("%s: %w", WebhookEventsStream, err)
+		return nil, nil, fmt.Errorf("%s: %w", WebhookEventsStream, err)
 	}
-	defer st.Close()
 	account, err := webhookAccount(ctx, cfg, f, st, stdio, log)
-	if err != nil {
-		return true, fmt.Errorf("%s: %w", WebhookEventsStream, err)
-	}
-	after, err := webhookStart(base, account)
-	if err != nil {
-		return true, usageError(err)
-	}
-	n, last, err := emitWebhookEvents(ctx, st, webhookPlace{base: base, account: account, after: after}, f, stdio)
-	log.Info("stream done", "stream", WebhookEventsStream, "account_id", account, "records", n, "position", last, "store", store.Describe(loc))
-	if err != nil {
-		log.Error("read stopped", "stream", WebhookEventsStream, "error", err.Error())
-		return true, errFailed
-	}
-	if len(others) > 0 {
-		if f.catalog == "" {
-			f.streams = others
-		}
-		// With a catalog, plan() skips webhook_events, read here.
-		return false, nil
-	}
-	return true, nil
-}
-
-// webhookInputState is the stream's state from --state or --state-file
-// (never nil).
-func webhookInputState(f *readFlags) (*state.StreamState, error) {
-	ss, err := webhookStateIn(f)
-	if err != nil || ss == nil {
-		return &state.StreamState{}, err
-	}
-	return ss, nil
-}
-
-func webhookStateIn(f *readFlags) (*state.StreamState, error) {
-	var ss *state.StreamState
-	if f.stateFile != "" {
-		st, err := state.Load(f.stateFile)
+	if err == nil {
+		_, err = webhookStart(job.state.Stream(WebhookEventsStream), account)
 		if err != nil {
-			return nil, err
+			err = usageError(err)
 		}
-		ss = st.Streams[WebhookEventsStream]
+	} else {
+		err = fmt.Errorf("%s: %w", WebhookEventsStream, err)
 	}
-	if f.stateIn != "" {
-		data, err := os.ReadFile(f.stateIn)
-		if err != nil {
-			return nil, fmt.Errorf("read state: %w", err)
-		}
-		trimmed := bytes.TrimSpace(data)
-		ss = nil
-		switch {
-		case len(trimmed) == 0:
-		case trimmed[0] == '{' && bytes.Contains(trimmed, []byte(`"version"`)) && !bytes.Contains(trimmed, []byte(`"stream_descriptor"`)):
-			st, err := state.Parse(trimmed)
-			if err != nil {
-				return nil, fmt.Errorf("state %s: %w", f.stateIn, err)
-			}
-			ss = st.Streams[WebhookEventsStream]
-		default:
-			msgs, err := airbyte.DecodeState(trimmed)
-			if err != nil {
-				return nil, fmt.Errorf("state %s: %w", f.stateIn, err)
-			}
-			for _, m := range msgs {
-				if m.Stream != nil && m.Stream.StreamDescriptor.Name == WebhookEventsStream {
-					if ss, err = state.ParseStream(m.Stream.StreamState); err != nil {
-						return nil, fmt.Errorf("state %s: stream %s: %w", f.stateIn, WebhookEventsStream, err)
-					}
-				}
-			}
-		}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
 	}
-	return ss, nil
+	log.Info("webhook_events: reading the serve store", "account_id", account, "store", store.Describe(loc))
+	return map[string]engine.Source{WebhookEventsStream: &webhookSource{st: st, account: account}}, func() { st.Close() }, nil
 }
 
 // webhookStart is where account's events start: its position in ss, else
 // the single cursor of an older version, else the beginning.
 func webhookStart(ss *state.StreamState, account string) (int64, error) {
+	if ss == nil {
+		return 0, nil
+	}
 	if p, ok := ss.Positions[account]; ok {
 		if p < 0 {
 			return 0, fmt.Errorf("state: stream %s: position %d of account %s is negative", WebhookEventsStream, p, account)
@@ -215,14 +140,6 @@ func webhookStart(ss *state.StreamState, account string) (int64, error) {
 		return 0, fmt.Errorf("state: stream %s: cursor %q is not a position", WebhookEventsStream, ss.Cursor)
 	}
 	return pos, nil
-}
-
-// webhookPlace is what a webhook_events read emits: the account's events
-// after a position, and the input state its STATE messages extend.
-type webhookPlace struct {
-	base    *state.StreamState
-	account string
-	after   int64
 }
 
 // webhookAccount is the Zoom account whose events this read may emit: the
@@ -275,119 +192,6 @@ func webhookAccount(ctx context.Context, cfg *config.Config, f *readFlags, st st
 		return "", errors.New("find the Zoom account of the token: users/me has no account_id")
 	}
 	return me.AccountID, nil
-}
-
-// emitWebhookEvents writes the account's events after position pl.after
-// as records, a STATE after each batch (and the state file, if any), and
-// returns how many it wrote and the last position.
-func emitWebhookEvents(ctx context.Context, st store.Store, pl webhookPlace, f *readFlags, stdio IO) (int64, int64, error) {
-	after := pl.after
-	var aw *airbyte.Writer
-	var out *os.File
-	if f.format == FormatAirbyte {
-		aw = airbyte.NewWriter(stdio.Stdout)
-	} else {
-		if err := os.MkdirAll(f.outputDir, 0o755); err != nil {
-			return 0, after, fmt.Errorf("--output: %w", err)
-		}
-		var err error
-		// Owner only: the events hold registrants' emails and join links.
-		out, err = os.OpenFile(filepath.Join(f.outputDir, WebhookEventsStream+".jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return 0, after, err
-		}
-		defer out.Close()
-	}
-	var total int64
-	pos := after
-	for {
-		evs, err := st.AccountEventsAfter(ctx, pl.account, pos, webhookEventsBatch)
-		if err != nil {
-			return total, pos, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		var buf bytes.Buffer
-		for _, e := range evs {
-			rec, err := webhookEventRecord(e)
-			if err != nil {
-				return total, pos, err
-			}
-			if aw != nil {
-				if err := aw.Record(WebhookEventsStream, rec); err != nil {
-					return total, pos, err
-				}
-			} else {
-				buf.Write(rec)
-				buf.WriteByte('\n')
-			}
-			pos = e.Position
-		}
-		total += int64(len(evs))
-		if out != nil {
-			if _, err := out.Write(buf.Bytes()); err != nil {
-				return total, pos, err
-			}
-			if err := out.Sync(); err != nil {
-				return total, pos, err
-			}
-		}
-		if err := commitWebhookState(aw, f.stateFile, pl, pos, int64(len(evs))); err != nil {
-			return total, pos, err
-		}
-		if len(evs) < webhookEventsBatch {
-			break
-		}
-	}
-	if total == 0 {
-		// Say where the stream stands even when nothing is new.
-		if err := commitWebhookState(aw, f.stateFile, pl, pos, 0); err != nil {
-			return 0, pos, err
-		}
-	}
-	return total, pos, nil
-}
-
-// commitWebhookState records pos as the account's position: in the state
-// file (keeping the other accounts' positions there) and in a STATE
-// message (the input state with this account's position).
-func commitWebhookState(aw *airbyte.Writer, stateFile string, pl webhookPlace, pos, n int64) error {
-	withPos := func(ss *state.StreamState) *state.StreamState {
-		c := *ss
-		c.Positions = maps.Clone(ss.Positions)
-		if c.Positions == nil {
-			c.Positions = map[string]int64{}
-		}
-		c.Positions[pl.account] = pos
-		return &c
-	}
-	ss := withPos(pl.base)
-	if stateFile != "" {
-		full, err := state.Load(stateFile)
-		if err != nil {
-			return err
-		}
-		cur := full.Streams[WebhookEventsStream]
-		if cur == nil {
-			cur = &state.StreamState{}
-		}
-		full.Streams[WebhookEventsStream] = withPos(cur)
-		if err := full.Save(stateFile); err != nil {
-			return err
-		}
-	}
-	if aw == nil {
-		return nil
-	}
-	b, err := ss.Marshal()
-	if err != nil {
-		return err
-	}
-	if err := aw.State(WebhookEventsStream, json.RawMessage(b), &n); err != nil {
-		return err
-	}
-	return aw.Flush()
 }
 
 // webhookEventRecord turns a stored event into a record.

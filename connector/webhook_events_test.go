@@ -18,6 +18,8 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector/serve"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/output/outputtest"
+	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/store"
 	"github.com/zoom-connector/zoom-connector/internal/zoomsim"
 )
@@ -41,21 +43,25 @@ func TestReadWebhookEvents(t *testing.T) {
 		add(i)
 	}
 	stateFile := filepath.Join(dir, "state.json")
+	// A Server-to-Server config of account A; no Zoom stream is read, so
+	// no credential is used.
+	cfgPath := writeConfig(t, map[string]any{"account_id": "A", "client_id": "id", "client_secret": "secret-A"})
 	read := func() (string, int) {
 		var out, errb bytes.Buffer
-		f := &readFlags{streams: []string{"webhook_events"}, format: FormatAirbyte, stateFile: stateFile}
-		stdio := IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
-			if k == EnvStore {
-				return dbPath
+		code := Main(context.Background(), []string{"read", "--config", cfgPath, "--streams", "webhook_events", "--state-file", stateFile},
+			IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+				if k == EnvStore {
+					return dbPath
+				}
+				return ""
+			}})
+		var lines []string // RECORD and STATE messages only
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			if strings.Contains(l, `"type":"RECORD"`) || strings.Contains(l, `"type":"STATE"`) {
+				lines = append(lines, l)
 			}
-			return ""
-		}}
-		log, _ := (&common{logLevel: "error"}).logger(&errb)
-		handled, err := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, stdio, log)
-		if !handled {
-			t.Fatal("not handled")
 		}
-		return out.String(), exitStatus(stdio, "read", err)
+		return strings.Join(lines, "\n"), code
 	}
 	out, code := read()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -92,19 +98,19 @@ func TestReadWebhookEvents(t *testing.T) {
 	// Airbyte's --state form is honoured too.
 	sf := filepath.Join(dir, "airbyte-state.json")
 	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2"}}}]`), 0o600)
-	f := &readFlags{streams: []string{"webhook_events"}, format: FormatAirbyte, stateIn: sf}
-	ss, err := webhookInputState(f)
+	in, err := loadStateInput(sf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ss := in.Streams["webhook_events"]
 	if pos, err := webhookStart(ss, "A"); err != nil || pos != 2 {
 		t.Fatalf("start position from an older --state (one cursor): %d %v", pos, err)
 	}
 	os.WriteFile(sf, []byte(`[{"type":"STREAM","stream":{"stream_descriptor":{"name":"webhook_events"},"stream_state":{"version":1,"cursor":"2","positions":{"A":3,"B":1}}}}]`), 0o600)
-	ss, err = webhookInputState(f)
-	if err != nil {
+	if in, err = loadStateInput(sf); err != nil {
 		t.Fatal(err)
 	}
+	ss = in.Streams["webhook_events"]
 	if a, _ := webhookStart(ss, "A"); a != 3 {
 		t.Fatalf("position of A: %d", a)
 	}
@@ -113,13 +119,6 @@ func TestReadWebhookEvents(t *testing.T) {
 	}
 	if c, _ := webhookStart(ss, "C"); c != 2 {
 		t.Fatalf("an account without a position starts at the older cursor: %d", c)
-	}
-	// Mixed with a Zoom stream: handled first, then left to the engine.
-	var out2, errb bytes.Buffer
-	f = &readFlags{streams: []string{"users", "webhook_events"}, format: FormatAirbyte}
-	handled, err := readWebhookEvents(context.Background(), &config.Config{AccountID: "A"}, f, IO{Stdout: &out2, Stderr: &errb, Getenv: func(string) string { return dbPath }}, quietLogger(t))
-	if handled || err != nil || len(f.streams) != 1 || f.streams[0] != "users" || strings.Count(out2.String(), `"RECORD"`) != 4 {
-		t.Fatalf("mixed: handled=%v streams=%v\n%s", handled, f.streams, out2.String())
 	}
 }
 
@@ -330,4 +329,66 @@ func TestReadWebhookEventsOAuthAccountFromToken(t *testing.T) {
 		t.Fatalf("read: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	f.assertNoSecrets(t)
+}
+
+// TestReadWebhookEventsEveryFormat: webhook_events is read by the engine
+// into every output format (Parquet and Arrow type the payload from the
+// stream's schema), with the state of every stream: the second read into
+// the same folder writes only the new event.
+func TestReadWebhookEventsEveryFormat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var st store.Store
+	add := func(acct string, i int) {
+		body := fmt.Sprintf(`{"event":"meeting.created","event_ts":%d,"payload":{"account_id":%q,"object":{"id":%d,"topic":"t%d"}}}`, i, acct, i, i)
+		if _, _, err := st.AppendEvent(context.Background(), store.Event{Event: "meeting.created", EventTS: int64(i), AccountID: acct, ObjectID: strconv.Itoa(i), Body: json.RawMessage(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schemas, err := outputSchemas([]string{WebhookEventsStream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := writeConfig(t, map[string]any{"account_id": "A", "client_id": "id", "client_secret": "secret-A"})
+	for _, format := range []string{FormatJSONL, FormatArrow, FormatParquet} {
+		out, sf := filepath.Join(dir, format), filepath.Join(dir, format+"-state.json")
+		dbPath := filepath.Join(dir, format+".db")
+		if st, err = store.Open(context.Background(), dbPath); err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		for i, a := range []string{"A", "B", "A", "A"} {
+			add(a, i+1)
+		}
+		read := func() []map[string]any {
+			t.Helper()
+			r := runMain(t, "read", "--config", cfgPath, "--store", dbPath, "--streams", WebhookEventsStream,
+				"--format", format, "--output", out, "--state-file", sf)
+			if r.code != ExitOK {
+				t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+			}
+			recs, err := outputtest.ReadDir(out, format, schemas)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return recs[WebhookEventsStream]
+		}
+		recs := read()
+		var got []string
+		for _, r := range recs {
+			p, _ := r["payload"].(map[string]any)
+			o, _ := p["object"].(map[string]any)
+			got = append(got, fmt.Sprint(r["position"], "/", r["account_id"], "/", o["topic"]))
+		}
+		if fmt.Sprint(got) != "[1/A/t1 3/A/t3 4/A/t4]" {
+			t.Fatalf("%s: records %v", format, got)
+		}
+		if s, err := state.Load(sf); err != nil || s.Streams[WebhookEventsStream].Positions["A"] != 4 {
+			t.Fatalf("%s: state %+v %v", format, s, err)
+		}
+		add("A", 10+len(format))
+		if recs := read(); len(recs) != 4 {
+			t.Fatalf("%s: second read: %d records in the folder, want 4", format, len(recs))
+		}
+	}
 }

@@ -142,15 +142,22 @@ func eventBody(account string, id int) string {
 		1700000000000+int64(id), account, id, id, account)
 }
 
-// webhookAccounts reads the jsonl output of webhook_events and returns the
-// account and meeting id of each record, in order.
-func webhookAccounts(t *testing.T, path string) []string {
+// webhookAccounts reads the jsonl output of webhook_events in dir (its
+// part files, in order) and returns the account and meeting id of each
+// record, in order.
+func webhookAccounts(t *testing.T, dir string) []string {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
+	parts, _ := filepath.Glob(filepath.Join(dir, "webhook_events-*.jsonl"))
+	var data []byte
+	for _, p := range parts { // Glob sorts: part numbers in order
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
 	}
 	var out []string
+	path := dir
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		if line == "" {
 			continue
@@ -218,7 +225,7 @@ func TestWebhookEventsPerTenant(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%s: %s", label, r)
 		}
-		got := webhookAccounts(t, filepath.Join(out, "webhook_events.jsonl"))
+		got := webhookAccounts(t, out)
 		t.Logf("%s read %v", label, got)
 		return got
 	}

@@ -18,7 +18,7 @@ import (
 // share the daily Heavy quota), as connector/streams declares them.
 var heavyStreams = func() []string {
 	var out []string
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		if s.Category == zoomapi.CategoryHeavy {
 			out = append(out, s.Name)
 		}

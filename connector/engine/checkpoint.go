@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type checkpoint struct {
 
 	// Owned by the writer goroutine while the read runs.
 	maxCursor   map[string]time.Time
+	positions   map[string]map[string]int64 // stream -> key -> position of the last record written
 	sinceCommit int
 	lastCommit  time.Time
 	dirty       bool          // partitions finished since the last commit
@@ -46,20 +48,23 @@ type checkpoint struct {
 	failed      bool          // the sink failed: nothing more is written or committed
 }
 
-// cpMsg is one message to the writer: a record to write, a cursor value
-// seen, a partition finished, or several of these for one stream.
+// cpMsg is one message to the writer: a record to write (with its
+// position under a key, for a Source's records), a cursor value seen, a
+// partition finished, or several of these for one stream.
 type cpMsg struct {
 	stream string
 	rec    json.RawMessage
 	cursor time.Time
 	done   string
+	key    string
+	pos    int64
 }
 
 func newCheckpoint(sink Sink, ev Events, st *state.State, e *engine) *checkpoint {
 	c := &checkpoint{sink: sink, events: ev, plan: e.plan, stats: e.stats, out: e.out,
 		every: e.opts.CommitEvery, base: e.opts.CommitInterval, interval: e.opts.CommitInterval, st: st,
 		in: make(chan cpMsg, 256), exited: make(chan struct{}), done: map[string]map[string]bool{},
-		maxCursor: map[string]time.Time{}, lastCommit: time.Now()}
+		maxCursor: map[string]time.Time{}, positions: map[string]map[string]int64{}, lastCommit: time.Now()}
 	for n := range e.plan.needed {
 		c.done[n] = map[string]bool{}
 		for _, k := range st.Streams[n].Done {
@@ -82,6 +87,11 @@ func (c *checkpoint) stop() {
 // write sends a record, and its cursor value (zero for none).
 func (c *checkpoint) write(stream string, rec json.RawMessage, cursor time.Time) {
 	c.in <- cpMsg{stream: stream, rec: rec, cursor: cursor}
+}
+
+// writeAt sends a Source's record and its position under key.
+func (c *checkpoint) writeAt(stream string, r SourceRecord) {
+	c.in <- cpMsg{stream: stream, rec: r.Record, key: r.Key, pos: r.Position}
 }
 
 // partitionDone marks a partition finished once the records sent before
@@ -141,6 +151,12 @@ func (c *checkpoint) apply(m cpMsg) {
 			c.events.StreamStatus(m.stream, StatusRunning, time.Time{})
 		}
 		c.sinceCommit++
+		if m.key != "" {
+			if c.positions[m.stream] == nil {
+				c.positions[m.stream] = map[string]int64{}
+			}
+			c.positions[m.stream][m.key] = m.pos
+		}
 	}
 	if m.cursor.After(c.maxCursor[m.stream]) {
 		c.maxCursor[m.stream] = m.cursor
@@ -184,6 +200,7 @@ func (c *checkpoint) commit() error {
 			entries += len(d)
 		}
 	}
+	c.addPositions(snap)
 	c.plan.nestParents(snap)
 	// The state lists every finished partition of the sync under way and is
 	// sent whole at each commit: as it grows, commit less often, so the
@@ -195,6 +212,19 @@ func (c *checkpoint) commit() error {
 		return err
 	}
 	return nil
+}
+
+// addPositions sets, in st, the position of the last record written per
+// key of each Source stream, keeping the positions of the other keys.
+func (c *checkpoint) addPositions(st *state.State) {
+	for n, ps := range c.positions {
+		ss := st.Stream(n)
+		ss.Positions = maps.Clone(ss.Positions)
+		if ss.Positions == nil {
+			ss.Positions = map[string]int64{}
+		}
+		maps.Copy(ss.Positions, ps)
+	}
 }
 
 // settle writes the read's outcome into the state, after the writer
@@ -224,6 +254,7 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 			ss.Complete, ss.Done = false, nil
 		}
 	}
+	c.addPositions(c.st)
 	if c.failed {
 		return nil
 	}

@@ -24,11 +24,14 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"iter"
 	"log/slog"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
@@ -56,6 +59,23 @@ type Events interface {
 	State(st *state.State) error
 	// StreamError reports why a stream failed.
 	StreamError(stream string, err error)
+}
+
+// Source reads a stream that does not come from Zoom's API
+// (streams.Stream.Source): webhook_events from the serve store.
+type Source interface {
+	// Records yields the stream's records after the progress ss holds
+	// (its Positions; nil for none), in order.
+	Records(ctx context.Context, ss *state.StreamState) iter.Seq2[SourceRecord, error]
+}
+
+// SourceRecord is one record of a Source and its place: the state keeps,
+// per Key, the Position of the last record committed
+// (StreamState.Positions), from which the next read continues.
+type SourceRecord struct {
+	Key      string
+	Position int64
+	Record   json.RawMessage
 }
 
 // StreamStatus is a stream's status in a read.
@@ -105,6 +125,9 @@ type ReadOptions struct {
 	Now func() time.Time
 	// Log receives diagnostics.
 	Log *slog.Logger
+	// Sources read the selected streams that do not come from Zoom, by
+	// stream name.
+	Sources map[string]Source
 	// Progress, when set, is called every ProgressInterval (default 1 s)
 	// with each selected stream's progress, and once at the end.
 	Progress         func([]StreamProgress)
@@ -217,6 +240,11 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 	p, err := newPlan(opts.Streams, st)
 	if err != nil {
 		return nil, err
+	}
+	for _, s := range p.order {
+		if s.Source != streams.SourceZoom && opts.Sources[s.Name] == nil {
+			return nil, fmt.Errorf("stream %s is read from the %s, and the read was given no reader of it", s.Name, s.Source)
+		}
 	}
 	e.plan = p
 	e.windows = e.planWindows(st)

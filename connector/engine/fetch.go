@@ -30,6 +30,10 @@ func (e *engine) run(ctx context.Context, t task) {
 		return
 	}
 	emit := e.plan.selected[s.Name] && !isDone
+	if s.Source != streams.SourceZoom {
+		e.readSource(ctx, t) // source.go
+		return
+	}
 	pos := 0 // the record's position in the partition (Stream.Position)
 	for items, err := range e.fetch(ctx, t, emit) {
 		if err != nil {

@@ -21,7 +21,7 @@ type plan struct {
 }
 
 // newPlan resolves the selected streams (every stream when names is
-// empty) and their parents, and prepares st for the read: the progress of
+// empty: every stream read from Zoom) and their parents, and prepares st for the read: the progress of
 // parents that are not selected moves into their own entries (parents.go)
 // and every needed stream has an entry, so that st is only read while the
 // workers run.
@@ -32,7 +32,7 @@ func newPlan(names []string, st *state.State) (*plan, error) {
 		p.all[s.Name] = s
 	}
 	if len(names) == 0 {
-		names = streams.Names()
+		names = streams.ZoomNames()
 	}
 	for _, n := range names {
 		s, ok := p.all[n]

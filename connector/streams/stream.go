@@ -28,10 +28,28 @@ const (
 	MonthTimeWindow
 )
 
+// Source says where a stream's records come from.
+type Source string
+
+const (
+	// SourceZoom: Zoom's API, through the one client (every stream but
+	// those below).
+	SourceZoom Source = ""
+	// SourceStore: the serve command's store, where serve keeps the
+	// verified webhook events it received (webhook_events). The read
+	// command gives the engine the store's reader (engine.Source).
+	SourceStore Source = "store"
+)
+
 // Stream declares one stream.
 type Stream struct {
 	// Name is the stream's name in catalogs, state and output files.
 	Name string
+	// Source is where the records come from (default: Zoom's API). A
+	// stream of another source is a root stream with one partition; its
+	// records carry their place in the source (Cursor), which the state
+	// keeps per key (StreamState.Positions).
+	Source Source
 	// Doc is a one-line description.
 	Doc string
 	// Path is Zoom's path template, such as "/meetings/{meetingId}/registrants".
@@ -118,7 +136,8 @@ type Stream struct {
 	Needs func(parent map[string]any) bool
 }
 
-// All returns every stream, parents before children.
+// All returns every stream, parents before children: Zoom's, then those
+// of other sources.
 func All() []Stream {
 	return []Stream{
 		users(),
@@ -164,7 +183,29 @@ func All() []Stream {
 		recordingTranscripts(),
 		metricsMeetings(),
 		metricsMeetingParticipants(),
+		webhookEvents(),
 	}
+}
+
+// Zoom returns the streams read from Zoom's API, in All's order: those
+// that have paths, rate-limit categories and scopes.
+func Zoom() []Stream {
+	var out []Stream
+	for _, s := range All() {
+		if s.Source == SourceZoom {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ZoomNames returns the names of Zoom's streams, in All's order.
+func ZoomNames() []string {
+	var out []string
+	for _, s := range Zoom() {
+		out = append(out, s.Name)
+	}
+	return out
 }
 
 // Incremental reports whether the stream supports incremental reads.

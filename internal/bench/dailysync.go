@@ -216,7 +216,7 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 		return nil, nil, err
 	}
 	inc := map[string]bool{}
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		inc[s.Name] = s.Incremental()
 	}
 	v.sim.Counters().Reset()

@@ -10,7 +10,7 @@ import (
 )
 
 // streamGraph is the stream graph MinimumRequests walks, derived from the
-// stream declarations (streams.All()): each stream's parent, and the
+// stream declarations (streams.Zoom()): each stream's parent, and the
 // endpoints a read of it calls (its list and, for meetings and webinars,
 // the detail), named as the simulator's routes and counters name them
 // ("GET /past_meetings/{meetingId}/participants" for the declared
@@ -25,7 +25,7 @@ func streamGraph(routes []zoomsim.Route) (endpoints map[string][]string, parent 
 	}
 	endpoints, parent = map[string][]string{}, map[string]string{}
 	var errs []error
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		if s.Parent != "" {
 			parent[s.Name] = s.Parent
 		}

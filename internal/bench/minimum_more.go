@@ -15,7 +15,7 @@ import (
 // but those off by default (the Dashboard's).
 func defaultStreams() []string {
 	var out []string
-	for _, s := range streams.All() {
+	for _, s := range streams.Zoom() {
 		if !s.OffByDefault {
 			out = append(out, s.Name)
 		}

@@ -36,7 +36,7 @@ func Canonical(t testing.TB, raw []byte) string {
 func TruthSets(t testing.TB, s *zoomsim.Server) map[string][]string {
 	t.Helper()
 	out := AllTruthSets(t, s)
-	for _, st := range streams.All() {
+	for _, st := range streams.Zoom() {
 		if st.OffByDefault {
 			delete(out, st.Name)
 		}
