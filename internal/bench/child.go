@@ -29,7 +29,8 @@ type ChildRead struct {
 	// and the benchmark's idle goroutines).
 	ConnectorCPUSeconds float64 `json:"connector_cpu_seconds"`
 	SimulatorCPUSeconds float64 `json:"simulator_cpu_seconds"`
-	// PeakRSSBytes is the child's peak resident set (ru_maxrss).
+	// PeakRSSBytes is the child's peak resident set: the last VmHWM read
+	// from /proc/PID/status while it ran (see peakRSS).
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	OutputBytes  int64 `json:"output_bytes"`
 }
@@ -89,7 +90,12 @@ func childRead(ctx context.Context, bin, dir, dataset string, seed int64, stream
 	}
 	cpu0 := selfCPU()
 	start := time.Now()
-	err = cmd.Run()
+	var peak int64
+	if err = cmd.Start(); err == nil {
+		stop := watchPeakRSS(cmd.Process.Pid, &peak)
+		err = cmd.Wait()
+		stop()
+	}
 	wall := time.Since(start)
 	simCPU := selfCPU() - cpu0
 	if err != nil {
@@ -99,8 +105,8 @@ func childRead(ctx context.Context, bin, dir, dataset string, seed int64, stream
 		SimulatorCPUSeconds: simCPU.Seconds(), Requests: sim.l.Counters().Snapshot().TotalRequests}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.ConnectorCPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-		r.PeakRSSBytes = ru.Maxrss * 1024 // KiB on Linux
 	}
+	r.PeakRSSBytes = peak
 	byStream := map[string]int64{}
 	for _, m := range recordsRE.FindAllStringSubmatch(stderr.String(), -1) {
 		n, _ := strconv.ParseInt(m[2], 10, 64)
@@ -118,6 +124,52 @@ func childRead(ctx context.Context, bin, dir, dataset string, seed int64, stream
 	})
 	_ = os.RemoveAll(out)
 	return r, nil
+}
+
+// watchPeakRSS reads the peak resident set (VmHWM, a high-water mark) of
+// process pid every 20 ms into *peak until stop is called. The child's
+// ru_maxrss cannot be used: Go starts a child with a clone that shares this
+// process's memory until the exec, and Linux carries the high-water mark of
+// that memory, this process's (the simulator's datasets, hundreds of MiB),
+// into the child's ru_maxrss. VmHWM belongs to the child's own memory
+// after the exec; what it may miss is growth in the child's last 20 ms.
+func watchPeakRSS(pid int, peak *int64) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	read := func() {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return
+		}
+		if v, ok := vmHWM(b); ok && v > *peak {
+			*peak = v
+		}
+	}
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			read()
+			select {
+			case <-tick.C:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// vmHWM parses the VmHWM line of a /proc/PID/status file, in bytes.
+func vmHWM(status []byte) (int64, bool) {
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err == nil
+		}
+	}
+	return 0, false
 }
 
 func tail(s string, n int) string {
