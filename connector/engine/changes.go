@@ -74,6 +74,8 @@ type changes struct {
 	syncing map[string]*state.SyncMark
 	// changed: parent stream -> parent id -> position of its last event.
 	changed map[string]map[string]int64
+	// under: stream -> the selected streams at or below it in the read.
+	under   map[string][]string
 	skipped atomic.Int64 // requests not sent for settled parents
 }
 
@@ -101,6 +103,14 @@ func newChanges(ctx context.Context, r *ChangeRules, p *plan, inc map[string]boo
 		return ch, nil
 	}
 	ch.on, ch.settle = true, time.Duration(r.SettleDays)*24*time.Hour
+	ch.under = map[string][]string{}
+	for _, s := range p.order {
+		for _, a := range p.ancestors(s.Name) {
+			if p.selected[s.Name] {
+				ch.under[a] = append(ch.under[a], s.Name)
+			}
+		}
+	}
 	var after, last int64 = -1, 0
 	for _, n := range sortedKeys(p.selected) {
 		if !p.concerned(n) {
@@ -210,8 +220,8 @@ func (ch *changes) skipChild(parent string, c streams.Stream, fields map[string]
 		return false
 	}
 	id := jsonrec.Str(fields["id"])
-	for _, d := range ch.below(c.Name) {
-		if ch.plan.selected[d] && !ch.covers(d, parent, id, at) {
+	for _, d := range ch.under[c.Name] {
+		if !ch.covers(d, parent, id, at) {
 			return false
 		}
 	}
@@ -230,27 +240,14 @@ func (ch *changes) skipDetail(s streams.Stream, item map[string]any) bool {
 	if !ok || at.After(ch.now) {
 		return false
 	}
-	if ch.plan.selected[s.Name] && !ch.covers(s.Name, s.Name, jsonrec.Str(item["id"]), at) {
-		return false
-	}
-	for _, c := range ch.plan.children[s.Name] {
-		for _, d := range ch.below(c.Name) {
-			if ch.plan.selected[d] && !ch.covers(d, s.Name, jsonrec.Str(item["id"]), at) {
-				return false
-			}
+	id := jsonrec.Str(item["id"])
+	for _, d := range ch.under[s.Name] { // s itself if selected, and every stream below
+		if !ch.covers(d, s.Name, id, at) {
+			return false
 		}
 	}
 	ch.skipped.Add(1)
 	return true
-}
-
-// below returns stream n and every stream of the read under it.
-func (ch *changes) below(n string) []string {
-	out := []string{n}
-	for _, c := range ch.plan.children[n] {
-		out = append(out, ch.below(c.Name)...)
-	}
-	return out
 }
 
 // finish moves, in st, the mark of each concerned stream that completed
