@@ -148,3 +148,24 @@ func TestChangeDrivenReads(t *testing.T) {
 		}
 	}
 }
+
+// TestEventChange: which parent a stored event names.
+func TestEventChange(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		event, body, stream, id string
+	}{
+		{"meeting.updated", `{"payload":{"object":{"id":85012345678}}}`, "meetings", "85012345678"},
+		{"meeting.registration_created", `{"payload":{"object":{"id":"85012345678","registrant":{"id":"r"}}}}`, "meetings", "85012345678"},
+		{"webinar.ended", `{"payload":{"object":{"id":91234567890,"uuid":"u=="}}}`, "webinars", "91234567890"},
+		{"user.created", `{"payload":{"object":{"id":"abc"}}}`, "", ""},
+		{"recording.completed", `{"payload":{"object":{"id":85012345678}}}`, "", ""},
+		{"meeting.updated", `{"payload":{"object":{}}}`, "", ""},
+		{"meeting.updated", `not json`, "", ""},
+	} {
+		got := eventChange(store.Event{Position: 7, Event: c.event, Body: json.RawMessage(c.body)})
+		if got.Position != 7 || got.Stream != c.stream || got.ID != c.id {
+			t.Errorf("%s %s: %+v, want %s %s", c.event, c.body, got, c.stream, c.id)
+		}
+	}
+}
