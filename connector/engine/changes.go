@@ -76,7 +76,7 @@ type changes struct {
 	changed map[string]map[string]int64
 	// under: stream -> the selected streams at or below it in the read.
 	under   map[string][]string
-	skipped atomic.Int64 // requests not sent for settled parents
+	skipped atomic.Int64 // details and child partitions not read
 }
 
 // concerned reports whether the rules concern a selected stream: it
@@ -257,7 +257,7 @@ func (ch *changes) skipDetail(s streams.Stream, item map[string]any) bool {
 // before checkpoint.settle.
 func (ch *changes) finish(st *state.State, results map[string]*StreamResult, log *slog.Logger) {
 	if ch.on {
-		log.Info("change-driven read: requests not sent for settled meetings and webinars", "skipped", ch.skipped.Load())
+		log.Info("change-driven read: details and child partitions not read for settled meetings and webinars", "skipped", ch.skipped.Load())
 	}
 	for n := range ch.syncing {
 		ss := st.Stream(n)
