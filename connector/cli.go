@@ -55,7 +55,7 @@ Usage:
   zoom-connector check-credentials --config F  explain whether the credentials work, for people
   zoom-connector discover --config F           print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
-      [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID [--store F|DSN]]
+      [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID] [--store F|DSN]
       read streams: Airbyte messages on stdout, or files
   zoom-connector write --config F (--catalog F | --input FILE|- [--input-format FORMAT])
       [--results F] [--dead-letter F] [--ledger F] [--dry-run] [--tenant ID [--store F|DSN]]

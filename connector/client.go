@@ -327,7 +327,7 @@ type authFlags struct {
 // registerStore adds --store, for the commands that use a tenant's
 // tokens (read, write, check, check-credentials).
 func (a *authFlags) registerStore(fs *pflag.FlagSet) {
-	fs.StringVar(&a.store, "store", "", "oauth: the serve store (SQLite file or PostgreSQL DSN; with --tenant default $"+EnvStore+") holding the tenants connected through serve's /connect/{tenant}")
+	fs.StringVar(&a.store, "store", "", "the serve store (SQLite file or PostgreSQL DSN; with --tenant default $"+EnvStore+"): oauth tenants connected through serve's /connect/{tenant}; for read, also the webhook events that make incremental reads ask again for the meetings and webinars they name")
 }
 
 func (a *authFlags) register(fs *pflag.FlagSet) {

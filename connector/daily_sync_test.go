@@ -99,6 +99,7 @@ func dailySync(t *testing.T, start time.Time, days int, lookback *int) (*simFixt
 	state := filepath.Join(dir, "state.json")
 	began := time.Now()
 	var outs []map[string][]string
+	var requests []int
 	for day := 0; day <= days; day++ {
 		if day > 0 {
 			if _, err := f.sim.Advance(24 * time.Hour); err != nil {
@@ -107,14 +108,18 @@ func dailySync(t *testing.T, start time.Time, days int, lookback *int) (*simFixt
 		}
 		out := filepath.Join(dir, fmt.Sprintf("day%02d", day))
 		var so, se bytes.Buffer
+		before := f.sim.Counters().Snapshot()
 		code := Main(context.Background(), []string{"read", "--config", cfg, "--allow-host", f.host,
 			"--format", "jsonl", "--output", out, "--state-file", state},
 			IO{Stdin: strings.NewReader(""), Stdout: &so, Stderr: &se, Getenv: func(string) string { return "" }, Now: f.sim.Clock})
 		if code != 0 {
 			t.Fatalf("day %d: read exit %d\n%s", day, code, tail(se.String(), 3000))
 		}
+		sent := f.sim.Counters().Snapshot()
+		requests = append(requests, sent.TotalRequests-before.TotalRequests)
 		outs = append(outs, readJSONLDir(t, out))
 	}
+	t.Logf("requests per daily read: %v", requests)
 	t.Logf("%d reads over %d simulated days: %s; %d changes", len(outs), days, time.Since(began).Round(time.Millisecond),
 		len(f.sim.Changes(time.Time{})))
 	return f, outs

@@ -84,6 +84,11 @@ func runRead(ctx context.Context, args []string, stdio IO) error {
 		return err
 	}
 	defer closeSources()
+	var closeChanges func()
+	if job.changes, closeChanges, err = f.changeRules(ctx, cfg, job, stdio, log); err != nil { // changes.go
+		return err
+	}
+	defer closeChanges()
 	var rot *AirbyteRotation
 	if job.format == FormatAirbyte {
 		rot = &AirbyteRotation{ConfigPath: f.configPath}
@@ -119,6 +124,7 @@ type readJob struct {
 	streams     []string
 	sources     map[string]engine.Source // readers of the streams that do not come from Zoom
 	incremental map[string]bool
+	changes     *engine.ChangeRules // change-driven reads (changes.go)
 	state       *state.State
 	stateFile   string
 	format      string
@@ -345,6 +351,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		StreamLookback: streamLookbacks(cfg, job.streams),
 		StreamPageSize: streamPageSizes(cfg, job.streams),
 		Sources:        job.sources,
+		Changes:        job.changes,
 		Log:            log,
 		Now:            stdio.Now,
 	})

@@ -18,7 +18,9 @@
 //     channel: records, finished partitions and cursors go through it in
 //     order, so a state never names a partition whose records are not
 //     committed;
-//   - download.go: the text a record's URL serves (transcripts).
+//   - download.go: the text a record's URL serves (transcripts);
+//   - changes.go: change-driven reads (settled meetings and webinars,
+//     webhook events, reconciliation).
 package engine
 
 import (
@@ -132,6 +134,9 @@ type ReadOptions struct {
 	// with each selected stream's progress, and once at the end.
 	Progress         func([]StreamProgress)
 	ProgressInterval time.Duration
+	// Changes, when set, makes the incremental reads change-driven
+	// (changes.go).
+	Changes *ChangeRules
 }
 
 // withDefaults fills the options left zero.
@@ -218,6 +223,7 @@ type engine struct {
 
 	plan    *plan
 	windows map[string][]window // per windowed stream, from the read's clock
+	changes *changes            // change-driven reads (changes.go)
 
 	queue *taskQueue
 	cp    *checkpoint
@@ -247,6 +253,9 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 		}
 	}
 	e.plan = p
+	if e.changes, err = newChanges(ctx, opts.Changes, p, opts.Incremental, st, e.now); err != nil {
+		e.log.Warn("the webhook events could not be read: this read skips no settled meeting or webinar", "error", err)
+	}
 	e.windows = e.planWindows(st)
 	e.stats = newStats(p)
 	e.out = newOutcome(p, events, e.log)

@@ -152,6 +152,9 @@ func (e *engine) handle(ctx context.Context, t task, item json.RawMessage, pos *
 			e.out.failPartition(s.Name, fmt.Errorf("list item of %s: %w", s.Name, err))
 			return true
 		}
+		if e.changes.skipDetail(s, fields) { // changes.go
+			return true
+		}
 		e.queue.push(task{stream: s, parent: t.parent, partKey: detailKey(s, t.partKey, fields), query: t.query, item: fields})
 		return true
 	}
@@ -212,7 +215,7 @@ func (e *engine) record(t task, rec json.RawMessage, pos int, emit, hasChildren 
 // parent, the child's cursor.
 func (e *engine) queueChildren(parent string, fields map[string]any) {
 	for _, c := range e.plan.children[parent] {
-		if c.Needs != nil && !c.Needs(fields) {
+		if c.Needs != nil && !c.Needs(fields) || e.changes.skipChild(parent, c, fields) { // changes.go
 			continue
 		}
 		if c.ParentCursor != "" {

@@ -11,6 +11,7 @@ func meetingRegistrants() Stream {
 		Parent: "meetings", PathFrom: map[string]string{"meetingId": "id"}, Keys: map[string]string{"meeting_id": "id"},
 		Fanout:     statuses("approved", "pending", "denied"),
 		PrimaryKey: pk("meeting_id", "id"),
+		Settles:    true,
 		Scopes:     []string{"meeting:read:admin", "meeting:read"},
 		Granular:   []string{"meeting:read:list_registrants:admin", "meeting:read:list_registrants"},
 		Needs:      registrationEnabled,

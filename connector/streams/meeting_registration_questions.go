@@ -10,6 +10,7 @@ func meetingRegistrationQuestions() Stream {
 		Path: "/meetings/{meetingId}/registrants/questions", Category: zoomapi.CategoryLight,
 		Parent: "meetings", PathFrom: map[string]string{"meetingId": "id"}, Keys: map[string]string{"meeting_id": "id"},
 		PrimaryKey: pk("meeting_id"),
+		Settles:    true,
 		Scopes:     []string{"meeting:read:admin", "meeting:read"},
 		Granular:   []string{"meeting:read:list_registration_questions:admin", "meeting:read:list_registration_questions"},
 		Needs:      registrationEnabled,

@@ -13,6 +13,7 @@ func meetings() Stream {
 		Parent: "users", PathFrom: map[string]string{"userId": "id"}, Keys: map[string]string{"user_id": "id"},
 		Detail: "/meetings/{meetingId}", DetailFrom: map[string]string{"meetingId": "id"}, DetailCategory: zoomapi.CategoryLight,
 		PrimaryKey: pk("id"),
+		Settles:    true,
 		Scopes:     []string{"meeting:read:admin", "meeting:read"},
 		Granular:   []string{"meeting:read:list_meetings:admin", "meeting:read:list_meetings"},
 		Needs:      activeUser,

@@ -127,6 +127,11 @@ type Stream struct {
 	// field of that name: a partition whose parent is older than the
 	// stream's cursor (less the lookback) is not read again.
 	ParentCursor string
+	// Settles makes the stream incremental on settled meetings and
+	// webinars (connector/engine/changes.go): an incremental read does not
+	// ask again for what a settled one has (on meetings and webinars, their
+	// details; on their children, the child's requests for it).
+	Settles bool
 	// Scopes are the classic scopes that allow the endpoint; Granular the
 	// granular ones. A token needs any one of them.
 	Scopes, Granular []string
@@ -210,7 +215,7 @@ func ZoomNames() []string {
 
 // Incremental reports whether the stream supports incremental reads.
 func (s Stream) Incremental() bool {
-	return s.Cursor != "" || s.ParentCursor != "" || s.Window != NoWindow
+	return s.Cursor != "" || s.ParentCursor != "" || s.Window != NoWindow || s.Settles
 }
 
 // SelectedByDefault reports whether a read that names no streams reads s:

@@ -9,6 +9,7 @@ func webinarPanelists() Stream {
 		Path: "/webinars/{webinarId}/panelists", Envelope: "panelists", Category: zoomapi.CategoryMedium,
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
 		PrimaryKey: pk("webinar_id", "id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_panelists:admin", "webinar:read:list_panelists"},
 	}

@@ -9,6 +9,7 @@ func webinarPolls() Stream {
 		Path: "/webinars/{webinarId}/polls", Envelope: "polls", Category: zoomapi.CategoryLight,
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
 		PrimaryKey: pk("webinar_id", "id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_polls:admin", "webinar:read:list_polls"},
 	}

@@ -11,6 +11,7 @@ func webinarRegistrants() Stream {
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
 		Fanout:     statuses("approved", "pending", "denied"),
 		PrimaryKey: pk("webinar_id", "id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_registrants:admin", "webinar:read:list_registrants"},
 		Needs:      registrationEnabled,

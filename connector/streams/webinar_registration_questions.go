@@ -9,6 +9,7 @@ func webinarRegistrationQuestions() Stream {
 		Path: "/webinars/{webinarId}/registrants/questions", Category: zoomapi.CategoryLight,
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
 		PrimaryKey: pk("webinar_id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_registration_questions:admin", "webinar:read:list_registration_questions"},
 		Needs:      registrationEnabled,

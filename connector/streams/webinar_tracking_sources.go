@@ -10,6 +10,7 @@ func webinarTrackingSources() Stream {
 		Path: "/webinars/{webinarId}/tracking_sources", Envelope: "tracking_sources", Category: zoomapi.CategoryMedium,
 		Parent: "webinars", PathFrom: map[string]string{"webinarId": "id"}, Keys: map[string]string{"webinar_id": "id"},
 		PrimaryKey: pk("webinar_id", "id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_tracking_sources:admin", "webinar:read:list_tracking_sources"},
 	}

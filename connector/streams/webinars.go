@@ -14,6 +14,7 @@ func webinars() Stream {
 		Parent: "users", PathFrom: map[string]string{"userId": "id"}, Keys: map[string]string{"user_id": "id"},
 		Detail: "/webinars/{webinarId}", DetailFrom: map[string]string{"webinarId": "id"}, DetailCategory: zoomapi.CategoryLight,
 		PrimaryKey: pk("id"),
+		Settles:    true,
 		Scopes:     []string{"webinar:read:admin", "webinar:read"},
 		Granular:   []string{"webinar:read:list_webinars:admin", "webinar:read:list_webinars"},
 		Needs:      licensedUser,

@@ -39,6 +39,27 @@ type DailySync struct {
 	// HeavyDailyQuota is the plan's daily quota that Heavy and
 	// Resource-intensive requests share (0: none).
 	HeavyDailyQuota int `json:"heavy_daily_quota"`
+	// DailyShare is, per rate-limit category, the daily read's requests
+	// over the first read's (the target: at most DailyTarget each).
+	DailyShare map[string]float64 `json:"daily_share_by_category"`
+	// SettleDays and ReconcileDays are the change-driven rules of the
+	// daily read (the config's defaults).
+	SettleDays    int `json:"settle_days"`
+	ReconcileDays int `json:"reconcile_days"`
+}
+
+// DailyTarget is the share of the first read's requests, per category, a
+// typical daily read should stay under (issue 19); measured, not asserted.
+const DailyTarget = 0.10
+
+// shares computes DailyShare.
+func (d *DailySync) shares() {
+	d.DailyShare = map[string]float64{}
+	for c, n := range d.First.SentByCategory {
+		if n > 0 {
+			d.DailyShare[c] = float64(d.Daily.SentByCategory[c]) / float64(n)
+		}
+	}
 }
 
 // DailyRead is one read of a DailySync.
@@ -126,6 +147,8 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 		r.WallSeconds, r.Limited429 = 0, 0
 	}
 	ds.First, ds.Daily = first, daily
+	ds.SettleDays, ds.ReconcileDays = count.cfg.SettleDays, count.cfg.ReconcileDays
+	ds.shares()
 	for _, r := range []*DailyRead{first, daily} {
 		logf("  %d records, requests by category %v (total %d), %.1f%% of the Heavy daily quota, floor %.0f s (%s)",
 			r.Records, r.SentByCategory, r.SentTotal, 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory)
@@ -157,6 +180,18 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 func (d *DailySync) String() string {
 	return fmt.Sprintf("daily sync of %s (%s activity, %s): first read %d requests (floor %.0fs), daily read %d requests, %.1f%% of the Heavy daily quota, floor %.0fs, wall %.0fs",
 		d.Dataset, d.Activity, d.Plan, d.First.SentTotal, d.First.FloorSeconds, d.Daily.SentTotal, 100*d.Daily.HeavyShare, d.Daily.FloorSeconds, d.Daily.WallSeconds)
+}
+
+// sharePct renders a category's DailyShare, bold when over DailyTarget.
+func (d *DailySync) sharePct(c string) string {
+	v, ok := d.DailyShare[c]
+	if !ok {
+		return "—"
+	}
+	if v > DailyTarget {
+		return fmt.Sprintf("**%.1f%%** (over)", 100*v)
+	}
+	return fmt.Sprintf("%.1f%%", 100*v)
 }
 
 // living is a simulator of a living account and a connector client for it.
@@ -226,6 +261,7 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
 		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
 		Lookback: 24 * time.Hour, CommitEvery: 1 << 30, CommitInterval: time.Hour, Log: log, Now: v.sim.Clock,
+		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
 	})
 	if err != nil {
 		return nil, nil, err
@@ -254,7 +290,7 @@ func (d *DailySync) markdown() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## Daily sync cost\n\n")
 	p("What running `read --state-file S` every day costs on the **%s** dataset at **%s** activity (the simulator's living account: %s changes in the simulated day between the reads), with the **%s** plan's limits. ", d.Dataset, d.Activity, thousands(int64(d.Changes)), d.Plan)
-	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally. ")
+	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally, change-driven (`settle_days: %d`, `reconcile_days: %d`, no webhook store: meetings and webinars settled before the first read are not asked for again). ", d.SettleDays, d.ReconcileDays)
 	p("Requests are counted against a simulator without limits; the floor is the largest of requests ÷ per-second limit over the categories at the %s plan's limits", d.Plan)
 	if d.Daily.WallSeconds > 0 {
 		p("; the daily read's wall time is measured again against a simulator with those limits and a median latency of %s (same seed, start and day), `max_concurrency: %d`", d.LatencyMedian, d.MaxConcurrency)
@@ -277,6 +313,10 @@ func (d *DailySync) markdown() string {
 			thousands(int64(r.SentByCategory["Light"])), thousands(int64(r.SentByCategory["Medium"])), thousands(int64(r.SentByCategory["Heavy"])),
 			thousands(int64(r.SentByCategory["Resource-intensive"])), thousands(int64(r.SentTotal)), 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory, wall, ratio)
 	}
+	p("| daily ÷ first (target ≤ %.0f%% per category) | %.1f%% | %s | %s | %s | %s | %.1f%% | | | | |\n", 100*DailyTarget,
+		100*float64(d.Daily.Records)/float64(max(1, d.First.Records)),
+		d.sharePct("Light"), d.sharePct("Medium"), d.sharePct("Heavy"), d.sharePct("Resource-intensive"),
+		100*float64(d.Daily.SentTotal)/float64(max(1, d.First.SentTotal)))
 	p("\n")
 	if len(d.Daily.Incomplete) > 0 {
 		p("The paced daily read left incomplete: %s.\n\n", strings.Join(d.Daily.Incomplete, ", "))

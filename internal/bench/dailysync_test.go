@@ -39,8 +39,17 @@ func TestDailySyncCost(t *testing.T) {
 	if d.Daily.WallSeconds <= 0 || len(d.Daily.Incomplete) > 0 || d.HeavyDailyQuota != 60000 {
 		t.Errorf("paced daily read: %+v (quota %d)", d.Daily, d.HeavyDailyQuota)
 	}
+	for c, n := range d.First.SentByCategory {
+		if want := float64(d.Daily.SentByCategory[c]) / float64(n); n > 0 && d.DailyShare[c] != want {
+			t.Errorf("%s: daily share %v, want %v", c, d.DailyShare[c], want)
+		}
+	}
+	if d.SettleDays != 3 || d.ReconcileDays != 7 {
+		t.Errorf("rules settle %d, reconcile %d: want the config's defaults", d.SettleDays, d.ReconcileDays)
+	}
+	t.Logf("daily ÷ first per category: %v", d.DailyShare)
 	md := d.markdown()
-	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |"} {
+	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("section lacks %q:\n%s", want, md)
 		}

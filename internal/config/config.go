@@ -16,10 +16,15 @@ import (
 // Defaults of the optional settings; they match the "default" keywords of
 // spec/config.schema.json (a test keeps the two in step).
 const (
-	DefaultValidationURL  = "https://api.zoom.us/v2/users/me"
-	DefaultAPIBaseURL     = zoomapi.DefaultAPIBaseURL
-	DefaultOAuthTokenURL  = zoomapi.DefaultTokenURL
-	DefaultLookbackDays   = 1
+	DefaultValidationURL = "https://api.zoom.us/v2/users/me"
+	DefaultAPIBaseURL    = zoomapi.DefaultAPIBaseURL
+	DefaultOAuthTokenURL = zoomapi.DefaultTokenURL
+	DefaultLookbackDays  = 1
+	// DefaultSettleDays covers the registrant decisions hosts make up to
+	// two days after a meeting (the simulator's life) and Zoom's report
+	// delay (undocumented; the simulator assumes 30 minutes).
+	DefaultSettleDays     = 3
+	DefaultReconcileDays  = 7
 	DefaultPlan           = PlanPro
 	DefaultMaxConcurrency = 8
 	DefaultPageSize       = 300
@@ -30,7 +35,8 @@ const (
 	MaxPageSize = zoomapi.MaxPageSize
 	// MaxConcurrencyLimit is the largest accepted max_concurrency.
 	MaxConcurrencyLimit = 64
-	// MaxLookbackDays is the largest accepted lookback_days.
+	// MaxLookbackDays is the largest accepted lookback_days, settle_days
+	// and reconcile_days.
 	MaxLookbackDays = 365
 	// MaxRequestTimeout is the largest accepted request_timeout_seconds.
 	MaxRequestTimeout = 600 * time.Second
@@ -163,6 +169,13 @@ type Config struct {
 	// cursor. Zero is meaningful, so SetDefaults leaves it alone; Load and
 	// Default set it to DefaultLookbackDays when the file omits it.
 	LookbackDays int
+	// SettleDays and ReconcileDays set change-driven incremental reads
+	// (connector/engine/changes.go): a meeting or webinar settles this many
+	// days after its last occurrence ended (0: never), and every
+	// ReconcileDays a read skips nothing (0: never). Zero is meaningful,
+	// so like LookbackDays they are set by Load and Default.
+	SettleDays    int
+	ReconcileDays int
 
 	// Plan selects the rate limits; RateLimits overrides them per category.
 	Plan       Plan
@@ -198,7 +211,7 @@ type Config struct {
 
 // Default returns a Config with every default applied and no credentials.
 func Default() *Config {
-	c := &Config{LookbackDays: DefaultLookbackDays}
+	c := &Config{LookbackDays: DefaultLookbackDays, SettleDays: DefaultSettleDays, ReconcileDays: DefaultReconcileDays}
 	c.SetDefaults()
 	return c
 }
@@ -254,6 +267,12 @@ func (c *Config) Validate() error {
 	}
 	if c.LookbackDays < 0 || c.LookbackDays > MaxLookbackDays {
 		add("/lookback_days", "must be between 0 and %d", MaxLookbackDays)
+	}
+	if c.SettleDays < 0 || c.SettleDays > MaxLookbackDays {
+		add("/settle_days", "must be between 0 and %d", MaxLookbackDays)
+	}
+	if c.ReconcileDays < 0 || c.ReconcileDays > MaxLookbackDays {
+		add("/reconcile_days", "must be between 0 and %d", MaxLookbackDays)
 	}
 	switch c.Plan {
 	case PlanFree, PlanPro, PlanBusiness, PlanUnlimited:

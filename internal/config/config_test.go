@@ -128,7 +128,7 @@ func TestSchemaDefaultsMatchGo(t *testing.T) {
 	d := Default()
 	want := map[string]any{
 		"validation_url": d.ValidationURL, "api_base_url": d.APIBaseURL, "oauth_token_url": d.OAuthTokenURL,
-		"lookback_days": float64(d.LookbackDays), "plan": string(d.Plan), "max_concurrency": float64(d.MaxConcurrency),
+		"lookback_days": float64(d.LookbackDays), "settle_days": float64(d.SettleDays), "reconcile_days": float64(d.ReconcileDays), "plan": string(d.Plan), "max_concurrency": float64(d.MaxConcurrency),
 		"page_size": float64(d.PageSize), "request_timeout_seconds": d.RequestTimeout.Seconds(),
 		"auto_approve": false, "send_confirmation_email": false, "dry_run": false,
 	}

@@ -261,6 +261,8 @@ type rawConfig struct {
 	OAuthTokenURL string `json:"oauth_token_url"`
 	StartDate     string `json:"start_date"`
 	LookbackDays  *int   `json:"lookback_days"`
+	SettleDays    *int   `json:"settle_days"`
+	ReconcileDays *int   `json:"reconcile_days"`
 	Plan          Plan   `json:"plan"`
 	RateLimits    struct {
 		Light             float64 `json:"light"`
@@ -303,6 +305,8 @@ func (r *rawConfig) build() (*Config, []Violation) {
 		APIBaseURL:            strings.TrimRight(r.APIBaseURL, "/"),
 		OAuthTokenURL:         r.OAuthTokenURL,
 		LookbackDays:          DefaultLookbackDays,
+		SettleDays:            DefaultSettleDays,
+		ReconcileDays:         DefaultReconcileDays,
 		Plan:                  r.Plan,
 		RateLimits:            RateLimits(r.RateLimits),
 		MaxConcurrency:        r.MaxConcurrency,
@@ -319,6 +323,12 @@ func (r *rawConfig) build() (*Config, []Violation) {
 	v = append(v, r.buildAuth(c)...) // auth.go
 	if r.LookbackDays != nil {
 		c.LookbackDays = *r.LookbackDays
+	}
+	if r.SettleDays != nil {
+		c.SettleDays = *r.SettleDays
+	}
+	if r.ReconcileDays != nil {
+		c.ReconcileDays = *r.ReconcileDays
 	}
 	if r.StartDate != "" {
 		t, err := ParseStartDate(r.StartDate)

@@ -61,11 +61,36 @@ type StreamState struct {
 	// events, so each account has its own position. (A Cursor there is the
 	// single position of older versions, which read every account's events.)
 	Positions map[string]int64 `json:"positions,omitempty"`
+	// Synced marks the last sync of the stream that completed: when it
+	// began (the read's clock) and the webhook events it took into account.
+	// Change-driven reads (connector/engine/changes.go) skip a meeting or
+	// webinar whose children were read completely after it settled.
+	Synced *SyncMark `json:"synced,omitempty"`
+	// Syncing marks the sync under way (set when it begins, moved to Synced
+	// when the stream completes), so that a sync resumed later counts from
+	// its beginning.
+	Syncing *SyncMark `json:"syncing,omitempty"`
+	// ReconciledAt is when the last reconciliation sync of the stream (one
+	// that skipped nothing as settled) began.
+	ReconciledAt string `json:"reconciled_at,omitempty"`
+}
+
+// SyncMark is when a sync of a stream began and what it took into account.
+type SyncMark struct {
+	// At is the read's clock when the sync began (RFC 3339).
+	At string `json:"at"`
+	// Changes is the position, in the serve store, of the last webhook
+	// event of the account known when the sync began (0: none).
+	Changes int64 `json:"changes,omitempty"`
+	// Reconcile is true for a reconciliation sync, which skips nothing as
+	// settled.
+	Reconcile bool `json:"reconcile,omitempty"`
 }
 
 // Empty reports whether st holds nothing.
 func (st *StreamState) Empty() bool {
-	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0
+	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
+		st.Synced == nil && st.Syncing == nil && st.ReconciledAt == ""
 }
 
 // Clone returns a deep copy.
@@ -73,12 +98,21 @@ func (st *StreamState) Clone() *StreamState {
 	c := *st
 	c.Done = slices.Clone(st.Done)
 	c.Positions = maps.Clone(st.Positions)
+	c.Synced, c.Syncing = st.Synced.clone(), st.Syncing.clone()
 	if st.Parents != nil {
 		c.Parents = make(map[string]*StreamState, len(st.Parents))
 		for k, v := range st.Parents {
 			c.Parents[k] = v.Clone()
 		}
 	}
+	return &c
+}
+
+func (m *SyncMark) clone() *SyncMark {
+	if m == nil {
+		return nil
+	}
+	c := *m
 	return &c
 }
 

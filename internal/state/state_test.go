@@ -107,3 +107,40 @@ func TestParentsInStreamState(t *testing.T) {
 		t.Errorf("a null parent: %+v, %v", ss, err)
 	}
 }
+
+// TestSyncMarksRoundTrip: the change-driven marks survive a state file, an
+// Airbyte per-stream state, and a clone that is then changed.
+func TestSyncMarksRoundTrip(t *testing.T) {
+	t.Parallel()
+	st := New()
+	ss := st.Stream("meetings")
+	ss.Synced = &SyncMark{At: "2026-06-15T00:00:00Z", Changes: 42}
+	ss.Syncing = &SyncMark{At: "2026-06-16T00:00:00Z", Changes: 50, Reconcile: true}
+	ss.ReconciledAt = "2026-06-10T00:00:00Z"
+	data, err := st.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := ss.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromAirbyte, err := ParseStream(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*StreamState{got.Streams["meetings"], fromAirbyte} {
+		if g.Synced == nil || *g.Synced != *ss.Synced || g.Syncing == nil || *g.Syncing != *ss.Syncing || g.ReconciledAt != ss.ReconciledAt || g.Empty() {
+			t.Errorf("round trip: %+v", g)
+		}
+	}
+	c := st.Clone()
+	c.Streams["meetings"].Synced.At = "changed"
+	if ss.Synced.At != "2026-06-15T00:00:00Z" {
+		t.Error("Clone shares the Synced mark")
+	}
+}
