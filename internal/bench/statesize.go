@@ -135,3 +135,11 @@ func RunStateSize(ctx context.Context, dir, dataset string, seed int64, concurre
 	m.Records, m.Seconds = sink.n.Load(), time.Since(began).Seconds()
 	return m, nil
 }
+
+// kib renders a size in bytes, or KiB above 10 KiB.
+func kib(n int) string {
+	if n < 10<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+}
