@@ -21,7 +21,7 @@ func TestStateSizeBounded(t *testing.T) {
 	}
 	var prev *StateSize
 	for _, ds := range sets {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		m, err := RunStateSize(ctx, t.TempDir(), ds, 1, 16, 500)
 		cancel()
 		if err != nil {
