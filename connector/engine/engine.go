@@ -18,9 +18,10 @@
 //     channel: records, finished partitions and cursors go through it in
 //     order, so a state never names a partition whose records are not
 //     committed;
-//   - progress.go: the sync's progress as a tree of partitions, written
-//     to the state in a bounded form (finished spans of each parent's
-//     children in listing order, and the partitions under way);
+//   - progress.go: the sync's progress as a tree of partitions;
+//     progress_state.go writes it to the state in a bounded form
+//     (finished spans of each parent's children in listing order, and
+//     the partitions under way);
 //   - download.go: the text a record's URL serves (transcripts);
 //   - changes.go: change-driven reads (settled meetings and webinars,
 //     webhook events, reconciliation).
