@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -507,7 +508,10 @@ func (e *readEvents) StreamError(stream string, err error) {
 }
 
 // State saves the state file and, in Airbyte mode, emits a STATE message
-// per changed stream of the configured catalog.
+// per changed stream of the configured catalog: first the streams whose
+// state holds the most progress (a root stream's holds that of every
+// partition below it), so a read killed between two messages of one
+// commit keeps the most.
 func (e *readEvents) State(st *state.State) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -520,6 +524,9 @@ func (e *readEvents) State(st *state.State) error {
 		return nil
 	}
 	names := slices.Sorted(maps.Keys(st.Streams))
+	slices.SortStableFunc(names, func(a, b string) int {
+		return cmp.Compare(st.Streams[b].Progress.Size(), st.Streams[a].Progress.Size())
+	})
 	for _, n := range names {
 		if !e.streams[n] {
 			continue

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"sync"
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/internal/state"
@@ -35,40 +34,47 @@ type checkpoint struct {
 	in     chan cpMsg
 	exited chan struct{}
 
-	doneMu sync.RWMutex
-	done   map[string]map[string]bool // stream -> finished partitions of this sync; written by the writer
+	// tree is the progress of the sync under way (progress.go): the
+	// writer marks a partition read when its records are written.
+	tree *tracker
+	// legacy are the partitions a version 1 or 2 state lists finished
+	// (StreamState.Done), by stream; read only.
+	legacy map[string]map[string]bool
 
 	// Owned by the writer goroutine while the read runs.
 	maxCursor   map[string]time.Time
 	positions   map[string]map[string]int64 // stream -> key -> position of the last record written
 	sinceCommit int
 	lastCommit  time.Time
-	dirty       bool          // partitions finished since the last commit
-	interval    time.Duration // the commit interval, grown with the state's size
-	failed      bool          // the sink failed: nothing more is written or committed
+	dirty       bool // partitions finished since the last commit
+	failed      bool // the sink failed: nothing more is written or committed
+	cleared     bool // the sync completed: states carry no progress
 }
 
 // cpMsg is one message to the writer: a record to write (with its
 // position under a key, for a Source's records), a cursor value seen, a
-// partition finished, or several of these for one stream.
+// partition whose records were all sent (read), or several of these for
+// one stream.
 type cpMsg struct {
 	stream string
 	rec    json.RawMessage
 	cursor time.Time
-	done   string
+	read   *node
 	key    string
 	pos    int64
 }
 
 func newCheckpoint(sink Sink, ev Events, st *state.State, e *engine) *checkpoint {
 	c := &checkpoint{sink: sink, events: ev, plan: e.plan, stats: e.stats, out: e.out,
-		every: e.opts.CommitEvery, base: e.opts.CommitInterval, interval: e.opts.CommitInterval, st: st,
-		in: make(chan cpMsg, 256), exited: make(chan struct{}), done: map[string]map[string]bool{},
+		every: e.opts.CommitEvery, base: e.opts.CommitInterval, st: st, tree: newTracker(e.plan, st),
+		in: make(chan cpMsg, 256), exited: make(chan struct{}), legacy: map[string]map[string]bool{},
 		maxCursor: map[string]time.Time{}, positions: map[string]map[string]int64{}, lastCommit: time.Now()}
 	for n := range e.plan.needed {
-		c.done[n] = map[string]bool{}
 		for _, k := range st.Streams[n].Done {
-			c.done[n][k] = true
+			if c.legacy[n] == nil {
+				c.legacy[n] = map[string]bool{}
+			}
+			c.legacy[n][k] = true
 		}
 	}
 	return c
@@ -94,9 +100,13 @@ func (c *checkpoint) writeAt(stream string, r SourceRecord) {
 	c.in <- cpMsg{stream: stream, rec: r.Record, key: r.Key, pos: r.Position}
 }
 
-// partitionDone marks a partition finished once the records sent before
-// it are written.
-func (c *checkpoint) partitionDone(stream, key string) { c.in <- cpMsg{stream: stream, done: key} }
+// partitionDone marks a task's partition read once the records sent
+// before it are written (engine.partitionDone pushes its children first).
+func (c *checkpoint) partitionDone(t task) {
+	if t.node != nil {
+		c.in <- cpMsg{stream: t.stream.Name, read: t.node}
+	}
+}
 
 // noteCursor records a cursor value the stream has reached (a window's
 // end, a parent's cursor for a stream incremental on its parent).
@@ -106,15 +116,14 @@ func (c *checkpoint) noteCursor(stream string, t time.Time) {
 	}
 }
 
-// isDone reports whether a partition needs no reading in this sync: the
-// sync under way finished it or its whole stream.
-func (c *checkpoint) isDone(stream, key string) bool {
-	if ss := c.st.Streams[stream]; ss != nil && ss.Complete {
+// isDone reports whether a task's records need no reading in this sync:
+// the sync under way committed them, or its whole stream, in an earlier
+// run (the state's progress, or a version 1 or 2 state's done list).
+func (c *checkpoint) isDone(t task) bool {
+	if ss := c.st.Streams[t.stream.Name]; ss != nil && ss.Complete {
 		return true
 	}
-	c.doneMu.RLock()
-	defer c.doneMu.RUnlock()
-	return c.done[stream][key]
+	return t.node != nil && t.node.wasRead || c.legacy[t.stream.Name][t.partKey]
 }
 
 func (c *checkpoint) loop() {
@@ -131,7 +140,7 @@ func (c *checkpoint) loop() {
 		case <-tick.C:
 			// Commit on the interval even when no record flows (a phase
 			// of skipped partitions, a slow endpoint).
-			if !c.failed && c.out.fatalErr() == nil && (c.dirty || c.sinceCommit > 0) && time.Since(c.lastCommit) >= c.interval {
+			if !c.failed && c.out.fatalErr() == nil && (c.dirty || c.sinceCommit > 0) && time.Since(c.lastCommit) >= c.base {
 				_ = c.commit()
 			}
 		}
@@ -161,13 +170,11 @@ func (c *checkpoint) apply(m cpMsg) {
 	if m.cursor.After(c.maxCursor[m.stream]) {
 		c.maxCursor[m.stream] = m.cursor
 	}
-	if m.done != "" {
-		c.doneMu.Lock()
-		c.done[m.stream][m.done] = true
-		c.doneMu.Unlock()
+	if m.read != nil {
+		c.tree.markRead(m.read)
 		c.dirty = true
 	}
-	if m.rec != nil && (c.sinceCommit >= c.every || time.Since(c.lastCommit) >= c.interval) {
+	if m.rec != nil && (c.sinceCommit >= c.every || time.Since(c.lastCommit) >= c.base) {
 		_ = c.commit()
 	}
 }
@@ -193,19 +200,17 @@ func (c *checkpoint) commit() error {
 		c.events.Estimate(n, est[n])
 	}
 	snap := c.st.Clone()
-	entries := 0
-	for n, d := range c.done {
-		if c.plan.needed[n] {
-			snap.Stream(n).Done = sortedKeys(d)
-			entries += len(d)
+	for n := range c.plan.needed {
+		// A version 1 or 2 done list is honoured, not written again: the
+		// tree's progress takes its place as the read goes.
+		ss := snap.Stream(n)
+		ss.Done, ss.Progress = nil, nil
+		if !c.cleared && c.plan.all[n].Parent == "" {
+			ss.Progress = c.tree.progress(n)
 		}
 	}
 	c.addPositions(snap)
 	c.plan.nestParents(snap)
-	// The state lists every finished partition of the sync under way and is
-	// sent whole at each commit: as it grows, commit less often, so the
-	// state written stays about 20,000 entries per interval.
-	c.interval = min(c.base*time.Duration(max(1, entries/20000)), 10*time.Minute)
 	if err := c.events.State(snap); err != nil {
 		err = fmt.Errorf("save state: %w", err)
 		c.out.setFatal(err)
@@ -229,7 +234,8 @@ func (c *checkpoint) addPositions(st *state.State) {
 
 // settle writes the read's outcome into the state, after the writer
 // stopped: completed streams clear their progress and advance their
-// cursors (the latest record, parent or window seen). If any stream is
+// cursors (the latest record, parent or window seen); the progress of the
+// sync under way stays in the state until the whole sync completes. If any stream is
 // incomplete (rate limit, crash, cancellation) the completed ones keep a
 // complete flag so the resumed sync does not read them again; once the
 // whole sync completes, every flag is cleared. Then the last commit,
@@ -245,13 +251,12 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 				ss.Cursor = cur.UTC().Format(time.RFC3339)
 			}
 		}
-		ss.Done = nil
 		ss.Complete = anyIncomplete
-		delete(c.done, n)
 	}
 	if !anyIncomplete {
+		c.cleared = true
 		for _, ss := range c.st.Streams {
-			ss.Complete, ss.Done = false, nil
+			ss.Complete, ss.Done, ss.Progress = false, nil, nil
 		}
 	}
 	c.addPositions(c.st)

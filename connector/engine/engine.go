@@ -18,6 +18,10 @@
 //     channel: records, finished partitions and cursors go through it in
 //     order, so a state never names a partition whose records are not
 //     committed;
+//   - progress.go: the sync's progress as a tree of partitions;
+//     progress_state.go writes it to the state in a bounded form
+//     (finished spans of each parent's children in listing order, and
+//     the partitions under way);
 //   - download.go: the text a record's URL serves (transcripts);
 //   - changes.go: change-driven reads (settled meetings and webinars,
 //     webhook events, reconciliation).
@@ -274,14 +278,14 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 }
 
 // seed reports each selected stream started and queues the partitions of
-// the root streams.
+// the root streams that the sync under way has not finished.
 func (e *engine) seed() {
 	for _, s := range e.plan.order {
 		if e.plan.selected[s.Name] {
 			e.events.StreamStatus(s.Name, StatusStarted, time.Time{})
 		}
 		if s.Parent == "" {
-			for _, t := range e.partitions(s, nil) {
+			for _, t := range e.cp.tree.rootTasks(e.partitions(s, nil)) {
 				e.queue.push(t)
 			}
 		}

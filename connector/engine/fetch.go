@@ -24,9 +24,10 @@ func (e *engine) run(ctx context.Context, t task) {
 	if e.out.stopped(ctx, t) {
 		return
 	}
-	isDone := e.cp.isDone(s.Name, t.partKey)
+	isDone := e.cp.isDone(t)
 	hasChildren := e.plan.hasChildren(s.Name)
 	if isDone && !hasChildren && !t.listsDetails() {
+		e.partitionDone(t)
 		return
 	}
 	emit := e.plan.selected[s.Name] && !isDone
@@ -46,6 +47,7 @@ func (e *engine) run(ctx context.Context, t task) {
 				return
 			}
 		}
+		e.pushSpawned(t)
 	}
 	if ctx.Err() != nil {
 		e.out.markIncomplete(s.Name)
@@ -54,9 +56,7 @@ func (e *engine) run(ctx context.Context, t task) {
 	if s.Window != streams.NoWindow {
 		e.cp.noteCursor(s.Name, t.winEnd)
 	}
-	if !t.listsDetails() {
-		e.cp.partitionDone(s.Name, t.partKey)
-	}
+	e.partitionDone(t)
 }
 
 // fetch is the one path from a task to its items, page by page: the pages
@@ -155,7 +155,7 @@ func (e *engine) handle(ctx context.Context, t task, item json.RawMessage, pos *
 		if e.changes.skipDetail(s, fields) { // changes.go
 			return true
 		}
-		e.queue.push(task{stream: s, parent: t.parent, partKey: detailKey(s, t.partKey, fields), query: t.query, item: fields})
+		e.spawn(t, task{stream: s, parent: t.parent, partKey: detailKey(s, t.partKey, fields), query: t.query, item: fields})
 		return true
 	}
 	*pos++
@@ -206,14 +206,15 @@ func (e *engine) record(t task, rec json.RawMessage, pos int, emit, hasChildren 
 	if emit {
 		e.cp.write(s.Name, rec, cursorTime(fields[s.Cursor]))
 	}
-	e.queueChildren(s.Name, fields)
+	e.queueChildren(t, fields)
 	return true
 }
 
 // queueChildren queues the partitions of each child stream of a parent
-// record that passes the child's Needs and, for a child incremental on its
-// parent, the child's cursor.
-func (e *engine) queueChildren(parent string, fields map[string]any) {
+// record (read by task t) that passes the child's Needs and, for a child
+// incremental on its parent, the child's cursor.
+func (e *engine) queueChildren(t task, fields map[string]any) {
+	parent := t.stream.Name
 	for _, c := range e.plan.children[parent] {
 		if c.Needs != nil && !c.Needs(fields) || e.changes.skipChild(parent, c, fields) { // changes.go
 			continue
@@ -225,7 +226,7 @@ func (e *engine) queueChildren(parent string, fields map[string]any) {
 			e.cp.noteCursor(c.Name, cursorTime(fields[c.ParentCursor]))
 		}
 		for _, ct := range e.partitions(c, fields) {
-			e.queue.push(ct)
+			e.spawn(t, ct)
 		}
 	}
 }

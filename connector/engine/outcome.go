@@ -43,7 +43,7 @@ func newOutcome(p *plan, ev Events, log *slog.Logger) *outcome {
 func (e *engine) partitionError(t task, err error) {
 	if zoomapi.IsSkippable(err) {
 		e.stats.skip(t.stream.Name)
-		e.cp.partitionDone(t.stream.Name, t.partKey)
+		e.partitionDone(t)
 		return
 	}
 	e.out.classify(t.stream.Name, t.category(), err)

@@ -8,7 +8,8 @@ import (
 
 // A parent stream that is read only because a selected stream needs it
 // (past_meeting_instances selected, meetings not) has progress of its own
-// in a sync under way: its finished partitions and its complete flag. The
+// in a sync under way: its complete flag and, for a root stream, the
+// progress of the partitions below it (progress.go). The
 // platform keeps state only for the streams of the configured catalog, so
 // the reported state carries that progress inside the state of each
 // selected stream that needs the parent (StreamState.Parents), and has no
@@ -39,6 +40,22 @@ func (p *plan) needs(stream, parent string) bool {
 	return false
 }
 
+// copies is how many times a reported state holds a root stream's
+// progress: once in its own entry when it is selected, else once in each
+// selected stream that needs it.
+func (p *plan) copies(root string) int {
+	if p.selected[root] {
+		return 1
+	}
+	n := 0
+	for s := range p.selected {
+		if p.needs(s, root) {
+			n++
+		}
+	}
+	return max(1, n)
+}
+
 // adoptParentProgress moves the progress of each hidden parent from the
 // selected streams' Parents into the parent's own entry of st, which the
 // engine works with; then no stream of the read holds Parents. A state written
@@ -53,7 +70,7 @@ func (p *plan) adoptParentProgress(st *state.State) {
 				continue
 			}
 			ps := st.Stream(h)
-			ps.Done, ps.Complete = slices.Clone(prog.Done), prog.Complete
+			ps.Done, ps.Progress, ps.Complete = slices.Clone(prog.Done), prog.Progress.Clone(), prog.Complete
 			break
 		}
 	}
@@ -78,7 +95,7 @@ func (p *plan) nestParents(snap *state.State) {
 		} else {
 			delete(snap.Streams, h)
 		}
-		if len(ps.Done) == 0 && !ps.Complete {
+		if len(ps.Done) == 0 && ps.Progress == nil && !ps.Complete {
 			continue
 		}
 		for _, n := range sortedKeys(p.selected) {
@@ -89,7 +106,7 @@ func (p *plan) nestParents(snap *state.State) {
 			if ss.Parents == nil {
 				ss.Parents = map[string]*state.StreamState{}
 			}
-			ss.Parents[h] = &state.StreamState{Done: slices.Clone(ps.Done), Complete: ps.Complete}
+			ss.Parents[h] = &state.StreamState{Done: slices.Clone(ps.Done), Progress: ps.Progress.Clone(), Complete: ps.Complete}
 		}
 	}
 }

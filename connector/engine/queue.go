@@ -22,6 +22,8 @@ type task struct {
 	// item, when set, makes this task the fetch of one listed item's
 	// details (Stream.Detail).
 	item map[string]any
+	// node is the task's place in the progress of the sync (progress.go).
+	node *node
 }
 
 // category is the rate-limit category of the task's request.
@@ -33,9 +35,9 @@ func (t task) category() zoomapi.Category {
 }
 
 // listsDetails reports whether the task is a listing whose items are
-// fetched one by one: such a listing is never marked done, since each
-// item's detail is its own partition, and on resume the list is read
-// again to find the ones not done.
+// fetched one by one: each item's detail is its own partition (a child of
+// the listing in the sync's progress), so on resume an unfinished listing
+// is read again to find the ones not done.
 func (t task) listsDetails() bool { return t.item == nil && t.stream.Detail != "" }
 
 // taskQueue holds the tasks to run: a LIFO stack per rate-limit category,

@@ -28,5 +28,5 @@ func (e *engine) readSource(ctx context.Context, t task) {
 		e.out.markIncomplete(s.Name)
 		return
 	}
-	e.cp.partitionDone(s.Name, t.partKey)
+	e.partitionDone(t)
 }

@@ -83,6 +83,9 @@ type DailyRead struct {
 	Ratio       float64  `json:"wall_over_floor,omitempty"`
 	Limited429  int      `json:"limited_429,omitempty"`
 	Incomplete  []string `json:"incomplete,omitempty"`
+	// States measures the states the read reported (committing every
+	// second, as Airbyte mode does every checkpoint_interval_seconds).
+	States *StateSize `json:"states,omitempty"`
 }
 
 // DailySyncCase selects what RunDailySync measures.
@@ -152,6 +155,7 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 	for _, r := range []*DailyRead{first, daily} {
 		logf("  %d records, requests by category %v (total %d), %.1f%% of the Heavy daily quota, floor %.0f s (%s)",
 			r.Records, r.SentByCategory, r.SentTotal, 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory)
+		logf("  states: %s", r.States)
 	}
 	if c.Wall {
 		logf("daily sync: the daily read again at the %s plan's limits, latency %s", c.Plan, c.Latency)
@@ -196,10 +200,11 @@ func (d *DailySync) sharePct(c string) string {
 
 // living is a simulator of a living account and a connector client for it.
 type living struct {
-	sim  *zoomsim.Server
-	l    *zoomsim.Listening
-	cfg  *config.Config
-	host string
+	dataset string
+	sim     *zoomsim.Server
+	l       *zoomsim.Listening
+	cfg     *config.Config
+	host    string
 }
 
 func startLiving(dir string, c DailySyncCase, start time.Time, plan string, latency time.Duration) (*living, error) {
@@ -223,7 +228,7 @@ func startLiving(dir string, c DailySyncCase, start time.Time, plan string, late
 		l.Close()
 		return nil, err
 	}
-	return &living{sim: srv, l: l, cfg: cfg, host: u.Host}, nil
+	return &living{dataset: c.Dataset, sim: srv, l: l, cfg: cfg, host: u.Host}, nil
 }
 
 func (v *living) close() { _ = v.l.Close() }
@@ -234,13 +239,16 @@ type recordCounter struct{ n atomic.Int64 }
 func (s *recordCounter) Write(string, json.RawMessage) error { s.n.Add(1); return nil }
 func (s *recordCounter) Commit() error                       { return nil }
 
-// stateEvents keeps the last state a read reports.
+// stateEvents keeps the last state a read reports, and measures them all.
 type stateEvents struct {
-	nopEvents
+	sizeEvents
 	last *state.State
 }
 
-func (e *stateEvents) State(st *state.State) error { e.last = st.Clone(); return nil }
+func (e *stateEvents) State(st *state.State) error {
+	e.last = st.Clone()
+	return e.sizeEvents.State(st)
+}
 
 // read reads every stream, incrementally where a stream can be, from st
 // (nil: a first read), and returns its counts and final state.
@@ -255,12 +263,13 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 		inc[s.Name] = s.Incremental()
 	}
 	v.sim.Counters().Reset()
-	ev := &stateEvents{}
+	sizes := &StateSize{Dataset: v.dataset}
+	ev := &stateEvents{sizeEvents: sizeEvents{m: sizes, last: map[string][]byte{}}}
 	sink := &recordCounter{}
 	began := time.Now()
 	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
 		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
-		Lookback: 24 * time.Hour, CommitEvery: 1 << 30, CommitInterval: time.Hour, Log: log, Now: v.sim.Clock,
+		Lookback: 24 * time.Hour, CommitInterval: time.Second, Log: log, Now: v.sim.Clock,
 		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
 	})
 	if err != nil {
@@ -268,7 +277,8 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	}
 	snap := v.sim.Counters().Snapshot()
 	r := &DailyRead{Records: sink.n.Load(), SentByCategory: map[string]int{}, SentTotal: snap.TotalRequests,
-		WallSeconds: time.Since(began).Seconds(), Limited429: snap.Limited429}
+		WallSeconds: time.Since(began).Seconds(), Limited429: snap.Limited429, States: sizes}
+	sizes.Records, sizes.Seconds = r.Records, r.WallSeconds
 	for k, n := range snap.ByCategory {
 		r.SentByCategory[string(k)] = n
 	}
@@ -318,6 +328,10 @@ func (d *DailySync) markdown() string {
 		d.sharePct("Light"), d.sharePct("Medium"), d.sharePct("Heavy"), d.sharePct("Resource-intensive"),
 		100*float64(d.Daily.SentTotal)/float64(max(1, d.First.SentTotal)))
 	p("\n")
+	if st := d.First.States; st != nil {
+		p("**State size.** During the first read (every stream, committing every second), the largest state file was **%s** and the largest Airbyte STATE message **%s** (%s), over %d states; a read in Airbyte mode would have emitted %d STATE messages totalling %s. Target: both ≤ 64 KiB whatever the account's size (issue 19; 6.2 MB and 2.8 MB before, for four streams).\n\n",
+			kib(st.MaxFile), kib(st.MaxMessage), st.MaxStream, st.States, st.Messages, kib(int(st.MessageBytes)))
+	}
 	if len(d.Daily.Incomplete) > 0 {
 		p("The paced daily read left incomplete: %s.\n\n", strings.Join(d.Daily.Incomplete, ", "))
 	}

@@ -48,8 +48,11 @@ func TestDailySyncCost(t *testing.T) {
 		t.Errorf("rules settle %d, reconcile %d: want the config's defaults", d.SettleDays, d.ReconcileDays)
 	}
 	t.Logf("daily ÷ first per category: %v", d.DailyShare)
+	if st := d.First.States; st == nil || st.States == 0 || st.MaxFile == 0 || st.MaxMessage == 0 || st.MaxFile > 64<<10 {
+		t.Errorf("the first read's states: %+v", st)
+	}
 	md := d.markdown()
-	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`"} {
+	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`", "**State size.**"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("section lacks %q:\n%s", want, md)
 		}

@@ -1,6 +1,7 @@
 // Package state holds the connector's read state: a cursor per incremental
-// stream and, while a sync is under way, the partitions already finished,
-// so that a crashed sync resumes where it stopped.
+// stream and, while a sync is under way, its progress (Progress: which
+// partitions are finished, in a form whose size does not grow with the
+// account), so that a crashed sync resumes where it stopped.
 //
 // Guarantee: state is emitted or saved only after every record before it
 // has been committed by the output (flushed, fsynced and renamed for file
@@ -24,9 +25,11 @@ import (
 )
 
 // Version is the state format this build writes; it reads every version
-// up to it. Version 2 added StreamState.Parents; a version 1 state (where a
-// parent stream that was not selected had its own entry) still loads.
-const Version = 2
+// up to it. Version 3 keeps a sync's progress in Progress (bounded) instead
+// of Done (every finished partition), which it still reads; version 2
+// added StreamState.Parents; a version 1 state (where a parent stream that
+// was not selected had its own entry) still loads.
+const Version = 3
 
 // MaxBytes bounds a state file or message; a larger one is refused.
 const MaxBytes = 64 << 20
@@ -44,13 +47,18 @@ type StreamState struct {
 	// been committed. Empty means never read.
 	Cursor string `json:"cursor,omitempty"`
 	// Done lists the partitions (parent keys or windows) of the sync under
-	// way whose records are all committed. It is cleared when the stream
-	// completes.
+	// way whose records are all committed, as versions 1 and 2 wrote it:
+	// it grows with the account. A read honours it when it resumes such a
+	// state, and writes Progress instead.
 	Done []string `json:"done,omitempty"`
+	// Progress is, for a root stream (one without a parent), the progress
+	// of the sync under way over the stream's partitions and every
+	// partition below them (its child streams'): see Progress.
+	Progress *Progress `json:"progress,omitempty"`
 	// Complete is true when the sync under way finished this stream but
 	// not yet the whole sync.
 	Complete bool `json:"complete,omitempty"`
-	// Parents holds the progress (Done, Complete) of the sync under way of
+	// Parents holds the progress (Progress, Done, Complete) of the sync under way of
 	// each parent stream this stream needs but that is not selected (not in
 	// the configured catalog), keyed by the parent's name: the platform
 	// keeps state only for the streams of the catalog, so a parent's
@@ -89,14 +97,102 @@ type SyncMark struct {
 
 // Empty reports whether st holds nothing.
 func (st *StreamState) Empty() bool {
-	return st.Cursor == "" && len(st.Done) == 0 && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
+	return st.Cursor == "" && len(st.Done) == 0 && st.Progress == nil && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
 		st.Synced == nil && st.Syncing == nil && st.ReconciledAt == ""
+}
+
+// Progress is the progress of a sync under way below one root stream. A
+// read is a tree: each partition of the root stream lists records, each
+// record gives the partitions of the child streams (and listed items their
+// detail fetches), and so on. A partition is finished when its records and
+// those of every partition below it are committed. Progress names the
+// finished root partitions, and describes the unfinished ones that have
+// finished something below them; everything else is read again on resume.
+// Its size grows with the partitions in flight, not with the account: the
+// read goes depth-first, children in their parent's order, so the finished
+// children of a partition are mostly one span from the first.
+type Progress struct {
+	// Done lists the keys of the stream's finished partitions.
+	Done []string `json:"done,omitempty"`
+	// Partitions are the stream's unfinished partitions with progress.
+	Partitions []*Partition `json:"partitions,omitempty"`
+}
+
+// Partition is the progress of one unfinished partition.
+type Partition struct {
+	// Stream is the partition's stream (empty for a root stream's own
+	// partition, in Progress.Partitions).
+	Stream string `json:"stream,omitempty"`
+	// Key is the partition's key (parent values, fanout, window).
+	Key string `json:"key"`
+	// Read is set when the partition's own records are all committed: a
+	// resumed read lists it again only to find its children.
+	Read bool `json:"read,omitempty"`
+	// Done are the finished children, as spans of positions in the order
+	// the partition lists them (child partitions of its records, in stream
+	// order, and the details of its items).
+	Done []Span `json:"done,omitempty"`
+	// Children are the unfinished children that have progress.
+	Children []*Partition `json:"children,omitempty"`
+}
+
+// Span is the finished children at positions From (included) to To
+// (excluded) of a partition, and Sum, the sum of a 64-bit hash of each
+// child's stream and key (16 hex digits): a resumed read skips the span
+// only when the children it lists there have the same sum, so a listing
+// that changed since (a parent added or removed) is read again, not lost.
+type Span struct {
+	From int    `json:"from"`
+	To   int    `json:"to"`
+	Sum  string `json:"sum"`
+}
+
+// Size counts the finished root partitions and the partitions under way
+// that p describes (0 for nil).
+func (p *Progress) Size() int {
+	if p == nil {
+		return 0
+	}
+	n := len(p.Done)
+	var count func([]*Partition)
+	count = func(ps []*Partition) {
+		for _, q := range ps {
+			n += 1 + len(q.Done)
+			count(q.Children)
+		}
+	}
+	count(p.Partitions)
+	return n
+}
+
+// Clone returns a deep copy (nil for nil).
+func (p *Progress) Clone() *Progress {
+	if p == nil {
+		return nil
+	}
+	c := &Progress{Done: slices.Clone(p.Done)}
+	for _, q := range p.Partitions {
+		c.Partitions = append(c.Partitions, q.Clone())
+	}
+	return c
+}
+
+// Clone returns a deep copy.
+func (p *Partition) Clone() *Partition {
+	c := *p
+	c.Done = slices.Clone(p.Done)
+	c.Children = nil
+	for _, q := range p.Children {
+		c.Children = append(c.Children, q.Clone())
+	}
+	return &c
 }
 
 // Clone returns a deep copy.
 func (st *StreamState) Clone() *StreamState {
 	c := *st
 	c.Done = slices.Clone(st.Done)
+	c.Progress = st.Progress.Clone()
 	c.Positions = maps.Clone(st.Positions)
 	c.Synced, c.Syncing = st.Synced.clone(), st.Syncing.clone()
 	if st.Parents != nil {
@@ -187,18 +283,34 @@ func Load(path string) (*State, error) {
 	return s, nil
 }
 
-// dropNilParents removes parents decoded from null.
+// dropNilParents removes parents and partitions decoded from null.
 func (st *StreamState) dropNilParents() {
 	for k, v := range st.Parents {
 		if v == nil {
 			delete(st.Parents, k)
+		} else {
+			v.dropNilParents()
 		}
 	}
+	if st.Progress != nil {
+		st.Progress.Partitions = dropNilPartitions(st.Progress.Partitions)
+	}
+}
+
+func dropNilPartitions(ps []*Partition) []*Partition {
+	ps = slices.DeleteFunc(ps, func(p *Partition) bool { return p == nil })
+	for _, p := range ps {
+		p.Children = dropNilPartitions(p.Children)
+	}
+	return ps
 }
 
 // sortDone sorts the partition lists, the parents' too.
 func (st *StreamState) sortDone() {
 	sort.Strings(st.Done)
+	if st.Progress != nil {
+		sort.Strings(st.Progress.Done)
+	}
 	for _, p := range st.Parents {
 		p.sortDone()
 	}

@@ -31,7 +31,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestParseRefusesBadStates(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
-		{`{"version":3,"streams":{}}`, "newer than this connector"},
+		{`{"version":4,"streams":{}}`, "newer than this connector"},
 		{`{"streams":{}}`, `no "version"`},
 		{`[1,2]`, "not valid JSON"},
 		{`{"version":1,"streams":{"users":{"cursor":5}}}`, "not valid JSON"},
@@ -70,8 +70,9 @@ func TestStreamStateRoundTrip(t *testing.T) {
 	}
 }
 
-// TestParentsInStreamState: version 2 carries a hidden parent's progress
-// inside a stream's state; version 1 states (without it) still parse.
+// TestParentsInStreamState: since version 2 a hidden parent's progress
+// travels inside a stream's state; version 1 states (without it) still
+// parse, and a version 2 done list still loads.
 func TestParentsInStreamState(t *testing.T) {
 	t.Parallel()
 	ss := &StreamState{Cursor: "2026-11-01T00:00:00Z", Parents: map[string]*StreamState{
@@ -82,7 +83,7 @@ func TestParentsInStreamState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"version":2`) || !strings.Contains(string(b), `"done":["userId=1;","userId=2;"]`) {
+	if !strings.Contains(string(b), `"version":3`) || !strings.Contains(string(b), `"done":["userId=1;","userId=2;"]`) {
 		t.Errorf("marshalled %s", b)
 	}
 	got, err := ParseStream(b)
@@ -142,5 +143,50 @@ func TestSyncMarksRoundTrip(t *testing.T) {
 	c.Streams["meetings"].Synced.At = "changed"
 	if ss.Synced.At != "2026-06-15T00:00:00Z" {
 		t.Error("Clone shares the Synced mark")
+	}
+}
+
+// TestProgressRoundTrip: version 3's progress (a root stream's finished
+// partitions and the tree of those under way) survives a file and a
+// per-stream message, Clone copies it deeply, and nulls inside it are
+// dropped.
+func TestProgressRoundTrip(t *testing.T) {
+	t.Parallel()
+	st := New()
+	st.Stream("users").Progress = &Progress{Done: []string{"status=pending;", "status=active;"}, Partitions: []*Partition{{
+		Key: "status=inactive;", Read: true, Done: []Span{{From: 0, To: 40, Sum: "00000000000000ff"}},
+		Children: []*Partition{{Stream: "meetings", Key: "userId=u41;type=scheduled;", Read: true,
+			Done: []Span{{From: 0, To: 3, Sum: "0000000000000001"}}}},
+	}}}
+	p := filepath.Join(t.TempDir(), "state.json")
+	if err := st.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := got.Streams["users"].Progress
+	if pr == nil || strings.Join(pr.Done, ",") != "status=active;,status=pending;" || len(pr.Partitions) != 1 ||
+		pr.Partitions[0].Done[0].To != 40 || pr.Partitions[0].Children[0].Stream != "meetings" || got.Version != 3 {
+		t.Fatalf("round trip: %+v", pr)
+	}
+	c := got.Clone()
+	c.Streams["users"].Progress.Partitions[0].Children[0].Key = "changed"
+	c.Streams["users"].Progress.Partitions[0].Done[0].To = 1
+	if pr.Partitions[0].Children[0].Key == "changed" || pr.Partitions[0].Done[0].To != 40 {
+		t.Error("Clone shares the progress")
+	}
+	b, err := got.Streams["users"].Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := ParseStream(b)
+	if err != nil || ss.Progress == nil || ss.Progress.Partitions[0].Children[0].Done[0].Sum != "0000000000000001" {
+		t.Fatalf("%s -> %+v, %v", b, ss, err)
+	}
+	ss, err = ParseStream([]byte(`{"version":3,"progress":{"partitions":[null,{"key":"all","children":[null]}]}}`))
+	if err != nil || len(ss.Progress.Partitions) != 1 || len(ss.Progress.Partitions[0].Children) != 0 {
+		t.Fatalf("nulls in progress: %+v, %v", ss, err)
 	}
 }
