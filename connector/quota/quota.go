@@ -1,0 +1,353 @@
+// Package quota estimates, before a read, the requests it will send per
+// rate-limit category and how many days the plan's daily quotas spread
+// them over. Zoom's daily quotas (zoomapi.DailyPools: 60,000 Heavy and
+// Resource-intensive requests a day on Business) stop a large read part
+// way; the estimate says so before the first request instead of at the
+// daily 429.
+//
+// The estimate of each stream the read needs (the selected ones and the
+// parents they are read through) comes from, in this order:
+//
+//  1. the counts the previous completed read of the stream left in the
+//     state (state.Requests): the last incremental read's when this read
+//     of the stream starts from a cursor (a daily read costs a fraction of
+//     a full one), the last full read's otherwise, or the last full read's
+//     as an upper bound when the stream has a cursor but no incremental
+//     read completed yet;
+//  2. a probe (Probe): a few first pages that extrapolate each stream's
+//     requests from the account's totals and a sample of parents; those
+//     requests count too and are reported;
+//  3. nothing: the stream is named as not estimated.
+//
+// A sync under way (resumed after a daily limit) subtracts what its
+// earlier runs already sent (state.Requests.Sync).
+package quota
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/state"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
+)
+
+// Counts are requests per rate-limit category.
+type Counts map[zoomapi.Category]int64
+
+// Add adds o to c (c must not be nil).
+func (c Counts) Add(o Counts) {
+	for k, v := range o {
+		c[k] += v
+	}
+}
+
+// Total is the sum over the categories.
+func (c Counts) Total() int64 {
+	var n int64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// FromState converts the state's counts (keyed by category name).
+func FromState(m map[string]int64) Counts {
+	if len(m) == 0 {
+		return nil
+	}
+	c := Counts{}
+	for k, v := range m {
+		if cat, err := zoomapi.ParseCategory(k); err == nil {
+			c[cat] += v
+		}
+	}
+	return c
+}
+
+// ToState converts counts for the state (nil when empty).
+func (c Counts) ToState() map[string]int64 {
+	var m map[string]int64
+	for k, v := range c {
+		if v == 0 {
+			continue
+		}
+		if m == nil {
+			m = map[string]int64{}
+		}
+		m[string(k)] = v
+	}
+	return m
+}
+
+// Kind is how a read reads a stream.
+type Kind string
+
+// Kinds of read.
+const (
+	// Full reads every window and parent (no cursor to start from).
+	Full Kind = "full"
+	// Incremental starts from the stream's saved cursor.
+	Incremental Kind = "incremental"
+)
+
+// Read describes a read about to run, as the engine will run it.
+type Read struct {
+	// Selected are the selected streams; Incremental those read
+	// incrementally (engine.ReadOptions's fields of the same names).
+	Selected    []string
+	Incremental map[string]bool
+	// State is the state the read starts from (nil: none).
+	State *state.State
+}
+
+// Needed returns the selected streams and every parent they are read
+// through, in streams.All order (parents first).
+func Needed(selected []string) []streams.Stream {
+	all := map[string]streams.Stream{}
+	for _, s := range streams.All() {
+		all[s.Name] = s
+	}
+	need := map[string]bool{}
+	for _, n := range selected {
+		for p, ok := all[n]; ok; p, ok = all[p.Parent] {
+			need[p.Name] = true
+		}
+	}
+	var out []streams.Stream
+	for _, s := range streams.All() {
+		if need[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// KindOf returns how r reads stream name: incremental when it is selected,
+// read incrementally and its state has a cursor; a parent read only for
+// its children is incremental when every selected stream read through it
+// is (the read then serves a daily sync of them all).
+func (r Read) KindOf(name string) Kind {
+	if slices.Contains(r.Selected, name) {
+		if r.Incremental[name] && r.cursor(name) != "" {
+			return Incremental
+		}
+		return Full
+	}
+	var any bool
+	for _, n := range r.Selected {
+		if !through(n, name) {
+			continue
+		}
+		any = true
+		if r.KindOf(n) != Incremental {
+			return Full
+		}
+	}
+	if !any {
+		return Full
+	}
+	return Incremental
+}
+
+func (r Read) cursor(name string) string {
+	if r.State == nil || r.State.Streams[name] == nil {
+		return ""
+	}
+	return r.State.Streams[name].Cursor
+}
+
+// through reports whether stream is read through parent (an ancestor).
+func through(stream, parent string) bool {
+	s, ok := streams.ByName(stream)
+	for ok && s.Parent != "" {
+		if s.Parent == parent {
+			return true
+		}
+		s, ok = streams.ByName(s.Parent)
+	}
+	return false
+}
+
+// Saved returns the request counts st keeps for stream name: its own
+// entry's, or, for a parent that was read only for its children, those
+// nested in the Parents of a stream read through it (the first in name
+// order). Nil when none.
+func Saved(st *state.State, name string) *state.Requests {
+	if st == nil {
+		return nil
+	}
+	if ss := st.Streams[name]; ss != nil && !ss.Requests.Empty() {
+		return ss.Requests
+	}
+	names := make([]string, 0, len(st.Streams))
+	for n := range st.Streams {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if p := st.Streams[n].Parents[name]; p != nil && !p.Requests.Empty() {
+			return p.Requests
+		}
+	}
+	return nil
+}
+
+// Source says where a stream's estimate came from.
+type Source string
+
+// Sources of an estimate.
+const (
+	FromLastFull        Source = "last full read"
+	FromLastIncremental Source = "last incremental read"
+	// FromLastFullBound: an incremental read with only a full read's
+	// counts, which bound it from above.
+	FromLastFullBound Source = "last full read (upper bound: no incremental read completed yet)"
+	FromProbe         Source = "probe"
+	NotEstimated      Source = "not estimated"
+	// AlreadyComplete: the sync under way completed the stream.
+	AlreadyComplete Source = "complete in the sync under way"
+)
+
+// StreamEstimate is one stream's share of the estimate.
+type StreamEstimate struct {
+	Name string
+	Kind Kind
+	// Selected is false for a parent read only for its children.
+	Selected bool
+	Source   Source
+	// Requests are what this run is expected to send: the read's whole
+	// cost less what earlier runs of the sync under way sent (Sent).
+	Requests, Sent Counts
+}
+
+// Estimate is a read's expected requests.
+type Estimate struct {
+	Streams []StreamEstimate
+	// Total is the sum of the streams' Requests.
+	Total Counts
+	// Probe counts the requests the probe sent to make the estimate
+	// (nil without a probe).
+	Probe Counts
+}
+
+// Unestimated names the streams without an estimate.
+func (e *Estimate) Unestimated() []string {
+	var out []string
+	for _, s := range e.Streams {
+		if s.Source == NotEstimated {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// Make estimates r. probed holds probe estimates of streams (nil: none)
+// used for streams the state has no counts for.
+func Make(r Read, probed map[string]Counts) *Estimate {
+	e := &Estimate{Total: Counts{}}
+	for _, s := range Needed(r.Selected) {
+		se := StreamEstimate{Name: s.Name, Kind: r.KindOf(s.Name), Selected: slices.Contains(r.Selected, s.Name)}
+		saved := Saved(r.State, s.Name)
+		var ss *state.StreamState
+		if r.State != nil {
+			ss = r.State.Streams[s.Name]
+		}
+		switch {
+		case ss != nil && ss.Complete:
+			se.Source, se.Requests = AlreadyComplete, Counts{}
+		case saved != nil && se.Kind == Incremental && len(saved.Incremental) > 0:
+			se.Source, se.Requests = FromLastIncremental, FromState(saved.Incremental)
+		case saved != nil && len(saved.Full) > 0:
+			se.Source, se.Requests = FromLastFull, FromState(saved.Full)
+			if se.Kind == Incremental {
+				se.Source = FromLastFullBound
+			}
+		case probed[s.Name] != nil:
+			se.Source, se.Requests = FromProbe, clone(probed[s.Name])
+		default:
+			se.Source, se.Requests = NotEstimated, Counts{}
+		}
+		if saved != nil && se.Source != AlreadyComplete {
+			se.Sent = FromState(saved.Sync)
+			for k, v := range se.Sent {
+				se.Requests[k] = max(0, se.Requests[k]-v)
+			}
+		}
+		e.Total.Add(se.Requests)
+		e.Streams = append(e.Streams, se)
+	}
+	return e
+}
+
+func clone(c Counts) Counts {
+	out := Counts{}
+	out.Add(c)
+	return out
+}
+
+// PoolDays is one daily quota against the estimate.
+type PoolDays struct {
+	Pool zoomapi.DailyPool
+	// Needed is the estimate's requests in the pool's categories.
+	Needed int64
+	// Days is how many daily quotas they take (0 when none needed).
+	Days int
+}
+
+// Days compares total with the daily quotas of plan: the days the read
+// spreads over are the most any quota needs (1 when it fits in one day's,
+// 0 when there is no quota, plan unlimited).
+func Days(total Counts, plan string) (int, []PoolDays, error) {
+	pools, ok := zoomapi.DailyPools(plan)
+	if !ok {
+		return 0, nil, fmt.Errorf("unknown plan %q", plan)
+	}
+	days := 0
+	var out []PoolDays
+	for _, p := range pools {
+		pd := PoolDays{Pool: p}
+		for _, c := range p.Categories {
+			pd.Needed += total[c]
+		}
+		if pd.Needed > 0 && p.Requests > 0 {
+			pd.Days = int(math.Ceil(float64(pd.Needed) / float64(p.Requests)))
+		}
+		days = max(days, pd.Days)
+		out = append(out, pd)
+	}
+	if days == 0 && total.Total() > 0 && len(pools) > 0 {
+		days = 1
+	}
+	return days, out, nil
+}
+
+// Label is a category's name as Zoom's documents and headers spell it.
+func Label(c zoomapi.Category) string {
+	switch c {
+	case zoomapi.CategoryResourceIntensive:
+		return "Resource-intensive"
+	default:
+		s := string(c)
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+}
+
+// Thousands renders n with comma separators (421,298).
+func Thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
