@@ -96,7 +96,15 @@ type StreamConfig struct {
 	Enabled *bool
 	// LookbackDays, when non-nil, overrides Config.LookbackDays.
 	LookbackDays *int
+	// Priority orders the stream's requests before those of streams of
+	// lower priority in the same rate-limit category (default 0), so that
+	// when a category's daily quota is short the streams needed first get
+	// it.
+	Priority int
 }
+
+// MaxPriority bounds a stream's priority (-MaxPriority..MaxPriority).
+const MaxPriority = 1000
 
 // ServeConfig is the serve command's part of the configuration; the
 // command's flags override it.
@@ -308,6 +316,9 @@ func (c *Config) Validate() error {
 		if s.LookbackDays != nil && (*s.LookbackDays < 0 || *s.LookbackDays > MaxLookbackDays) {
 			add(p+"/lookback_days", "must be between 0 and %d", MaxLookbackDays)
 		}
+		if s.Priority < -MaxPriority || s.Priority > MaxPriority {
+			add(p+"/priority", "must be between %d and %d", -MaxPriority, MaxPriority)
+		}
 	}
 	for _, col := range slices.Sorted(maps.Keys(c.Mapping)) {
 		if c.Mapping[col] == "" {
@@ -381,6 +392,11 @@ func (c *Config) StreamLookbackDays(name string) int {
 		return *s.LookbackDays
 	}
 	return c.LookbackDays
+}
+
+// StreamPriority returns the named stream's priority (0 unless set).
+func (c *Config) StreamPriority(name string) int {
+	return c.Streams[name].Priority
 }
 
 // StreamLookback returns StreamLookbackDays as a duration.
@@ -489,6 +505,9 @@ func (c *Config) Redacted() map[string]any {
 			}
 			if s.LookbackDays != nil {
 				sm["lookback_days"] = *s.LookbackDays
+			}
+			if s.Priority != 0 {
+				sm["priority"] = s.Priority
 			}
 			streams[name] = sm
 		}

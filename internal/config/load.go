@@ -293,6 +293,7 @@ type rawStream struct {
 	PageSize     int   `json:"page_size"`
 	Enabled      *bool `json:"enabled"`
 	LookbackDays *int  `json:"lookback_days"`
+	Priority     int   `json:"priority"`
 }
 
 func (r *rawConfig) build() (*Config, []Violation) {
