@@ -335,6 +335,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 			log.Warn(msg)
 		}
 	}
+	announceQuota(estimateRead(job, nil), string(cfg.Plan), log, aw)
 	every, interval := commitPace(job.format, cfg.CheckpointInterval)
 	pr := newProgressReporter(stdio.Stderr, log)
 	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
