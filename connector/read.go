@@ -354,6 +354,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		StreamPageSize: streamPageSizes(cfg, job.streams),
 		Sources:        job.sources,
 		Changes:        job.changes,
+		StreamPriority: streamPriorities(cfg, job.streams),
 		Log:            log,
 		Now:            stdio.Now,
 	})
@@ -568,6 +569,17 @@ func streamLookbacks(cfg *config.Config, names []string) map[string]time.Duratio
 	out := map[string]time.Duration{}
 	for _, n := range names {
 		out[n] = cfg.StreamLookback(n)
+	}
+	return out
+}
+
+// streamPriorities are the configured priorities (streams.NAME.priority).
+func streamPriorities(cfg *config.Config, names []string) map[string]int {
+	out := map[string]int{}
+	for _, n := range names {
+		if p := cfg.StreamPriority(n); p != 0 {
+			out[n] = p
+		}
 	}
 	return out
 }

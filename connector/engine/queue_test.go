@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestTaskQueueCapsAndOrder(t *testing.T) {
 	t.Parallel()
 	heavy := streams.Stream{Name: "h", Category: zoomapi.CategoryHeavy}
 	medium := streams.Stream{Name: "m", Category: zoomapi.CategoryMedium}
-	q := newTaskQueue(map[zoomapi.Category]int{zoomapi.CategoryHeavy: 1})
+	q := newTaskQueue(map[zoomapi.Category]int{zoomapi.CategoryHeavy: 1}, nil)
 	q.push(task{stream: medium, partKey: "m1"})
 	q.push(task{stream: heavy, partKey: "h1"})
 	q.push(task{stream: heavy, partKey: "h2"})
@@ -52,5 +53,35 @@ func TestTaskQueueCapsAndOrder(t *testing.T) {
 	q.finish(a)
 	if k := <-got; k != "h1" {
 		t.Fatalf("popped %s, want h1", k)
+	}
+}
+
+// TestTaskQueuePriority: within a category the task of the stream of
+// higher priority is popped first, the most recent of equal priorities
+// first; a category's top competes with the others' by priority too.
+func TestTaskQueuePriority(t *testing.T) {
+	t.Parallel()
+	hi := streams.Stream{Name: "hi", Category: zoomapi.CategoryHeavy}
+	lo := streams.Stream{Name: "lo", Category: zoomapi.CategoryHeavy}
+	med := streams.Stream{Name: "med", Category: zoomapi.CategoryMedium}
+	q := newTaskQueue(nil, map[string]int{"hi": 10, "med": 5})
+	for _, tk := range []task{{stream: hi, partKey: "hi1"}, {stream: lo, partKey: "lo1"}, {stream: hi, partKey: "hi2"},
+		{stream: lo, partKey: "lo2"}, {stream: med, partKey: "med1"}} {
+		q.push(tk)
+	}
+	var got []string
+	for range 5 {
+		tk, ok := q.pop(context.Background())
+		if !ok {
+			t.Fatal("the queue ran dry")
+		}
+		got = append(got, tk.partKey)
+		q.finish(tk)
+	}
+	if want := "hi2 hi1 med1 lo2 lo1"; strings.Join(got, " ") != want {
+		t.Errorf("popped %v, want %s", got, want)
+	}
+	if _, ok := q.pop(context.Background()); ok {
+		t.Error("a task popped from an empty queue")
 	}
 }

@@ -351,3 +351,45 @@ func Thousands(n int64) string {
 	}
 	return s
 }
+
+// Settle returns a stream's request counts after a run of a read of the
+// given kind that sent run: they add to the counts of the sync under way
+// (earlier runs of a sync resumed after a daily limit or a crash); when
+// the stream completed, the sync's counts become the last read's of that
+// kind and the sync's are cleared. The categories cats (the stream's) are
+// kept even at zero, so that a completed read that sent nothing of them
+// is told apart from no read. Nil when there is nothing to keep.
+func Settle(prev *state.Requests, run Counts, kind Kind, completed bool, cats ...zoomapi.Category) *state.Requests {
+	r := prev.Clone()
+	if r == nil {
+		r = &state.Requests{}
+	}
+	sum := FromState(r.Sync)
+	if sum == nil {
+		sum = Counts{}
+	}
+	sum.Add(run)
+	if !completed {
+		r.Sync = sum.ToState()
+	} else {
+		m := sum.ToState()
+		for _, c := range cats {
+			if m == nil {
+				m = map[string]int64{}
+			}
+			if c != "" {
+				m[string(c)] += 0
+			}
+		}
+		if kind == Incremental {
+			r.Incremental = m
+		} else {
+			r.Full = m
+		}
+		r.Sync = nil
+	}
+	if r.Empty() {
+		return nil
+	}
+	return r
+}

@@ -204,3 +204,40 @@ func TestCountsStateRoundTrip(t *testing.T) {
 		t.Error(Thousands(1234567))
 	}
 }
+
+// TestSettle: a run's counts add to the sync under way's until the stream
+// completes, then become the last read's of the run's kind; a completed
+// read that sent nothing keeps its categories at zero.
+func TestSettle(t *testing.T) {
+	t.Parallel()
+	r := Settle(nil, Counts{heavy: 60000}, Full, false, heavy)
+	if r == nil || r.Sync["heavy"] != 60000 || r.Full != nil {
+		t.Fatalf("day 1 (stopped by the daily limit): %+v", r)
+	}
+	r = Settle(r, Counts{heavy: 20000, medium: 5}, Full, true, heavy, medium)
+	if r.Sync != nil || r.Full["heavy"] != 80000 || r.Full["medium"] != 5 {
+		t.Fatalf("day 2 (completed): %+v", r)
+	}
+	r = Settle(r, Counts{heavy: 300}, Incremental, true, heavy)
+	if r.Full["heavy"] != 80000 || r.Incremental["heavy"] != 300 {
+		t.Fatalf("a daily read: %+v", r)
+	}
+	r = Settle(r, Counts{}, Incremental, true, heavy)
+	if v, ok := r.Incremental["heavy"]; !ok || v != 0 || r.Full["heavy"] != 80000 {
+		t.Fatalf("a daily read that sent nothing: %+v", r)
+	}
+	e := Make(Read{Selected: []string{"report_daily"}, Incremental: map[string]bool{"report_daily": true},
+		State: stateWith("report_daily", r)}, nil)
+	if len(e.Streams) != 1 || e.Streams[0].Source != FromLastIncremental || e.Total.Total() != 0 {
+		t.Errorf("a zero incremental count is not used: %+v", e.Streams)
+	}
+	if Settle(nil, Counts{}, Full, false) != nil {
+		t.Error("nothing to keep is not nil")
+	}
+}
+
+func stateWith(name string, r *state.Requests) *state.State {
+	st := withCursor(name)
+	st.Stream(name).Requests = r
+	return st
+}

@@ -143,6 +143,9 @@ func TestSyncMarksRoundTrip(t *testing.T) {
 	c.Streams["meetings"].Synced.At = "changed"
 	if ss.Synced.At != "2026-06-15T00:00:00Z" {
 		t.Error("Clone shares the Synced mark")
+	}
+}
+
 // TestRequestsOptional: the request counts round-trip in a state file and
 // a stream state, a clone does not share them, and a version 2 state
 // without them (written before they existed) still loads.
