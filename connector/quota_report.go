@@ -1,13 +1,16 @@
 package connector
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 
+	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/internal/airbyte"
 	"github.com/zoom-connector/zoom-connector/internal/config"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
 // estimateRead makes the quota estimate of a read about to run.
@@ -15,11 +18,36 @@ func estimateRead(job *readJob, probed map[string]quota.Counts) *quota.Estimate 
 	return quota.Make(quota.Read{Selected: job.streams, Incremental: job.incremental, State: job.state}, probed)
 }
 
-// announceQuota says on stderr what the read is expected to send and over
+// probeWhenNeeded completes an estimate in which some stream has no counts
+// from an earlier read with a probe of the read (engine.Probe), whose
+// requests est.Probe then counts. A probe that fails leaves those streams
+// unestimated, with a warning; the read goes on.
+func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, job *readJob, opts engine.ReadOptions, est *quota.Estimate, log *slog.Logger) *quota.Estimate {
+	if len(est.Unestimated()) == 0 {
+		return est
+	}
+	res, err := engine.Probe(ctx, client, opts, 0)
+	if err != nil {
+		log.Warn("quota estimate: the probe stopped; the streams without counts are not estimated", "error", err.Error())
+		if res == nil {
+			return est
+		}
+		est.Probe = res.Sent
+		return est
+	}
+	est = estimateRead(job, res.Streams)
+	est.Probe = res.Sent
+	return est
+}
+
+// announceQuota estimates the read about to run (from the state's counts,
+// else a probe) and says on stderr what it is expected to send and over
 // how many days the plan's daily quotas spread it (a warning when more
 // than one), and, in Airbyte mode (aw set), emits an ESTIMATE per selected
 // stream carrying the stream's and the read's requests.
-func announceQuota(est *quota.Estimate, plan string, log *slog.Logger, aw *airbyte.Writer) {
+func announceQuota(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, opts engine.ReadOptions, aw *airbyte.Writer) {
+	log, plan := opts.Log, string(cfg.Plan)
+	est := probeWhenNeeded(ctx, client, job, opts, estimateRead(job, nil), log)
 	msg, err := quota.Sentence(est, plan)
 	if err != nil {
 		log.Warn("quota estimate: " + err.Error())
@@ -40,7 +68,7 @@ func announceQuota(est *quota.Estimate, plan string, log *slog.Logger, aw *airby
 			continue
 		}
 		r := &airbyte.RequestEstimate{Stream: nonNil(s.Requests.ToState()), Source: string(s.Source),
-			Read: nonNil(est.Total.ToState()), Plan: plan, Days: days, Message: msg}
+			Read: nonNil(est.Total.ToState()), Probe: est.Probe.ToState(), Plan: plan, Days: days, Message: msg}
 		if err := aw.TraceRequestEstimate(s.Name, r); err != nil {
 			log.Error("write ESTIMATE", "error", err)
 			return

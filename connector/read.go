@@ -323,6 +323,30 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	for _, n := range job.streams {
 		ev.streams[n] = true
 	}
+	opts := readOptions(cfg, job, stdio, log)
+	announceQuota(ctx, client, cfg, job, opts, aw)
+	opts.Progress = newProgressReporter(stdio.Stderr, log).update
+	sum, err := engine.Read(ctx, client, sink, ev, opts)
+	if cerr := sink.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close output: %w", cerr)
+	}
+	if sum != nil {
+		for _, r := range sum.Streams {
+			attrs := []any{"stream", r.Name, "records", r.Records, "skipped", r.Skipped, "status", string(r.Status)}
+			if r.Err != nil {
+				attrs = append(attrs, "error", r.Err.Error())
+			}
+			if !r.Reset.IsZero() {
+				attrs = append(attrs, "rate_limit_resets", r.Reset.Format(time.RFC3339))
+			}
+			log.Info("stream done", attrs...)
+		}
+	}
+	return sum, err
+}
+
+// readOptions are the engine's options of a planned read.
+func readOptions(cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) engine.ReadOptions {
 	// start_date is not clamped here: each windowed stream moves it forward
 	// to what Zoom keeps (reports: six months; recordings: no limit).
 	start := cfg.StartDate
@@ -335,11 +359,8 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 			log.Warn(msg)
 		}
 	}
-	announceQuota(estimateRead(job, nil), string(cfg.Plan), log, aw)
 	every, interval := commitPace(job.format, cfg.CheckpointInterval)
-	pr := newProgressReporter(stdio.Stderr, log)
-	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
-		Progress:       pr.update,
+	return engine.ReadOptions{
 		CommitEvery:    every,
 		CommitInterval: interval,
 		Streams:        job.streams,
@@ -357,23 +378,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		StreamPriority: streamPriorities(cfg, job.streams),
 		Log:            log,
 		Now:            stdio.Now,
-	})
-	if cerr := sink.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close output: %w", cerr)
 	}
-	if sum != nil {
-		for _, r := range sum.Streams {
-			attrs := []any{"stream", r.Name, "records", r.Records, "skipped", r.Skipped, "status", string(r.Status)}
-			if r.Err != nil {
-				attrs = append(attrs, "error", r.Err.Error())
-			}
-			if !r.Reset.IsZero() {
-				attrs = append(attrs, "rate_limit_resets", r.Reset.Format(time.RFC3339))
-			}
-			log.Info("stream done", attrs...)
-		}
-	}
-	return sum, err
 }
 
 // outputSchemas builds the output schema of each stream from its embedded

@@ -20,6 +20,7 @@ type requestEstimate struct {
 	Stream  map[string]int64 `json:"stream"`
 	Source  string           `json:"source"`
 	Read    map[string]int64 `json:"read"`
+	Probe   map[string]int64 `json:"probe"`
 	Plan    string           `json:"plan"`
 	Days    int              `json:"days"`
 	Message string           `json:"message"`
@@ -124,7 +125,13 @@ func TestQuotaEstimate(t *testing.T) {
 		if len(est) == 0 {
 			t.Fatalf("read %d: no ESTIMATE trace carries zoom_requests", i+1)
 		}
-		sent = append(sent, simByCategory(s.Counters().Snapshot()))
+		// The probe's requests (made before the read, when the state has
+		// no counts) are not the read's.
+		byCat := simByCategory(s.Counters().Snapshot())
+		for k, v := range est["users"].Probe {
+			byCat[k] -= v
+		}
+		sent = append(sent, byCat)
 		ests = append(ests, est)
 		kind := "full"
 		if i > 0 {
@@ -159,7 +166,17 @@ func TestQuotaEstimate(t *testing.T) {
 	if r.code != 0 || !strings.Contains(string(r.stdout), "Quota estimate of the next read") || !strings.Contains(string(r.stdout), users.Message) {
 		t.Errorf("check-credentials --state does not print %q: %s\n%s", users.Message, r, r.stdout)
 	}
-	t.Logf("summary: sent %v, %v, %v; the third read estimated %v: %s", sent[0], sent[1], sent[2], users.Read, users.Message)
+	first := ests[0]["users"]
+	if first.Source != "probe" || len(first.Probe) == 0 || len(ests[1]["users"].Probe) != 0 {
+		t.Errorf("the first read is not estimated by a probe, or a later one is: %+v, %+v", first, ests[1]["users"])
+	}
+	for k, v := range sent[0] {
+		if got := first.Read[k]; got < v/2 || got > 2*v {
+			t.Errorf("the probe estimated %d %s requests of the first read, which sent %d", got, k, v)
+		}
+	}
+	t.Logf("summary: sent %v, %v, %v; the first read estimated %v by a probe of %v; the third read estimated %v: %s",
+		sent[0], sent[1], sent[2], first.Read, first.Probe, users.Read, users.Message)
 }
 
 // addFullRefresh adds to counts the full counts of the streams that have

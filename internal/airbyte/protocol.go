@@ -349,6 +349,9 @@ type RequestEstimate struct {
 	// Read are the requests of the whole read: every selected stream and
 	// the parents read for them.
 	Read map[string]int64 `json:"read"`
+	// Probe are the requests sent before the read to make the estimate,
+	// when the state had no counts for some stream (connector/quota).
+	Probe map[string]int64 `json:"probe,omitempty"`
 	// Plan is the configured plan; Days how many of its daily quotas the
 	// read spreads over (0: the plan has none); Message says it in words.
 	Plan    string `json:"plan"`
