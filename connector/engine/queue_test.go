@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
+	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
@@ -83,5 +84,22 @@ func TestTaskQueuePriority(t *testing.T) {
 	}
 	if _, ok := q.pop(context.Background()); ok {
 		t.Error("a task popped from an empty queue")
+	}
+}
+
+// TestPlanPriorities: a parent read only for its children takes the
+// highest priority among them; a selected stream keeps its own unless a
+// stream read through it has a higher one; the rest are 0.
+func TestPlanPriorities(t *testing.T) {
+	t.Parallel()
+	p, err := newPlan([]string{"meetings", "meeting_registrants", "past_meeting_instances", "report_daily"}, state.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.setPriorities(map[string]int{"meeting_registrants": 5, "past_meeting_instances": -2, "meetings": 1})
+	for n, want := range map[string]int{"users": 5, "meetings": 5, "meeting_registrants": 5, "past_meeting_instances": -2, "report_daily": 0} {
+		if p.priority[n] != want {
+			t.Errorf("%s: priority %d, want %d", n, p.priority[n], want)
+		}
 	}
 }
