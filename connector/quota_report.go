@@ -20,10 +20,14 @@ func estimateRead(job *readJob, probed map[string]quota.Counts) *quota.Estimate 
 
 // probeWhenNeeded completes an estimate in which some stream has no counts
 // from an earlier read with a probe of the read (engine.Probe), whose
-// requests est.Probe then counts. A probe that fails leaves those streams
-// unestimated, with a warning; the read goes on.
-func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, job *readJob, opts engine.ReadOptions, est *quota.Estimate, log *slog.Logger) *quota.Estimate {
-	if len(est.Unestimated()) == 0 {
+// requests est.Probe then counts: unless the config turns the probe off,
+// the plan has no daily quota (unlimited: no quota to run out of, so none
+// is spent to foresee it), or the read resumes a sync under way (its first
+// run probed already; a sync the daily quota spreads over days would
+// otherwise probe every day). A probe that fails leaves those streams unestimated, with a
+// warning; the read goes on.
+func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, opts engine.ReadOptions, est *quota.Estimate, log *slog.Logger) *quota.Estimate {
+	if pools, _ := zoomapi.DailyPools(string(cfg.Plan)); len(est.Unestimated()) == 0 || !cfg.QuotaProbe || len(pools) == 0 || est.Resumed() {
 		return est
 	}
 	res, err := engine.Probe(ctx, client, opts, 0)
@@ -47,7 +51,7 @@ func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, job *readJob, 
 // stream carrying the stream's and the read's requests.
 func announceQuota(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, opts engine.ReadOptions, aw *airbyte.Writer) {
 	log, plan := opts.Log, string(cfg.Plan)
-	est := probeWhenNeeded(ctx, client, job, opts, estimateRead(job, nil), log)
+	est := probeWhenNeeded(ctx, client, cfg, job, opts, estimateRead(job, nil), log)
 	msg, err := quota.Sentence(est, plan)
 	if err != nil {
 		log.Warn("quota estimate: " + err.Error())

@@ -244,6 +244,17 @@ func (e *Estimate) Unestimated() []string {
 	return out
 }
 
+// Resumed reports whether the read resumes a sync under way whose earlier
+// runs sent requests (the state counts them).
+func (e *Estimate) Resumed() bool {
+	for _, s := range e.Streams {
+		if s.Sent.Total() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Make estimates r. probed holds probe estimates of streams (nil: none)
 // used for streams the state has no counts for.
 func Make(r Read, probed map[string]Counts) *Estimate {

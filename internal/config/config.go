@@ -198,6 +198,10 @@ type Config struct {
 	// CheckpointInterval is how often a read commits its output and emits
 	// its state; zero means the output's default.
 	CheckpointInterval time.Duration
+	// QuotaProbe lets a read whose state has no request counts from an
+	// earlier read ask Zoom for a sample first, to estimate its requests
+	// (connector/quota; default true).
+	QuotaProbe bool
 
 	// Streams holds per-stream overrides keyed by stream name.
 	Streams map[string]StreamConfig
@@ -219,7 +223,7 @@ type Config struct {
 
 // Default returns a Config with every default applied and no credentials.
 func Default() *Config {
-	c := &Config{LookbackDays: DefaultLookbackDays, SettleDays: DefaultSettleDays, ReconcileDays: DefaultReconcileDays}
+	c := &Config{LookbackDays: DefaultLookbackDays, SettleDays: DefaultSettleDays, ReconcileDays: DefaultReconcileDays, QuotaProbe: true}
 	c.SetDefaults()
 	return c
 }
@@ -476,6 +480,7 @@ func (c *Config) Redacted() map[string]any {
 		"page_size":                   c.PageSize,
 		"request_timeout_seconds":     c.RequestTimeout.Seconds(),
 		"checkpoint_interval_seconds": int(c.CheckpointInterval / time.Second),
+		"quota_probe":                 c.QuotaProbe,
 		"webhook_secret_token":        secret(c.WebhookSecretToken),
 		"auto_approve":                c.AutoApprove,
 		"send_confirmation_email":     c.SendConfirmationEmail,

@@ -130,7 +130,7 @@ func TestSchemaDefaultsMatchGo(t *testing.T) {
 		"validation_url": d.ValidationURL, "api_base_url": d.APIBaseURL, "oauth_token_url": d.OAuthTokenURL,
 		"lookback_days": float64(d.LookbackDays), "settle_days": float64(d.SettleDays), "reconcile_days": float64(d.ReconcileDays), "plan": string(d.Plan), "max_concurrency": float64(d.MaxConcurrency),
 		"page_size": float64(d.PageSize), "request_timeout_seconds": d.RequestTimeout.Seconds(),
-		"auto_approve": false, "send_confirmation_email": false, "dry_run": false,
+		"auto_approve": false, "send_confirmation_email": false, "dry_run": false, "quota_probe": d.QuotaProbe,
 	}
 	for k, v := range want {
 		if got := s.Properties[k].Default; got != v {
