@@ -12,8 +12,9 @@
 //     state (state.Requests): the last incremental read's when this read
 //     of the stream starts from a cursor (a daily read costs a fraction of
 //     a full one), the last full read's otherwise, or the last full read's
-//     as an upper bound when the stream has a cursor but no incremental
-//     read completed yet;
+//     when the stream has a cursor but no incremental read completed yet
+//     (then the estimate is mostly far above what the daily read sends,
+//     though not a bound: the account may have grown);
 //  2. a probe (Probe): a few first pages that extrapolate each stream's
 //     requests from the account's totals and a sample of parents; those
 //     requests count too and are reported;
@@ -202,9 +203,9 @@ type Source string
 const (
 	FromLastFull        Source = "last full read"
 	FromLastIncremental Source = "last incremental read"
-	// FromLastFullBound: an incremental read with only a full read's
-	// counts, which bound it from above.
-	FromLastFullBound Source = "last full read (upper bound: no incremental read completed yet)"
+	// FromLastFullForDaily: an incremental read with only a full read's
+	// counts, mostly far above what it sends.
+	FromLastFullForDaily Source = "last full read (no incremental read completed yet: a daily read usually sends far fewer)"
 	FromProbe         Source = "probe"
 	NotEstimated      Source = "not estimated"
 	// AlreadyComplete: the sync under way completed the stream.
@@ -274,7 +275,7 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 		case saved != nil && len(saved.Full) > 0:
 			se.Source, se.Requests = FromLastFull, FromState(saved.Full)
 			if se.Kind == Incremental {
-				se.Source = FromLastFullBound
+				se.Source = FromLastFullForDaily
 			}
 		case probed[s.Name] != nil:
 			se.Source, se.Requests = FromProbe, clone(probed[s.Name])

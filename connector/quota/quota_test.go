@@ -88,11 +88,11 @@ func TestMake(t *testing.T) {
 			st.Stream("report_meetings").Requests = &state.Requests{Full: full, Incremental: incr}
 			return st
 		}, nil, "report_meetings", FromLastIncremental, Counts{heavy: 30}},
-		{"daily read with only a full count: an upper bound", []string{"report_meetings"}, func() *state.State {
+		{"daily read with only a full count", []string{"report_meetings"}, func() *state.State {
 			st := withCursor("report_meetings")
 			st.Stream("report_meetings").Requests = &state.Requests{Full: full}
 			return st
-		}, nil, "report_meetings", FromLastFullBound, Counts{heavy: 1000, light: 10}},
+		}, nil, "report_meetings", FromLastFullForDaily, Counts{heavy: 1000, light: 10}},
 		{"a resumed sync less what it sent", []string{"report_meetings"}, func() *state.State {
 			st := state.New()
 			st.Stream("report_meetings").Requests = &state.Requests{Full: full, Sync: map[string]int64{"heavy": 600, "light": 20}}

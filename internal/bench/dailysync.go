@@ -15,6 +15,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector"
 	"github.com/zoom-connector/zoom-connector/connector/engine"
+	quotapkg "github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
@@ -46,6 +47,13 @@ type DailySync struct {
 	// daily read (the config's defaults).
 	SettleDays    int `json:"settle_days"`
 	ReconcileDays int `json:"reconcile_days"`
+	// Second is a second daily read, one more simulated day later, from
+	// the daily read's state: its quota estimate is the first made from
+	// the counts of an incremental read like it.
+	Second *DailyRead `json:"second_daily_read,omitempty"`
+	// Estimates compare the quota estimate made before each read with
+	// what the read sent (first, daily, second daily).
+	Estimates []*EstimateCheck `json:"quota_estimates,omitempty"`
 }
 
 // DailyTarget is the share of the first read's requests, per category, a
@@ -126,22 +134,11 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 		return nil, err
 	}
 	defer count.close()
-	logf("daily sync: first full read of the %s dataset (counting requests)", c.Dataset)
-	first, st, err := count.read(ctx, nil, c.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("first read: %w", err)
-	}
-	changes, err := count.sim.Advance(24 * time.Hour)
+	first, daily, st, err := ds.countReads(ctx, count, c, logf)
 	if err != nil {
 		return nil, err
 	}
-	ds.Changes = len(changes)
-	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
-	daily, _, err := count.read(ctx, st, c.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("daily read: %w", err)
-	}
-	for _, r := range []*DailyRead{first, daily} {
+	for _, r := range []*DailyRead{first, daily, ds.Second} {
 		r.Heavy = r.SentByCategory[string(zoomsim.Heavy)] + r.SentByCategory[string(zoomsim.ResourceIntensive)]
 		if lim.SharedHeavyDaily > 0 {
 			r.HeavyShare = float64(r.Heavy) / float64(lim.SharedHeavyDaily)
@@ -178,6 +175,64 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 	}
 	logf("  %s", ds)
 	return ds, nil
+}
+
+// countReads runs the reads whose requests are counted, against the
+// unlimited simulator: the first full read, the daily read a simulated day
+// later and a second daily read a day after that, each after the quota
+// estimate the connector makes before it (a probe before the first, the
+// previous read's counts in the state before the others). It returns the
+// first two reads and the first read's state.
+func (ds *DailySync) countReads(ctx context.Context, count *living, c DailySyncCase, logf func(string, ...any)) (first, daily *DailyRead, st *state.State, err error) {
+	logf("daily sync: quota probe, then the first full read of the %s dataset (counting requests)", c.Dataset)
+	probe, err := count.probe(ctx, c.MaxConcurrency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("probe: %w", err)
+	}
+	first, st, err = count.read(ctx, nil, c.MaxConcurrency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("first read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate("first (full)", probe, first.SentByCategory, c.Plan))
+	changes, err := count.sim.Advance(24 * time.Hour)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ds.Changes = len(changes)
+	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
+	est := estimateAll(st)
+	daily, st2, err := count.read(ctx, st, c.MaxConcurrency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("daily read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate("daily (incremental)", est, daily.SentByCategory, c.Plan))
+	if _, err := count.sim.Advance(24 * time.Hour); err != nil {
+		return nil, nil, nil, err
+	}
+	logf("daily sync: a second daily read, one more simulated day later")
+	est = estimateAll(st2)
+	if ds.Second, _, err = count.read(ctx, st2, c.MaxConcurrency); err != nil {
+		return nil, nil, nil, fmt.Errorf("second daily read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate("second daily (incremental)", est, ds.Second.SentByCategory, c.Plan))
+	for _, e := range ds.Estimates {
+		logf("  quota estimate of the %s read: estimated %v, sent %v, probe %v, within 10%%: %v", e.Read, e.Estimated, e.Sent, e.Probe, e.Within)
+	}
+	return first, daily, st, nil
+}
+
+// estimateAll is the quota estimate of a read of TruthStreams (every
+// stream incremental that can be) from st.
+func estimateAll(st *state.State) *quotapkg.Estimate {
+	return quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st}, nil)
+}
+
+func incrementalAll() map[string]bool {
+	inc := map[string]bool{}
+	for _, s := range streams.Zoom() {
+		inc[s.Name] = s.Incremental()
+	}
+	return inc
 }
 
 // String summarises the measurement in one line.
@@ -258,20 +313,12 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	if err != nil {
 		return nil, nil, err
 	}
-	inc := map[string]bool{}
-	for _, s := range streams.Zoom() {
-		inc[s.Name] = s.Incremental()
-	}
 	v.sim.Counters().Reset()
 	sizes := &StateSize{Dataset: v.dataset}
 	ev := &stateEvents{sizeEvents: sizeEvents{m: sizes, last: map[string][]byte{}}}
 	sink := &recordCounter{}
 	began := time.Now()
-	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
-		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
-		Lookback: 24 * time.Hour, CommitInterval: time.Second, Log: log, Now: v.sim.Clock,
-		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
-	})
+	sum, err := engine.Read(ctx, client, sink, ev, v.options(st, concurrency, log))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -289,6 +336,33 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	}
 	sort.Strings(r.Incomplete)
 	return r, ev.last, nil
+}
+
+// options are the engine's options of a read of every stream of the truth,
+// incremental where a stream can be, from st.
+func (v *living) options(st *state.State, concurrency int, log *slog.Logger) engine.ReadOptions {
+	return engine.ReadOptions{
+		Streams: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st, MaxConcurrency: concurrency, PageSize: 300,
+		Lookback: 24 * time.Hour, CommitInterval: time.Second, Log: log, Now: v.sim.Clock,
+		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
+	}
+}
+
+// probe is the quota estimate the connector makes before a first read:
+// engine.Probe's sample, its own requests counted apart.
+func (v *living) probe(ctx context.Context, concurrency int) (*quotapkg.Estimate, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client, err := connector.NewClient(v.cfg, []string{v.host}, log)
+	if err != nil {
+		return nil, err
+	}
+	res, err := engine.Probe(ctx, client, v.options(nil, concurrency, log), 0)
+	if err != nil {
+		return nil, err
+	}
+	est := quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll()}, res.Streams)
+	est.Probe = res.Sent
+	return est, nil
 }
 
 // markdown renders the daily-sync section of the report.
@@ -310,10 +384,13 @@ func (d *DailySync) markdown() string {
 	for _, row := range []struct {
 		name string
 		r    *DailyRead
-	}{{"first (full)", d.First}, {"daily (incremental)", d.Daily}} {
+	}{{"first (full)", d.First}, {"daily (incremental)", d.Daily}, {"second daily (incremental)", d.Second}} {
+		if row.r == nil {
+			continue
+		}
 		r := row.r
 		wall, ratio := "not measured (`--daily-wall`)", "—"
-		if row.r == d.First {
+		if row.r != d.Daily {
 			wall = "not measured"
 		}
 		if r.WallSeconds > 0 {
@@ -335,5 +412,6 @@ func (d *DailySync) markdown() string {
 	if len(d.Daily.Incomplete) > 0 {
 		p("The paced daily read left incomplete: %s.\n\n", strings.Join(d.Daily.Incomplete, ", "))
 	}
+	b.WriteString(d.estimatesMarkdown())
 	return b.String()
 }
