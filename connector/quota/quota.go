@@ -206,8 +206,8 @@ const (
 	// FromLastFullForDaily: an incremental read with only a full read's
 	// counts, mostly far above what it sends.
 	FromLastFullForDaily Source = "last full read (no incremental read completed yet: a daily read usually sends far fewer)"
-	FromProbe         Source = "probe"
-	NotEstimated      Source = "not estimated"
+	FromProbe            Source = "probe"
+	NotEstimated         Source = "not estimated"
 	// AlreadyComplete: the sync under way completed the stream.
 	AlreadyComplete Source = "complete in the sync under way"
 )
