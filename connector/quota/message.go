@@ -30,6 +30,11 @@ func Sentence(e *Estimate, plan string) (string, error) {
 	if len(parts) > 0 {
 		needs = "this read needs about " + join(parts) + " requests"
 	}
+	if n, all := len(e.Unestimated()), len(e.Streams); n > 0 && n == all {
+		return "this read's requests are not estimated: no earlier read counted them", nil
+	} else if n > 0 {
+		needs += fmt.Sprintf(" besides those of %d streams not estimated", n)
+	}
 	if len(pools) == 0 {
 		return needs + "; the " + plan + " plan has no daily quota, so it completes in one run", nil
 	}

@@ -196,6 +196,24 @@ func Saved(st *state.State, name string) *state.Requests {
 	return nil
 }
 
+// completed reports whether the sync under way st holds completed stream
+// name: in its own entry, or, for a parent read only for its children,
+// nested in theirs.
+func completed(st *state.State, name string) bool {
+	if st == nil {
+		return false
+	}
+	if ss := st.Streams[name]; ss != nil && ss.Complete {
+		return true
+	}
+	for _, ss := range st.Streams {
+		if p := ss.Parents[name]; p != nil && p.Complete {
+			return true
+		}
+	}
+	return false
+}
+
 // Source says where a stream's estimate came from.
 type Source string
 
@@ -263,12 +281,8 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 	for _, s := range Needed(r.Selected) {
 		se := StreamEstimate{Name: s.Name, Kind: r.KindOf(s.Name), Selected: slices.Contains(r.Selected, s.Name)}
 		saved := Saved(r.State, s.Name)
-		var ss *state.StreamState
-		if r.State != nil {
-			ss = r.State.Streams[s.Name]
-		}
 		switch {
-		case ss != nil && ss.Complete:
+		case completed(r.State, s.Name):
 			se.Source, se.Requests = AlreadyComplete, Counts{}
 		case saved != nil && se.Kind == Incremental && len(saved.Incremental) > 0:
 			se.Source, se.Requests = FromLastIncremental, FromState(saved.Incremental)

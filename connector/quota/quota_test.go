@@ -117,6 +117,12 @@ func TestMake(t *testing.T) {
 			return st
 		}, map[string]Counts{"report_meetings": {heavy: 55}}, "report_meetings", FromLastFull, Counts{heavy: 1000, light: 10}},
 		{"nothing", []string{"report_meetings"}, state.New, nil, "report_meetings", NotEstimated, Counts{}},
+		{"hidden parent complete in the sync under way", []string{"meeting_registrants"}, func() *state.State {
+			st := state.New()
+			st.Stream("meeting_registrants").Parents = map[string]*state.StreamState{"meetings": {Complete: true,
+				Requests: &state.Requests{Full: map[string]int64{"medium": 77}}}}
+			return st
+		}, nil, "meetings", AlreadyComplete, Counts{}},
 	} {
 		e := Make(Read{Selected: tc.sel, Incremental: inc, State: tc.st()}, tc.probed)
 		var got *StreamEstimate
@@ -240,4 +246,19 @@ func stateWith(name string, r *state.Requests) *state.State {
 	st := withCursor(name)
 	st.Stream(name).Requests = r
 	return st
+}
+
+// TestSentenceUnestimated: a read none of whose streams is estimated says
+// so instead of "no request"; one with some says how many are left out.
+func TestSentenceUnestimated(t *testing.T) {
+	t.Parallel()
+	r := Read{Selected: []string{"meeting_registrants"}, State: state.New()}
+	s, err := Sentence(Make(r, nil), "business")
+	if err != nil || !strings.Contains(s, "not estimated") || strings.Contains(s, "no request") {
+		t.Errorf("nothing estimated: %q, %v", s, err)
+	}
+	s, _ = Sentence(Make(r, map[string]Counts{"users": {medium: 3}}), "business")
+	if !strings.Contains(s, "about 3 Medium requests besides those of 2 streams not estimated") {
+		t.Errorf("partly estimated: %q", s)
+	}
 }
