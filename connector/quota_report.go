@@ -41,6 +41,7 @@ func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Co
 	}
 	est = estimateRead(job, res.Streams)
 	est.Probe = res.Sent
+	quota.RememberProbe(job.state, res.Streams)
 	return est
 }
 

@@ -225,7 +225,9 @@ const (
 	// counts, mostly far above what it sends.
 	FromLastFullForDaily Source = "last full read (no incremental read completed yet: a daily read usually sends far fewer)"
 	FromProbe            Source = "probe"
-	NotEstimated         Source = "not estimated"
+	// FromSyncProbe: the probe at the start of the sync under way.
+	FromSyncProbe Source = "probe at the start of the sync under way"
+	NotEstimated  Source = "not estimated"
 	// AlreadyComplete: the sync under way completed the stream.
 	AlreadyComplete Source = "complete in the sync under way"
 )
@@ -291,6 +293,8 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 			if se.Kind == Incremental {
 				se.Source = FromLastFullForDaily
 			}
+		case saved != nil && len(saved.Probe) > 0:
+			se.Source, se.Requests = FromSyncProbe, FromState(saved.Probe)
 		case probed[s.Name] != nil:
 			se.Source, se.Requests = FromProbe, clone(probed[s.Name])
 		default:
@@ -412,10 +416,33 @@ func Settle(prev *state.Requests, run Counts, kind Kind, completed bool, cats ..
 		} else {
 			r.Full = m
 		}
-		r.Sync = nil
+		r.Sync, r.Probe = nil, nil
 	}
 	if r.Empty() {
 		return nil
 	}
 	return r
+}
+
+// RememberProbe keeps a probe's estimates in st, for the streams st has no
+// counts of: the runs that resume the sync estimate from them
+// (state.Requests.Probe). The stream's categories stay even at zero.
+func RememberProbe(st *state.State, probed map[string]Counts) {
+	for name, c := range probed {
+		if Saved(st, name) != nil {
+			continue
+		}
+		m := c.ToState()
+		if m == nil {
+			m = map[string]int64{}
+		}
+		if s, ok := streams.ByName(name); ok {
+			m[string(s.Category)] += 0
+		}
+		ss := st.Stream(name)
+		if ss.Requests == nil {
+			ss.Requests = &state.Requests{}
+		}
+		ss.Requests.Probe = m
+	}
 }

@@ -262,3 +262,28 @@ func TestSentenceUnestimated(t *testing.T) {
 		t.Errorf("partly estimated: %q", s)
 	}
 }
+
+// TestRememberProbe: a first read that a daily limit stops keeps the
+// probe's estimate; the next run estimates what is left from it.
+func TestRememberProbe(t *testing.T) {
+	t.Parallel()
+	st := state.New()
+	st.Stream("report_daily").Requests = &state.Requests{Full: map[string]int64{"heavy": 6}}
+	RememberProbe(st, map[string]Counts{"report_activities": {heavy: 100000}, "report_daily": {heavy: 9}, "report_users": {}})
+	if p := st.Streams["report_daily"].Requests; p.Probe != nil {
+		t.Errorf("a stream with counts took the probe's: %+v", p)
+	}
+	if p := st.Streams["report_users"].Requests.Probe; p == nil || p["heavy"] != 0 {
+		t.Errorf("a zero estimate was not kept: %v", p)
+	}
+	ra := st.Streams["report_activities"]
+	ra.Requests = Settle(ra.Requests, Counts{heavy: 60000}, Full, false, heavy)
+	e := Make(Read{Selected: []string{"report_activities"}, State: st}, nil)
+	if e.Streams[0].Source != FromSyncProbe || e.Total[heavy] != 40000 || !e.Resumed() {
+		t.Errorf("day 2: %+v", e.Streams[0])
+	}
+	ra.Requests = Settle(ra.Requests, Counts{heavy: 41000}, Full, true, heavy)
+	if ra.Requests.Probe != nil || ra.Requests.Full["heavy"] != 101000 {
+		t.Errorf("completed: %+v", ra.Requests)
+	}
+}

@@ -115,6 +115,11 @@ type Requests struct {
 	// it (a read that the daily quota stops continues the next day); it
 	// moves to Full or Incremental when the stream completes.
 	Sync map[string]int64 `json:"sync,omitempty"`
+	// Probe is the estimate the probe made at the start of the sync under
+	// way, for a stream no earlier read counted: the runs that resume the
+	// sync estimate what is left from it. Cleared when the stream
+	// completes.
+	Probe map[string]int64 `json:"probe,omitempty"`
 }
 
 // Clone returns a deep copy (nil for nil).
@@ -122,12 +127,12 @@ func (r *Requests) Clone() *Requests {
 	if r == nil {
 		return nil
 	}
-	return &Requests{Full: maps.Clone(r.Full), Incremental: maps.Clone(r.Incremental), Sync: maps.Clone(r.Sync)}
+	return &Requests{Full: maps.Clone(r.Full), Incremental: maps.Clone(r.Incremental), Sync: maps.Clone(r.Sync), Probe: maps.Clone(r.Probe)}
 }
 
 // Empty reports whether r counts nothing.
 func (r *Requests) Empty() bool {
-	return r == nil || len(r.Full) == 0 && len(r.Incremental) == 0 && len(r.Sync) == 0
+	return r == nil || len(r.Full) == 0 && len(r.Incremental) == 0 && len(r.Sync) == 0 && len(r.Probe) == 0
 }
 
 // Empty reports whether st holds nothing.
