@@ -96,3 +96,34 @@ func describeSim(c zoomsim.CounterSnapshot) string {
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
+
+// TestResumedSyncEstimatesWhatIsLeft: a first read on a plan with a daily
+// quota probes (13 Heavy requests for report_daily and report_activities on
+// the tiny dataset, exactly: the probe asks the first page of each of
+// report_activities' seven months, and report_daily, unpaged, needs no
+// question), then reads until the simulator's daily quota of 14 stops it. The state keeps the
+// probe's estimate and what the sync sent; the run that resumes it (here
+// against a simulator of the same account with its quota renewed) does
+// not probe again, estimates what is left, and sends exactly that.
+func TestResumedSyncEstimatesWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	sf := filepath.Join(t.TempDir(), "state.json")
+	read := func(f *simFixture) runResult {
+		cfg := writeConfig(t, with(f.cfg, "plan", "business", "max_concurrency", 1,
+			"rate_limits", map[string]any{"light": 1000, "medium": 1000, "heavy": 1000, "resource_intensive": 60000}))
+		return runMain(t, "read", "--config", cfg, "--allow-host", f.host, "--streams", "report_daily,report_activities", "--state-file", sf)
+	}
+	day1 := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 21, Limits: &zoomsim.Limits{SharedHeavyDaily: 14}})
+	r := read(day1)
+	if r.code == 0 || !strings.Contains(r.stderr, "this read needs about 13 Heavy requests") || !strings.Contains(r.stderr, "probe: ") {
+		t.Fatalf("day 1: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	day2 := startSim(t, zoomsim.Options{Dataset: "tiny", Seed: 21})
+	r = read(day2)
+	if r.code != 0 || !strings.Contains(r.stderr, "this read needs about 6 Heavy requests") || !strings.Contains(r.stderr, "probe at the start of the sync under way: report_daily") {
+		t.Fatalf("day 2: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if n := day2.sim.Counters().Snapshot().ByCategory[zoomsim.Heavy]; n != 6 {
+		t.Errorf("day 2 sent %d Heavy requests, estimated 6", n)
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"maps"
 	"sync"
 
@@ -51,10 +52,17 @@ func (s *stats) skip(stream string) {
 }
 
 // request counts a request sent for stream in category cat (a page or a
-// detail; the client's retries of it are not counted again).
-func (s *stats) request(stream string, cat zoomapi.Category) {
+// detail; the client's retries of it are not counted again), answered
+// with err. One the daily quota refused is not counted for the state: its
+// partition is read again after the reset, and that request counts then.
+func (s *stats) request(stream string, cat zoomapi.Category, err error) {
 	s.mu.Lock()
 	s.requests[stream]++
+	var rl *zoomapi.RateLimitError
+	if errors.As(err, &rl) && rl.Daily {
+		s.mu.Unlock()
+		return
+	}
 	if s.sent[stream] == nil {
 		s.sent[stream] = quota.Counts{}
 	}
