@@ -23,9 +23,10 @@ func estimateRead(job *readJob, probed map[string]quota.Counts) *quota.Estimate 
 // requests est.Probe then counts: unless the config turns the probe off,
 // the plan has no daily quota (unlimited: no quota to run out of, so none
 // is spent to foresee it), or the read resumes a sync under way (its first
-// run probed already; a sync the daily quota spreads over days would
-// otherwise probe every day). A probe that fails leaves those streams unestimated, with a
-// warning; the read goes on.
+// run probed already, and the state keeps its estimate: a sync the daily
+// quota spreads over days would otherwise probe every day). A probe that
+// fails leaves those streams unestimated, with a warning; the read goes
+// on.
 func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, opts engine.ReadOptions, est *quota.Estimate, log *slog.Logger) *quota.Estimate {
 	if pools, _ := zoomapi.DailyPools(string(cfg.Plan)); len(est.Unestimated()) == 0 || !cfg.QuotaProbe || len(pools) == 0 || est.Resumed() {
 		return est
