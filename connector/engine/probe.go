@@ -96,6 +96,9 @@ func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, k int)
 	pr := &prober{e: e, st: st, k: k, sent: quota.Counts{}, out: map[string]quota.Counts{}, levels: map[string]*probeLevel{}}
 	res := &ProbeResult{Streams: pr.out, Sent: pr.sent}
 	for _, s := range p.order {
+		if s.Source != streams.SourceZoom {
+			continue
+		}
 		if err := pr.stream(ctx, s); err != nil {
 			return res, fmt.Errorf("probe %s: %w", s.Name, err)
 		}

@@ -228,6 +228,9 @@ const (
 	// FromSyncProbe: the probe at the start of the sync under way.
 	FromSyncProbe Source = "probe at the start of the sync under way"
 	NotEstimated  Source = "not estimated"
+	// NoZoomRequests: the stream is not read from Zoom's API
+	// (webhook_events, from the serve store).
+	NoZoomRequests Source = "not read from Zoom's API"
 	// AlreadyComplete: the sync under way completed the stream.
 	AlreadyComplete Source = "complete in the sync under way"
 )
@@ -284,6 +287,8 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 		se := StreamEstimate{Name: s.Name, Kind: r.KindOf(s.Name), Selected: slices.Contains(r.Selected, s.Name)}
 		saved := Saved(r.State, s.Name)
 		switch {
+		case s.Source != streams.SourceZoom:
+			se.Source, se.Requests = NoZoomRequests, Counts{}
 		case completed(r.State, s.Name):
 			se.Source, se.Requests = AlreadyComplete, Counts{}
 		case saved != nil && se.Kind == Incremental && len(saved.Incremental) > 0:

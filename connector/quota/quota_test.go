@@ -287,3 +287,13 @@ func TestRememberProbe(t *testing.T) {
 		t.Errorf("completed: %+v", ra.Requests)
 	}
 }
+
+// TestStoreStreamCostsNoRequest: webhook_events is read from the serve
+// store: it costs no Zoom request and is not "not estimated".
+func TestStoreStreamCostsNoRequest(t *testing.T) {
+	t.Parallel()
+	e := Make(Read{Selected: []string{"webhook_events"}, State: state.New()}, nil)
+	if len(e.Streams) != 1 || e.Streams[0].Source != NoZoomRequests || e.Total.Total() != 0 || len(e.Unestimated()) != 0 {
+		t.Errorf("%+v", e.Streams)
+	}
+}
