@@ -31,7 +31,7 @@ func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Co
 	if pools, _ := zoomapi.DailyPools(string(cfg.Plan)); len(est.Unestimated()) == 0 || !cfg.QuotaProbe || len(pools) == 0 || est.Resumed() {
 		return est
 	}
-	res, err := engine.Probe(ctx, client, opts, 0)
+	res, err := engine.Probe(ctx, client, opts, quota.ProbeSamples(string(cfg.Plan)))
 	if err != nil {
 		log.Warn("quota estimate: the probe stopped; the streams without counts are not estimated", "error", err.Error())
 		if res == nil {

@@ -20,8 +20,9 @@ import (
 //   - a root stream's partitions (fanout × window: at most seven) are each
 //     asked for their first page, whose total_records gives the pages and
 //     records exactly;
-//   - a child stream is asked about up to ProbeSample of its parent's
-//     sampled records: the share that passes Needs (and the incremental
+//   - a child stream is asked about a sample of its parent's records (the
+//     sample size is per category, ProbeResult's caller's choice: small
+//     where the plan has a daily quota, large where it has none): the share that passes Needs (and the incremental
 //     cursor), and, for each probed parent, the first page of one of its
 //     partitions (rotating over fanout and windows), whose pages and
 //     records stand for all its partitions; the means, times the parent's
@@ -35,7 +36,8 @@ import (
 // Its own requests are counted apart (ProbeResult.Sent): they are sent
 // before the read, on the same quota.
 
-// ProbeSample is how many parent records the probe asks about per stream.
+// ProbeSample is how many parent records the probe asks about per stream
+// of a category its samples do not name.
 const ProbeSample = 20
 
 // maxProbePages bounds the pages the probe follows in a listing that does
@@ -52,12 +54,13 @@ type ProbeResult struct {
 
 // prober runs one probe with an engine that only builds requests.
 type prober struct {
-	e      *engine
-	st     *state.State
-	k      int
-	sent   quota.Counts
-	out    map[string]quota.Counts
-	levels map[string]*probeLevel
+	e       *engine
+	st      *state.State
+	samples map[zoomapi.Category]int
+	kMax    int // the largest sample: what a level keeps for its children
+	sent    quota.Counts
+	out     map[string]quota.Counts
+	levels  map[string]*probeLevel
 }
 
 // probeLevel is what the probe knows of a stream: its estimated records
@@ -76,9 +79,9 @@ type probed struct {
 
 // Probe estimates the requests of a read with opts (its streams, state,
 // windows and page sizes) through client, asking about k sampled parents
-// per stream (k <= 0: ProbeSample). An error (a daily limit, a missing
+// per stream of category c (samples[c]; ProbeSample when absent). An error (a daily limit, a missing
 // scope, bad credentials) ends it; what it sent is still counted.
-func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, k int) (*ProbeResult, error) {
+func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, samples map[zoomapi.Category]int) (*ProbeResult, error) {
 	opts = opts.withDefaults()
 	st := state.New()
 	if opts.State != nil {
@@ -90,10 +93,10 @@ func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, k int)
 	}
 	e := &engine{client: client, opts: opts, log: opts.Log, now: opts.Now().UTC(), plan: p}
 	e.windows = e.planWindows(st)
-	if k <= 0 {
-		k = ProbeSample
+	pr := &prober{e: e, st: st, samples: samples, kMax: ProbeSample, sent: quota.Counts{}, out: map[string]quota.Counts{}, levels: map[string]*probeLevel{}}
+	for _, k := range samples {
+		pr.kMax = max(pr.kMax, k)
 	}
-	pr := &prober{e: e, st: st, k: k, sent: quota.Counts{}, out: map[string]quota.Counts{}, levels: map[string]*probeLevel{}}
 	res := &ProbeResult{Streams: pr.out, Sent: pr.sent}
 	for _, s := range p.order {
 		if s.Source != streams.SourceZoom {
@@ -141,7 +144,7 @@ func (pr *prober) stream(ctx context.Context, s streams.Stream) error {
 	lvl.records = share * records
 	if s.Detail != "" {
 		pr.add(s.Name, s.DetailCategory, lvl.records)
-		items, err = pr.details(ctx, s, items)
+		items, err = pr.details(ctx, s, spread(items, pr.kOf(s.DetailCategory)))
 		if err != nil {
 			return err
 		}
@@ -151,11 +154,12 @@ func (pr *prober) stream(ctx context.Context, s streams.Stream) error {
 }
 
 // sample asks about the parents (a root's one nil parent: every partition;
-// a child's: up to k parents, one partition each) and returns the mean
-// pages and records per parent, and up to k of the items seen.
+// a child's: up to the stream's sample size, one partition each) and
+// returns the mean pages and records per parent, and up to kMax of the
+// items seen.
 func (pr *prober) sample(ctx context.Context, s streams.Stream, parents []map[string]any) (pages, records float64, items []map[string]any, err error) {
-	if len(parents) > pr.k {
-		parents = spread(parents, pr.k)
+	if k := pr.kOf(s.Category); len(parents) > k {
+		parents = spread(parents, k)
 	}
 	for i, parent := range parents {
 		parts := pr.e.partitions(s, parent)
@@ -177,7 +181,7 @@ func (pr *prober) sample(ctx context.Context, s streams.Stream, parents []map[st
 		}
 	}
 	n := float64(len(parents))
-	return pages / n, records / n, spread(items, pr.k), nil
+	return pages / n, records / n, spread(items, pr.kMax), nil
 }
 
 // partition asks for a partition's first page (more pages only when the
@@ -282,6 +286,14 @@ func (pr *prober) passes(s streams.Stream, parent map[string]any) bool {
 // add adds n estimated requests of category cat to stream's estimate.
 func (pr *prober) add(stream string, cat zoomapi.Category, n float64) {
 	pr.out[stream][cat] += int64(math.Round(n))
+}
+
+// kOf is the sample size of a stream of category c.
+func (pr *prober) kOf(c zoomapi.Category) int {
+	if k := pr.samples[c]; k > 0 {
+		return k
+	}
+	return ProbeSample
 }
 
 // skippable turns an answer the read would skip into no error.

@@ -451,3 +451,28 @@ func RememberProbe(st *state.State, probed map[string]Counts) {
 		ss.Requests.Probe = m
 	}
 }
+
+// Sample sizes of the probe (engine.Probe): how many parents it asks
+// about per stream. A category with a daily quota on the plan gets the
+// small one, since the probe spends that quota; one without (Light and
+// Medium on paid plans) the large one, which the multiplying levels of
+// parents (users, meetings, occurrences) need to land near the truth.
+const (
+	SampleWithQuota    = 20
+	SampleWithoutQuota = 200
+)
+
+// ProbeSamples returns the probe's sample size per category on plan.
+func ProbeSamples(plan string) map[zoomapi.Category]int {
+	out := map[zoomapi.Category]int{}
+	for _, c := range zoomapi.Categories {
+		out[c] = SampleWithoutQuota
+	}
+	pools, _ := zoomapi.DailyPools(plan)
+	for _, p := range pools {
+		for _, c := range p.Categories {
+			out[c] = SampleWithQuota
+		}
+	}
+	return out
+}

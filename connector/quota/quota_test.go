@@ -297,3 +297,14 @@ func TestStoreStreamCostsNoRequest(t *testing.T) {
 		t.Errorf("%+v", e.Streams)
 	}
 }
+
+func TestProbeSamples(t *testing.T) {
+	t.Parallel()
+	b := ProbeSamples("business")
+	if b[heavy] != SampleWithQuota || b[ri] != SampleWithQuota || b[light] != SampleWithoutQuota || b[medium] != SampleWithoutQuota {
+		t.Errorf("business: %v", b)
+	}
+	if f := ProbeSamples("free"); f[light] != SampleWithQuota || f[medium] != SampleWithQuota {
+		t.Errorf("free: %v", f)
+	}
+}

@@ -51,7 +51,7 @@ func TestDailySyncCost(t *testing.T) {
 	if st := d.First.States; st == nil || st.States == 0 || st.MaxFile == 0 || st.MaxMessage == 0 || st.MaxFile > 64<<10 {
 		t.Errorf("the first read's states: %+v", st)
 	}
-	if len(d.Estimates) != 3 || d.Estimates[0].Probe == nil || !d.Estimates[1].FromFull || d.Estimates[2].FromFull {
+	if len(d.Estimates) != 2+laterReads || d.Estimates[0].Probe == nil || !d.Estimates[1].FromFull || d.Estimates[2].FromFull {
 		t.Errorf("quota estimates: %+v", d.Estimates)
 	}
 	for _, e := range d.Estimates {
@@ -61,7 +61,7 @@ func TestDailySyncCost(t *testing.T) {
 		t.Errorf("no quota estimate target: %+v", tg)
 	}
 	md := d.markdown()
-	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`", "**State size.**", "### Quota estimate"} {
+	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`", "**State size.**", "| daily 2 (incremental) |", "| daily 3 (incremental) |", "### Quota estimate", "| daily 3 (incremental) | Heavy |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("section lacks %q:\n%s", want, md)
 		}

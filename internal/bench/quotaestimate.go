@@ -5,12 +5,12 @@ import (
 	"math"
 	"strings"
 
-	"github.com/zoom-connector/zoom-connector/connector/engine"
 	quotapkg "github.com/zoom-connector/zoom-connector/connector/quota"
 )
 
-// probeSample is the probe's sample per stream.
-const probeSample = engine.ProbeSample
+// probeSamples are the probe's samples per stream: with and without a
+// daily quota on the plan.
+const probeWith, probeWithout = quotapkg.SampleWithQuota, quotapkg.SampleWithoutQuota
 
 // EstimateCheck compares the quota estimate made before a read
 // (connector/quota) with the requests the simulator then counted for it,
@@ -123,7 +123,7 @@ func (d *DailySync) estimatesMarkdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("### Quota estimate\n\n")
-	p("Before each read the connector estimates its requests per category (`connector/quota`): the first read from a probe (the root streams' first pages and a sample of %d parents per stream; the probe's own requests are listed apart), each later read from the counts the previous completed read of each stream left in the state (the last full read's for a full read, the last incremental read's for a daily one; the first daily read has only the full read's, far above what a daily read sends). Error is (estimated − sent) ÷ sent; the target asks within 10%% of every category of the other estimates.\n\n", probeSample)
+	p("Before each read the connector estimates its requests per category (`connector/quota`): the first read from a probe (the root streams' first pages and a sample of parents per stream: %d for the categories with a daily quota on the plan, %d for the others; the probe's own requests are listed apart), each later read from the counts the previous completed read of each stream left in the state (the last full read's for a full read, the last incremental read's for a daily one; the first daily read has only the full read's, far above what a daily read sends). Error is (estimated − sent) ÷ sent; the target asks within 10%% of every category of the other estimates.\n\n", probeWith, probeWithout)
 	p("| Read | Category | Estimated | Sent | Error | Probe requests |\n|---|---|---|---|---|---|\n")
 	for _, c := range d.Estimates {
 		name := c.Read
