@@ -161,6 +161,7 @@ func (pr *prober) sample(ctx context.Context, s streams.Stream, parents []map[st
 	if k := pr.kOf(s.Category); len(parents) > k {
 		parents = spread(parents, k)
 	}
+	var seen []probed
 	for i, parent := range parents {
 		parts := pr.e.partitions(s, parent)
 		if len(parts) == 0 {
@@ -176,12 +177,38 @@ func (pr *prober) sample(ctx context.Context, s streams.Stream, parents []map[st
 				return 0, 0, nil, err
 			}
 			pages += got.pages * scale
-			records += got.records * scale
-			items = append(items, got.items...)
+			got.records *= scale
+			records += got.records
+			seen = append(seen, got)
 		}
 	}
 	n := float64(len(parents))
-	return pages / n, records / n, spread(items, pr.kMax), nil
+	return pages / n, records / n, weighted(seen, records, pr.kMax), nil
+}
+
+// weighted picks about k items from the first pages of the probed
+// partitions, each partition's share in proportion to the records it
+// stands for (not to its first page, which holds at most a page): so that
+// a sample of users is not, say, as much inactive as active users because
+// both statuses filled their first page.
+//
+// Within a partition the items are evenly spaced from an offset that moves
+// from partition to partition (by the golden ratio): a list's first item
+// is not a random one (a user's meetings begin with the newest), and one
+// item from each of many partitions must not always be the first.
+func weighted(seen []probed, total float64, k int) []map[string]any {
+	var out []map[string]any
+	for i, p := range seen {
+		if total <= 0 || len(p.items) == 0 {
+			continue
+		}
+		n := min(len(p.items), max(1, int(math.Round(float64(k)*p.records/total))))
+		off := math.Mod(float64(i)*0.6180339887, 1)
+		for j := range n {
+			out = append(out, p.items[int((float64(j)+off)*float64(len(p.items))/float64(n))])
+		}
+	}
+	return out
 }
 
 // partition asks for a partition's first page (more pages only when the

@@ -103,3 +103,38 @@ func TestPlanPriorities(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeWeighted: the probe's sample takes each partition's share in
+// proportion to the records it stands for, and one item of each of many
+// partitions is not always the first.
+func TestProbeWeighted(t *testing.T) {
+	t.Parallel()
+	page := func(tag string, n int) []map[string]any {
+		var out []map[string]any
+		for i := range n {
+			out = append(out, map[string]any{"p": tag, "i": i})
+		}
+		return out
+	}
+	got := weighted([]probed{{records: 900, items: page("big", 300)}, {records: 100, items: page("small", 100)}}, 1000, 100)
+	share := map[any]int{}
+	for _, it := range got {
+		share[it["p"]]++
+	}
+	if share["big"] != 90 || share["small"] != 10 {
+		t.Errorf("shares %v, want 90 and 10", share)
+	}
+	var many []probed
+	for range 50 {
+		many = append(many, probed{records: 10, items: page("x", 10)})
+	}
+	firsts := 0
+	for _, it := range weighted(many, 500, 50) {
+		if it["i"] == 0 {
+			firsts++
+		}
+	}
+	if firsts > 10 {
+		t.Errorf("%d of 50 one-item picks are a list's first item", firsts)
+	}
+}
