@@ -127,12 +127,13 @@ func Needed(selected []string) []streams.Stream {
 }
 
 // KindOf returns how r reads stream name: incremental when it is selected,
-// read incrementally and its state has a cursor; a parent read only for
+// read incrementally and its state has a cursor, or when a change-driven
+// sync of it completed before (the read skips what has settled); a parent read only for
 // its children is incremental when every selected stream read through it
 // is (the read then serves a daily sync of them all).
 func (r Read) KindOf(name string) Kind {
 	if slices.Contains(r.Selected, name) {
-		if r.Incremental[name] && r.cursor(name) != "" {
+		if r.Incremental[name] && r.cursor(name) != "" || r.synced(name) {
 			return Incremental
 		}
 		return Full
@@ -151,6 +152,13 @@ func (r Read) KindOf(name string) Kind {
 		return Full
 	}
 	return Incremental
+}
+
+// synced reports whether a change-driven sync of the stream completed
+// before (state.StreamState.Synced): the read then skips the settled
+// meetings and webinars, a daily read even for a stream without a cursor.
+func (r Read) synced(name string) bool {
+	return r.State != nil && r.State.Streams[name] != nil && r.State.Streams[name].Synced != nil
 }
 
 func (r Read) cursor(name string) string {

@@ -43,6 +43,11 @@ func TestKindOf(t *testing.T) {
 		{"hidden parent, one child full", []string{"meeting_registrants", "past_meeting_instances"}, inc, withCursor("meeting_registrants"), "meetings", Full},
 		{"hidden parent, both children incremental", []string{"meeting_registrants", "past_meeting_instances"}, inc, withCursor("meeting_registrants", "past_meeting_instances"), "meetings", Incremental},
 		{"selected parent keeps its own kind", []string{"meetings", "meeting_registrants"}, inc, withCursor("meeting_registrants"), "meetings", Full},
+		{"a change-driven sync completed before", []string{"meeting_registrants"}, inc, func() *state.State {
+			st := state.New()
+			st.Stream("meeting_registrants").Synced = &state.SyncMark{At: "2026-11-01T00:00:00Z"}
+			return st
+		}(), "meeting_registrants", Incremental},
 	} {
 		r := Read{Selected: tc.selected, Incremental: tc.inc, State: tc.st}
 		if got := r.KindOf(tc.stream); got != tc.want {
