@@ -52,7 +52,9 @@ const usage = `zoom-connector: a Zoom source and registrant destination.
 Usage:
   zoom-connector spec                          print the SPEC message (Airbyte)
   zoom-connector check --config F              print a CONNECTION_STATUS message (Airbyte)
-  zoom-connector check-credentials --config F  explain whether the credentials work, for people
+  zoom-connector check-credentials --config F [--state F]
+      explain whether the credentials work, for people; with the previous read's state, the
+      quota estimate of the next read
   zoom-connector discover --config F           print the CATALOG (Airbyte)
   zoom-connector read --config F [--catalog F] [--state F] [--state-file F] [--streams a,b]
       [--format airbyte|jsonl|arrow|parquet] [--output DIR] [--tenant ID] [--store F|DSN]
@@ -278,7 +280,15 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) er
 	}
 	var c common
 	var af authFlags
-	if _, err := parseFlags(name, args, stdio, func(fs *pflag.FlagSet) { c.register(fs); af.register(fs); af.registerStore(fs) }); err != nil {
+	var statePath string
+	if _, err := parseFlags(name, args, stdio, func(fs *pflag.FlagSet) {
+		c.register(fs)
+		af.register(fs)
+		af.registerStore(fs)
+		if !airbyteMode {
+			fs.StringVar(&statePath, "state", "", "state of the previous read (a state file or Airbyte STATE messages): also print the quota estimate of the next read")
+		}
+	}); err != nil {
 		return err
 	}
 	cfg, log, err := c.setup(stdio)
@@ -311,6 +321,11 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) er
 	}
 	fmt.Fprintf(stdio.Stdout, "Checking Zoom credentials from %s\n\n", c.configPath)
 	d.Report(stdio.Stdout)
+	if statePath != "" {
+		if err := reportQuota(stdio.Stdout, cfg, statePath); err != nil {
+			return usageError(err)
+		}
+	}
 	if !d.OK {
 		return errFailed
 	}

@@ -323,39 +323,10 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 	for _, n := range job.streams {
 		ev.streams[n] = true
 	}
-	// start_date is not clamped here: each windowed stream moves it forward
-	// to what Zoom keeps (reports: six months; recordings: no limit).
-	start := cfg.StartDate
-	if !start.IsZero() {
-		if _, w := cfg.ClampStartDate(time.Now(), zoomapi.ReportRetention); w != nil {
-			msg := "config: " + w.String()
-			if start.Before(time.Now()) {
-				msg += " for the report streams (recordings read from start_date)"
-			}
-			log.Warn(msg)
-		}
-	}
-	every, interval := commitPace(job.format, cfg.CheckpointInterval)
-	pr := newProgressReporter(stdio.Stderr, log)
-	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
-		Progress:       pr.update,
-		CommitEvery:    every,
-		CommitInterval: interval,
-		Streams:        job.streams,
-		Incremental:    job.incremental,
-		State:          job.state,
-		MaxConcurrency: cfg.MaxConcurrency,
-		CategoryCaps:   categoryCaps(cfg),
-		PageSize:       cfg.PageSize,
-		StartDate:      start,
-		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
-		StreamLookback: streamLookbacks(cfg, job.streams),
-		StreamPageSize: streamPageSizes(cfg, job.streams),
-		Sources:        job.sources,
-		Changes:        job.changes,
-		Log:            log,
-		Now:            stdio.Now,
-	})
+	opts := readOptions(cfg, job, stdio, log)
+	announceQuota(ctx, client, cfg, job, opts, aw)
+	opts.Progress = newProgressReporter(stdio.Stderr, log).update
+	sum, err := engine.Read(ctx, client, sink, ev, opts)
 	if cerr := sink.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close output: %w", cerr)
 	}
@@ -372,6 +343,42 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		}
 	}
 	return sum, err
+}
+
+// readOptions are the engine's options of a planned read.
+func readOptions(cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) engine.ReadOptions {
+	// start_date is not clamped here: each windowed stream moves it forward
+	// to what Zoom keeps (reports: six months; recordings: no limit).
+	start := cfg.StartDate
+	if !start.IsZero() {
+		if _, w := cfg.ClampStartDate(time.Now(), zoomapi.ReportRetention); w != nil {
+			msg := "config: " + w.String()
+			if start.Before(time.Now()) {
+				msg += " for the report streams (recordings read from start_date)"
+			}
+			log.Warn(msg)
+		}
+	}
+	every, interval := commitPace(job.format, cfg.CheckpointInterval)
+	return engine.ReadOptions{
+		CommitEvery:    every,
+		CommitInterval: interval,
+		Streams:        job.streams,
+		Incremental:    job.incremental,
+		State:          job.state,
+		MaxConcurrency: cfg.MaxConcurrency,
+		CategoryCaps:   categoryCaps(cfg),
+		PageSize:       cfg.PageSize,
+		StartDate:      start,
+		Lookback:       time.Duration(cfg.LookbackDays) * 24 * time.Hour,
+		StreamLookback: streamLookbacks(cfg, job.streams),
+		StreamPageSize: streamPageSizes(cfg, job.streams),
+		Sources:        job.sources,
+		Changes:        job.changes,
+		StreamPriority: streamPriorities(cfg, job.streams),
+		Log:            log,
+		Now:            stdio.Now,
+	}
 }
 
 // outputSchemas builds the output schema of each stream from its embedded
@@ -567,6 +574,17 @@ func streamLookbacks(cfg *config.Config, names []string) map[string]time.Duratio
 	out := map[string]time.Duration{}
 	for _, n := range names {
 		out[n] = cfg.StreamLookback(n)
+	}
+	return out
+}
+
+// streamPriorities are the configured priorities (streams.NAME.priority).
+func streamPriorities(cfg *config.Config, names []string) map[string]int {
+	out := map[string]int{}
+	for _, n := range names {
+		if p := cfg.StreamPriority(n); p != 0 {
+			out[n] = p
+		}
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func TestConfigSchemaShape(t *testing.T) {
 	if len(doc.Required) != 0 || strings.Join(doc.Then.Required, ",") != "account_id,client_id,client_secret" {
 		t.Errorf("required = %v, then.required = %v", doc.Required, doc.Then.Required)
 	}
-	wantProps := "account_id client_id client_secret validation_url api_base_url oauth_token_url start_date lookback_days settle_days reconcile_days plan rate_limits max_concurrency page_size request_timeout_seconds streams webhook_secret_token mapping default_target auto_approve send_confirmation_email dry_run checkpoint_interval_seconds auth serve"
+	wantProps := "account_id client_id client_secret validation_url api_base_url oauth_token_url start_date lookback_days settle_days reconcile_days plan rate_limits max_concurrency page_size request_timeout_seconds streams webhook_secret_token mapping default_target auto_approve send_confirmation_email dry_run checkpoint_interval_seconds quota_probe auth serve"
 	if len(doc.Properties) != len(strings.Fields(wantProps)) {
 		t.Errorf("got %d properties, want %d", len(doc.Properties), len(strings.Fields(wantProps)))
 	}

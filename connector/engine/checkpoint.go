@@ -6,6 +6,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 )
 
@@ -49,6 +50,12 @@ type checkpoint struct {
 	dirty       bool // partitions finished since the last commit
 	failed      bool // the sink failed: nothing more is written or committed
 	cleared     bool // the sync completed: states carry no progress
+
+	// wasComplete are the streams the sync under way had completed before
+	// this run: their request counts stay as that run left them. settled
+	// is set once settle has put this run's counts into st.
+	wasComplete map[string]bool
+	settled     bool
 }
 
 // cpMsg is one message to the writer: a record to write (with its
@@ -68,8 +75,9 @@ func newCheckpoint(sink Sink, ev Events, st *state.State, e *engine) *checkpoint
 	c := &checkpoint{sink: sink, events: ev, plan: e.plan, stats: e.stats, out: e.out,
 		every: e.opts.CommitEvery, base: e.opts.CommitInterval, st: st, tree: newTracker(e.plan, st),
 		in: make(chan cpMsg, 256), exited: make(chan struct{}), legacy: map[string]map[string]bool{},
-		maxCursor: map[string]time.Time{}, positions: map[string]map[string]int64{}, lastCommit: time.Now()}
+		maxCursor: map[string]time.Time{}, positions: map[string]map[string]int64{}, lastCommit: time.Now(), wasComplete: map[string]bool{}}
 	for n := range e.plan.needed {
+		c.wasComplete[n] = st.Streams[n].Complete
 		for _, k := range st.Streams[n].Done {
 			if c.legacy[n] == nil {
 				c.legacy[n] = map[string]bool{}
@@ -210,6 +218,11 @@ func (c *checkpoint) commit() error {
 		}
 	}
 	c.addPositions(snap)
+	if !c.settled {
+		for n := range c.plan.needed {
+			snap.Stream(n).Requests = c.requests(n, false)
+		}
+	}
 	c.plan.nestParents(snap)
 	if err := c.events.State(snap); err != nil {
 		err = fmt.Errorf("save state: %w", err)
@@ -242,6 +255,10 @@ func (c *checkpoint) addPositions(st *state.State) {
 // unless the sink failed.
 func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool) error {
 	for n := range c.plan.needed {
+		c.st.Stream(n).Requests = c.requests(n, results[n].Status == StatusComplete)
+	}
+	c.settled = true
+	for n := range c.plan.needed {
 		r, ss := results[n], c.st.Stream(n)
 		if r.Status != StatusComplete {
 			continue
@@ -264,4 +281,19 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 		return nil
 	}
 	return c.commit()
+}
+
+// requests returns the request counts of stream n to report: the state's,
+// with the requests this run sent added to the sync under way's, and
+// moved to the last full or incremental read's when completed (the stream
+// completed in this run). A stream the sync had completed before this run
+// keeps its counts: what this run sent for it (a parent listed again for
+// its unfinished children) is not a read of it.
+func (c *checkpoint) requests(n string, completed bool) *state.Requests {
+	prev := c.st.Streams[n].Requests
+	if c.wasComplete[n] {
+		return prev.Clone()
+	}
+	s := c.plan.all[n]
+	return quota.Settle(prev, c.stats.sentBy(n), c.plan.kind[n], completed, s.Category, s.DetailCategory)
 }

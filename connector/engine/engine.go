@@ -122,6 +122,12 @@ type ReadOptions struct {
 	StreamLookback map[string]time.Duration
 	// StreamPageSize overrides PageSize per stream.
 	StreamPageSize map[string]int
+	// StreamPriority orders the tasks of a rate-limit category: those of
+	// streams of higher priority first (default 0), so that when the
+	// category's daily quota runs short the streams needed first get it. A
+	// parent takes the highest priority of the selected streams read
+	// through it.
+	StreamPriority map[string]int
 	// CommitEvery commits after this many records (default 20,000) and
 	// CommitInterval after this long (default 5 s), whichever comes first.
 	CommitEvery    int
@@ -256,6 +262,8 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 			return nil, fmt.Errorf("stream %s is read from the %s, and the read was given no reader of it", s.Name, s.Source)
 		}
 	}
+	p.setKinds(opts.Incremental, st)
+	p.setPriorities(opts.StreamPriority)
 	e.plan = p
 	if e.changes, err = newChanges(ctx, opts.Changes, p, opts.Incremental, st, e.now); err != nil {
 		e.log.Warn("the webhook events could not be read: this read skips no settled meeting or webinar", "error", err)
@@ -264,7 +272,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 	e.stats = newStats(p)
 	e.out = newOutcome(p, events, e.log)
 	e.cp = newCheckpoint(sink, events, st, e)
-	e.queue = newTaskQueue(opts.CategoryCaps)
+	e.queue = newTaskQueue(opts.CategoryCaps, p.priority)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.out.onFatal = cancel

@@ -75,7 +75,7 @@ func (e *engine) fetch(ctx context.Context, t task, emit bool) iter.Seq2[[]json.
 		if req.PageSize > 0 {
 			first := true
 			for page, err := range e.client.Pages(ctx, req, s.Envelope) {
-				e.stats.request(s.Name)
+				e.stats.request(s.Name, t.category(), err)
 				if err != nil {
 					yield(nil, err)
 					return
@@ -91,8 +91,9 @@ func (e *engine) fetch(ctx context.Context, t task, emit bool) iter.Seq2[[]json.
 			return
 		}
 		var raw json.RawMessage
-		e.stats.request(s.Name)
-		if _, err := e.client.Do(ctx, req, &raw); err != nil {
+		_, err = e.client.Do(ctx, req, &raw)
+		e.stats.request(s.Name, t.category(), err)
+		if err != nil {
 			yield(nil, err)
 			return
 		}

@@ -71,6 +71,9 @@ func (p *plan) adoptParentProgress(st *state.State) {
 			}
 			ps := st.Stream(h)
 			ps.Done, ps.Progress, ps.Complete = slices.Clone(prog.Done), prog.Progress.Clone(), prog.Complete
+			if !prog.Requests.Empty() {
+				ps.Requests = prog.Requests.Clone()
+			}
 			break
 		}
 	}
@@ -82,8 +85,9 @@ func (p *plan) adoptParentProgress(st *state.State) {
 }
 
 // nestParents rewrites a state snapshot for reporting: each hidden
-// parent's progress goes into the Parents of every selected stream that
-// needs it, and the parent's own entry keeps only its cursor (or goes).
+// parent's progress and request counts go into the Parents of every
+// selected stream that needs it, and the parent's own entry keeps only its
+// cursor (or goes).
 func (p *plan) nestParents(snap *state.State) {
 	for _, h := range p.hiddenParents() {
 		ps, ok := snap.Streams[h]
@@ -95,7 +99,7 @@ func (p *plan) nestParents(snap *state.State) {
 		} else {
 			delete(snap.Streams, h)
 		}
-		if len(ps.Done) == 0 && ps.Progress == nil && !ps.Complete {
+		if len(ps.Done) == 0 && ps.Progress == nil && !ps.Complete && ps.Requests.Empty() {
 			continue
 		}
 		for _, n := range sortedKeys(p.selected) {
@@ -106,7 +110,7 @@ func (p *plan) nestParents(snap *state.State) {
 			if ss.Parents == nil {
 				ss.Parents = map[string]*state.StreamState{}
 			}
-			ss.Parents[h] = &state.StreamState{Done: slices.Clone(ps.Done), Progress: ps.Progress.Clone(), Complete: ps.Complete}
+			ss.Parents[h] = &state.StreamState{Done: slices.Clone(ps.Done), Progress: ps.Progress.Clone(), Complete: ps.Complete, Requests: ps.Requests.Clone()}
 		}
 	}
 }

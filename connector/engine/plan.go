@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/state"
 )
@@ -18,6 +20,11 @@ type plan struct {
 	selected map[string]bool
 	needed   map[string]bool
 	children map[string][]streams.Stream
+	// kind says how the read reads each needed stream (full, or from a
+	// cursor), for the request counts the state keeps; priority orders
+	// each needed stream's tasks in the queue.
+	kind     map[string]quota.Kind
+	priority map[string]int
 }
 
 // newPlan resolves the selected streams (every stream when names is
@@ -74,4 +81,35 @@ func (p *plan) ancestors(stream string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// setKinds decides, from the state the read starts with, whether it reads
+// each needed stream in full or from its cursor (quota.Read.KindOf): the
+// state keeps the counts of the last read of each kind apart.
+func (p *plan) setKinds(incremental map[string]bool, st *state.State) {
+	r := quota.Read{Incremental: incremental, State: st}
+	for _, s := range p.order {
+		if p.selected[s.Name] {
+			r.Selected = append(r.Selected, s.Name)
+		}
+	}
+	p.kind = map[string]quota.Kind{}
+	for n := range p.needed {
+		p.kind[n] = r.KindOf(n)
+	}
+}
+
+// setPriorities gives each needed stream the highest priority of the
+// selected streams read through it, its own included (own: the configured
+// priorities, 0 by default).
+func (p *plan) setPriorities(own map[string]int) {
+	p.priority = map[string]int{}
+	for n := range p.needed {
+		p.priority[n] = math.MinInt
+	}
+	for n := range p.selected {
+		for _, a := range p.ancestors(n) {
+			p.priority[a] = max(p.priority[a], own[n])
+		}
+	}
 }

@@ -1,19 +1,25 @@
 package engine
 
 import (
+	"errors"
 	"maps"
 	"sync"
+
+	"github.com/zoom-connector/zoom-connector/connector/quota"
+	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
 // stats are the counters of a read that progress reports while it runs:
 // records written, partitions skipped, requests sent and the record totals
-// Zoom announced, per stream.
+// Zoom announced, per stream; and the requests per rate-limit category,
+// which the state keeps for the next read's quota estimate.
 type stats struct {
 	plan      *plan
 	mu        sync.Mutex
 	records   map[string]int64
 	skipped   map[string]int64
 	requests  map[string]int64
+	sent      map[string]quota.Counts
 	estimates map[string]int64
 	estDirty  bool // estimates changed since the last takeEstimates
 	final     map[string]StreamStatus
@@ -21,7 +27,7 @@ type stats struct {
 
 func newStats(p *plan) *stats {
 	return &stats{plan: p, records: map[string]int64{}, skipped: map[string]int64{},
-		requests: map[string]int64{}, estimates: map[string]int64{}, final: map[string]StreamStatus{}}
+		requests: map[string]int64{}, sent: map[string]quota.Counts{}, estimates: map[string]int64{}, final: map[string]StreamStatus{}}
 }
 
 // wrote counts a record written; first is true for a stream's first.
@@ -45,10 +51,30 @@ func (s *stats) skip(stream string) {
 	s.mu.Unlock()
 }
 
-func (s *stats) request(stream string) {
+// request counts a request sent for stream in category cat (a page or a
+// detail; the client's retries of it are not counted again), answered
+// with err. One the daily quota refused is not counted for the state: its
+// partition is read again after the reset, and that request counts then.
+func (s *stats) request(stream string, cat zoomapi.Category, err error) {
 	s.mu.Lock()
 	s.requests[stream]++
+	var rl *zoomapi.RateLimitError
+	if errors.As(err, &rl) && rl.Daily {
+		s.mu.Unlock()
+		return
+	}
+	if s.sent[stream] == nil {
+		s.sent[stream] = quota.Counts{}
+	}
+	s.sent[stream][cat]++
 	s.mu.Unlock()
+}
+
+// sentBy returns the requests sent for stream so far, per category.
+func (s *stats) sentBy(stream string) quota.Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.sent[stream])
 }
 
 func (s *stats) addEstimate(stream string, n int64) {

@@ -63,6 +63,8 @@ func emitAll(t *testing.T, w *Writer) int {
 	step(w.TraceError("stream failed", "boom", FailureTransient, "users"))
 	step(w.TraceError("bug", "", FailureSystem, ""))
 	step(w.TraceEstimate("users", 1200))
+	step(w.TraceRequestEstimate("report_meetings", &RequestEstimate{Stream: map[string]int64{"heavy": 7}, Source: "last full read",
+		Read: map[string]int64{"heavy": 70000, "medium": 12}, Plan: "business", Days: 2, Message: "this read needs about 70,000 Heavy requests"}))
 	for _, s := range []AirbyteStreamStatus{StreamStarted, StreamRunning, StreamComplete, StreamIncomplete} {
 		step(w.TraceStreamStatus("users", s))
 	}
@@ -168,7 +170,8 @@ var goTypes = map[string]any{
 
 // ownExtensions are the connector's own properties, on definitions the
 // protocol leaves open (additionalProperties: true).
-var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true, "ConnectorSpecification.connector_version": true}
+var ownExtensions = map[string]bool{"AirbyteRecordMessageMeta.extra_fields": true, "ConnectorSpecification.connector_version": true,
+	"AirbyteEstimateTraceMessage.zoom_requests": true}
 
 // TestFieldNamesMatchProtocol catches typos the open (additionalProperties:
 // true) protocol schema would accept: every JSON name of a Go type must be a

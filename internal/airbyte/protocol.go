@@ -329,6 +329,34 @@ type AirbyteEstimateTraceMessage struct {
 	Namespace    string       `json:"namespace,omitempty"`
 	RowEstimate  *int64       `json:"row_estimate,omitempty"`
 	ByteEstimate *int64       `json:"byte_estimate,omitempty"`
+	// Requests is beyond the protocol's fields (the message allows
+	// additional properties): the Zoom requests the read is expected to
+	// send, before it starts.
+	Requests *RequestEstimate `json:"zoom_requests,omitempty"`
+}
+
+// RequestEstimate is the quota estimate of a read (connector/quota) as an
+// ESTIMATE carries it: the stream's own requests per rate-limit category
+// and the whole read's, with the days the plan's daily quotas spread the
+// read over. Categories are keyed by name (light, medium, heavy,
+// resource-intensive).
+type RequestEstimate struct {
+	// Stream are the requests of this stream (its pages and details).
+	Stream map[string]int64 `json:"stream"`
+	// Source says where the stream's figure comes from (the last full or
+	// incremental read's counts in the state, a probe, or none).
+	Source string `json:"source"`
+	// Read are the requests of the whole read: every selected stream and
+	// the parents read for them.
+	Read map[string]int64 `json:"read"`
+	// Probe are the requests sent before the read to make the estimate,
+	// when the state had no counts for some stream (connector/quota).
+	Probe map[string]int64 `json:"probe,omitempty"`
+	// Plan is the configured plan; Days how many of its daily quotas the
+	// read spreads over (0: the plan has none); Message says it in words.
+	Plan    string `json:"plan"`
+	Days    int    `json:"days"`
+	Message string `json:"message"`
 }
 
 // AirbyteStreamStatus is the status of a stream within a sync.

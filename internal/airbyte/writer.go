@@ -239,6 +239,15 @@ func (w *Writer) TraceEstimate(stream string, rows int64) error {
 	}})
 }
 
+// TraceRequestEstimate writes the ESTIMATE trace of a stream's quota
+// estimate (a STREAM estimate, as the row estimates are: the protocol asks
+// a source not to mix STREAM and SYNC estimates).
+func (w *Writer) TraceRequestEstimate(stream string, est *RequestEstimate) error {
+	return w.trace(&AirbyteTraceMessage{Type: TraceEstimate, Estimate: &AirbyteEstimateTraceMessage{
+		Name: stream, Type: EstimateStream, Requests: est,
+	}})
+}
+
 // TraceStreamStatus writes a STREAM_STATUS trace for stream.
 func (w *Writer) TraceStreamStatus(stream string, status AirbyteStreamStatus, reasons ...AirbyteStreamStatusReason) error {
 	return w.trace(&AirbyteTraceMessage{Type: TraceStreamStatus, StreamStatus: &AirbyteStreamStatusTraceMessage{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/zoom-connector/zoom-connector/connector"
 	"github.com/zoom-connector/zoom-connector/connector/engine"
+	quotapkg "github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/config"
 	"github.com/zoom-connector/zoom-connector/internal/state"
@@ -46,6 +47,14 @@ type DailySync struct {
 	// daily read (the config's defaults).
 	SettleDays    int `json:"settle_days"`
 	ReconcileDays int `json:"reconcile_days"`
+	// Later are the daily reads after the first one, a simulated day apart,
+	// each from the previous one's state: their quota estimates are made
+	// from the counts of an incremental read like them (the first of them
+	// from the first daily read's, which a full read preceded).
+	Later []*DailyRead `json:"later_daily_reads,omitempty"`
+	// Estimates compare the quota estimate made before each read with
+	// what the read sent (first, daily, second daily).
+	Estimates []*EstimateCheck `json:"quota_estimates,omitempty"`
 }
 
 // DailyTarget is the share of the first read's requests, per category, a
@@ -126,22 +135,11 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 		return nil, err
 	}
 	defer count.close()
-	logf("daily sync: first full read of the %s dataset (counting requests)", c.Dataset)
-	first, st, err := count.read(ctx, nil, c.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("first read: %w", err)
-	}
-	changes, err := count.sim.Advance(24 * time.Hour)
+	first, daily, st, err := ds.countReads(ctx, count, c, logf)
 	if err != nil {
 		return nil, err
 	}
-	ds.Changes = len(changes)
-	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
-	daily, _, err := count.read(ctx, st, c.MaxConcurrency)
-	if err != nil {
-		return nil, fmt.Errorf("daily read: %w", err)
-	}
-	for _, r := range []*DailyRead{first, daily} {
+	for _, r := range append([]*DailyRead{first, daily}, ds.Later...) {
 		r.Heavy = r.SentByCategory[string(zoomsim.Heavy)] + r.SentByCategory[string(zoomsim.ResourceIntensive)]
 		if lim.SharedHeavyDaily > 0 {
 			r.HeavyShare = float64(r.Heavy) / float64(lim.SharedHeavyDaily)
@@ -178,6 +176,76 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 	}
 	logf("  %s", ds)
 	return ds, nil
+}
+
+// countReads runs the reads whose requests are counted, against the
+// unlimited simulator: the first full read, the daily read a simulated day
+// later and a second daily read a day after that, each after the quota
+// estimate the connector makes before it (a probe before the first, the
+// previous read's counts in the state before the others). It returns the
+// first two reads and the first read's state.
+func (ds *DailySync) countReads(ctx context.Context, count *living, c DailySyncCase, logf func(string, ...any)) (first, daily *DailyRead, st *state.State, err error) {
+	logf("daily sync: quota probe, then the first full read of the %s dataset (counting requests)", c.Dataset)
+	probe, err := count.probe(ctx, c.MaxConcurrency, c.Plan)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("probe: %w", err)
+	}
+	first, st, err = count.read(ctx, nil, c.MaxConcurrency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("first read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate("first (full)", probe, first.SentByCategory, c.Plan))
+	changes, err := count.sim.Advance(24 * time.Hour)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ds.Changes = len(changes)
+	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
+	est := estimateAll(st)
+	daily, st2, err := count.read(ctx, st, c.MaxConcurrency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("daily read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate("daily (incremental)", est, daily.SentByCategory, c.Plan))
+	for i := range laterReads {
+		if _, err := count.sim.Advance(24 * time.Hour); err != nil {
+			return nil, nil, nil, err
+		}
+		logf("daily sync: daily read %d, one more simulated day later", i+2)
+		est = estimateAll(st2)
+		var r *DailyRead
+		if r, st2, err = count.read(ctx, st2, c.MaxConcurrency); err != nil {
+			return nil, nil, nil, fmt.Errorf("daily read %d: %w", i+2, err)
+		}
+		ds.Later = append(ds.Later, r)
+		ds.Estimates = append(ds.Estimates, checkEstimate(laterName(i), est, r.SentByCategory, c.Plan))
+	}
+	for _, e := range ds.Estimates {
+		logf("  quota estimate of the %s read: estimated %v, sent %v, probe %v, within 10%%: %v", e.Read, e.Estimated, e.Sent, e.Probe, e.Within)
+	}
+	return first, daily, st, nil
+}
+
+// laterReads is how many daily reads follow the first daily read: the
+// first of them is estimated from the counts of a daily read that followed
+// a full read (its lookback re-read the generated history's last day), the
+// second from those of a daily read like it.
+const laterReads = 2
+
+func laterName(i int) string { return fmt.Sprintf("daily %d (incremental)", i+2) }
+
+// estimateAll is the quota estimate of a read of TruthStreams (every
+// stream incremental that can be) from st.
+func estimateAll(st *state.State) *quotapkg.Estimate {
+	return quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st}, nil)
+}
+
+func incrementalAll() map[string]bool {
+	inc := map[string]bool{}
+	for _, s := range streams.Zoom() {
+		inc[s.Name] = s.Incremental()
+	}
+	return inc
 }
 
 // String summarises the measurement in one line.
@@ -258,20 +326,12 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	if err != nil {
 		return nil, nil, err
 	}
-	inc := map[string]bool{}
-	for _, s := range streams.Zoom() {
-		inc[s.Name] = s.Incremental()
-	}
 	v.sim.Counters().Reset()
 	sizes := &StateSize{Dataset: v.dataset}
 	ev := &stateEvents{sizeEvents: sizeEvents{m: sizes, last: map[string][]byte{}}}
 	sink := &recordCounter{}
 	began := time.Now()
-	sum, err := engine.Read(ctx, client, sink, ev, engine.ReadOptions{
-		Streams: zoomsim.TruthStreams, Incremental: inc, State: st, MaxConcurrency: concurrency, PageSize: 300,
-		Lookback: 24 * time.Hour, CommitInterval: time.Second, Log: log, Now: v.sim.Clock,
-		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
-	})
+	sum, err := engine.Read(ctx, client, sink, ev, v.options(st, concurrency, log))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -291,6 +351,33 @@ func (v *living) read(ctx context.Context, st *state.State, concurrency int) (*D
 	return r, ev.last, nil
 }
 
+// options are the engine's options of a read of every stream of the truth,
+// incremental where a stream can be, from st.
+func (v *living) options(st *state.State, concurrency int, log *slog.Logger) engine.ReadOptions {
+	return engine.ReadOptions{
+		Streams: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st, MaxConcurrency: concurrency, PageSize: 300,
+		Lookback: 24 * time.Hour, CommitInterval: time.Second, Log: log, Now: v.sim.Clock,
+		Changes: &engine.ChangeRules{SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays},
+	}
+}
+
+// probe is the quota estimate the connector makes before a first read on
+// plan: engine.Probe's sample, its own requests counted apart.
+func (v *living) probe(ctx context.Context, concurrency int, plan string) (*quotapkg.Estimate, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client, err := connector.NewClient(v.cfg, []string{v.host}, log)
+	if err != nil {
+		return nil, err
+	}
+	res, err := engine.Probe(ctx, client, v.options(nil, concurrency, log), quotapkg.ProbeSamples(plan))
+	if err != nil {
+		return nil, err
+	}
+	est := quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll()}, res.Streams)
+	est.Probe = res.Sent
+	return est, nil
+}
+
 // markdown renders the daily-sync section of the report.
 func (d *DailySync) markdown() string {
 	if d == nil {
@@ -300,33 +387,34 @@ func (d *DailySync) markdown() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## Daily sync cost\n\n")
 	p("What running `read --state-file S` every day costs on the **%s** dataset at **%s** activity (the simulator's living account: %s changes in the simulated day between the reads), with the **%s** plan's limits. ", d.Dataset, d.Activity, thousands(int64(d.Changes)), d.Plan)
-	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally, change-driven (`settle_days: %d`, `reconcile_days: %d`, no webhook store: meetings and webinars settled before the first read are not asked for again). ", d.SettleDays, d.ReconcileDays)
+	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally, change-driven (`settle_days: %d`, `reconcile_days: %d`, no webhook store: meetings and webinars settled before the first read are not asked for again); %d more daily reads follow, a simulated day apart, each with the previous one's state. ", d.SettleDays, d.ReconcileDays, laterReads)
 	p("Requests are counted against a simulator without limits; the floor is the largest of requests ÷ per-second limit over the categories at the %s plan's limits", d.Plan)
 	if d.Daily.WallSeconds > 0 {
 		p("; the daily read's wall time is measured again against a simulator with those limits and a median latency of %s (same seed, start and day), `max_concurrency: %d`", d.LatencyMedian, d.MaxConcurrency)
 	}
 	p(".\n\n")
 	p("| Read | Records | Light | Medium | Heavy | Resource-intensive | Total | Heavy share of the daily quota (%s) | Floor | Wall | Wall ÷ floor |\n|---|---|---|---|---|---|---|---|---|---|---|\n", thousands(int64(d.HeavyDailyQuota)))
-	for _, row := range []struct {
-		name string
-		r    *DailyRead
-	}{{"first (full)", d.First}, {"daily (incremental)", d.Daily}} {
-		r := row.r
+	printRow := func(name string, r *DailyRead) {
 		wall, ratio := "not measured (`--daily-wall`)", "—"
-		if row.r == d.First {
+		if r != d.Daily {
 			wall = "not measured"
 		}
 		if r.WallSeconds > 0 {
 			wall, ratio = fmt.Sprintf("%.1f s", r.WallSeconds), fmt.Sprintf("%.2f×", r.Ratio)
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | **%.1f%%** | %.1f s (%s) | %s | %s |\n", row.name, thousands(r.Records),
+		p("| %s | %s | %s | %s | %s | %s | %s | **%.1f%%** | %.1f s (%s) | %s | %s |\n", name, thousands(r.Records),
 			thousands(int64(r.SentByCategory["Light"])), thousands(int64(r.SentByCategory["Medium"])), thousands(int64(r.SentByCategory["Heavy"])),
 			thousands(int64(r.SentByCategory["Resource-intensive"])), thousands(int64(r.SentTotal)), 100*r.HeavyShare, r.FloorSeconds, r.FloorCategory, wall, ratio)
 	}
+	printRow("first (full)", d.First)
+	printRow("daily (incremental)", d.Daily)
 	p("| daily ÷ first (target ≤ %.0f%% per category) | %.1f%% | %s | %s | %s | %s | %.1f%% | | | | |\n", 100*DailyTarget,
 		100*float64(d.Daily.Records)/float64(max(1, d.First.Records)),
 		d.sharePct("Light"), d.sharePct("Medium"), d.sharePct("Heavy"), d.sharePct("Resource-intensive"),
 		100*float64(d.Daily.SentTotal)/float64(max(1, d.First.SentTotal)))
+	for i, r := range d.Later {
+		printRow(laterName(i), r)
+	}
 	p("\n")
 	if st := d.First.States; st != nil {
 		p("**State size.** During the first read (every stream, committing every second), the largest state file was **%s** and the largest Airbyte STATE message **%s** (%s), over %d states; a read in Airbyte mode would have emitted %d STATE messages totalling %s. Target: both ≤ 64 KiB whatever the account's size (issue 19; 6.2 MB and 2.8 MB before, for four streams).\n\n",
@@ -335,5 +423,6 @@ func (d *DailySync) markdown() string {
 	if len(d.Daily.Incomplete) > 0 {
 		p("The paced daily read left incomplete: %s.\n\n", strings.Join(d.Daily.Incomplete, ", "))
 	}
+	b.WriteString(d.estimatesMarkdown())
 	return b.String()
 }

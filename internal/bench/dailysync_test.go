@@ -51,8 +51,17 @@ func TestDailySyncCost(t *testing.T) {
 	if st := d.First.States; st == nil || st.States == 0 || st.MaxFile == 0 || st.MaxMessage == 0 || st.MaxFile > 64<<10 {
 		t.Errorf("the first read's states: %+v", st)
 	}
+	if len(d.Estimates) != 2+laterReads || d.Estimates[0].Probe == nil || !d.Estimates[1].FromFull || d.Estimates[2].FromFull {
+		t.Errorf("quota estimates: %+v", d.Estimates)
+	}
+	for _, e := range d.Estimates {
+		t.Logf("quota estimate of the %s read: estimated %v, sent %v, errors %v, within 10%%: %v", e.Read, e.Estimated, e.Sent, e.Error, e.Within)
+	}
+	if tg, ok := d.estimateTarget(); !ok || tg.Got == "" {
+		t.Errorf("no quota estimate target: %+v", tg)
+	}
 	md := d.markdown()
-	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`", "**State size.**"} {
+	for _, want := range []string{"## Daily sync cost", "| first (full) |", "| daily (incremental) |", "| daily ÷ first (target ≤ 10% per category) |", "`settle_days: 3`", "**State size.**", "| daily 2 (incremental) |", "| daily 3 (incremental) |", "### Quota estimate", "| daily 3 (incremental) | Heavy |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("section lacks %q:\n%s", want, md)
 		}

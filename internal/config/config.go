@@ -96,7 +96,15 @@ type StreamConfig struct {
 	Enabled *bool
 	// LookbackDays, when non-nil, overrides Config.LookbackDays.
 	LookbackDays *int
+	// Priority orders the stream's requests before those of streams of
+	// lower priority in the same rate-limit category (default 0), so that
+	// when a category's daily quota is short the streams needed first get
+	// it.
+	Priority int
 }
+
+// MaxPriority bounds a stream's priority (-MaxPriority..MaxPriority).
+const MaxPriority = 1000
 
 // ServeConfig is the serve command's part of the configuration; the
 // command's flags override it.
@@ -190,6 +198,10 @@ type Config struct {
 	// CheckpointInterval is how often a read commits its output and emits
 	// its state; zero means the output's default.
 	CheckpointInterval time.Duration
+	// QuotaProbe lets a read whose state has no request counts from an
+	// earlier read ask Zoom for a sample first, to estimate its requests
+	// (connector/quota; default true).
+	QuotaProbe bool
 
 	// Streams holds per-stream overrides keyed by stream name.
 	Streams map[string]StreamConfig
@@ -211,7 +223,7 @@ type Config struct {
 
 // Default returns a Config with every default applied and no credentials.
 func Default() *Config {
-	c := &Config{LookbackDays: DefaultLookbackDays, SettleDays: DefaultSettleDays, ReconcileDays: DefaultReconcileDays}
+	c := &Config{LookbackDays: DefaultLookbackDays, SettleDays: DefaultSettleDays, ReconcileDays: DefaultReconcileDays, QuotaProbe: true}
 	c.SetDefaults()
 	return c
 }
@@ -308,6 +320,9 @@ func (c *Config) Validate() error {
 		if s.LookbackDays != nil && (*s.LookbackDays < 0 || *s.LookbackDays > MaxLookbackDays) {
 			add(p+"/lookback_days", "must be between 0 and %d", MaxLookbackDays)
 		}
+		if s.Priority < -MaxPriority || s.Priority > MaxPriority {
+			add(p+"/priority", "must be between %d and %d", -MaxPriority, MaxPriority)
+		}
 	}
 	for _, col := range slices.Sorted(maps.Keys(c.Mapping)) {
 		if c.Mapping[col] == "" {
@@ -381,6 +396,11 @@ func (c *Config) StreamLookbackDays(name string) int {
 		return *s.LookbackDays
 	}
 	return c.LookbackDays
+}
+
+// StreamPriority returns the named stream's priority (0 unless set).
+func (c *Config) StreamPriority(name string) int {
+	return c.Streams[name].Priority
 }
 
 // StreamLookback returns StreamLookbackDays as a duration.
@@ -460,6 +480,7 @@ func (c *Config) Redacted() map[string]any {
 		"page_size":                   c.PageSize,
 		"request_timeout_seconds":     c.RequestTimeout.Seconds(),
 		"checkpoint_interval_seconds": int(c.CheckpointInterval / time.Second),
+		"quota_probe":                 c.QuotaProbe,
 		"webhook_secret_token":        secret(c.WebhookSecretToken),
 		"auto_approve":                c.AutoApprove,
 		"send_confirmation_email":     c.SendConfirmationEmail,
@@ -489,6 +510,9 @@ func (c *Config) Redacted() map[string]any {
 			}
 			if s.LookbackDays != nil {
 				sm["lookback_days"] = *s.LookbackDays
+			}
+			if s.Priority != 0 {
+				sm["priority"] = s.Priority
 			}
 			streams[name] = sm
 		}

@@ -130,7 +130,7 @@ func TestSchemaDefaultsMatchGo(t *testing.T) {
 		"validation_url": d.ValidationURL, "api_base_url": d.APIBaseURL, "oauth_token_url": d.OAuthTokenURL,
 		"lookback_days": float64(d.LookbackDays), "settle_days": float64(d.SettleDays), "reconcile_days": float64(d.ReconcileDays), "plan": string(d.Plan), "max_concurrency": float64(d.MaxConcurrency),
 		"page_size": float64(d.PageSize), "request_timeout_seconds": d.RequestTimeout.Seconds(),
-		"auto_approve": false, "send_confirmation_email": false, "dry_run": false,
+		"auto_approve": false, "send_confirmation_email": false, "dry_run": false, "quota_probe": d.QuotaProbe,
 	}
 	for k, v := range want {
 		if got := s.Properties[k].Default; got != v {
@@ -155,7 +155,7 @@ func TestEveryViolationAtOnce(t *testing.T) {
 		"start_date":              "2025-02-30",
 		"api_base_url":            "not a url",
 		"rate_limits":             map[string]any{"light": 0, "extreme": 1},
-		"streams":                 map[string]any{"users": map[string]any{"page_size": 301, "enabled": "yes", "bogus": 1}},
+		"streams":                 map[string]any{"users": map[string]any{"page_size": 301, "enabled": "yes", "bogus": 1}, "meetings": map[string]any{"priority": 1001}},
 		"mapping":                 map[string]any{"Email": 1},
 		"default_target":          map[string]any{"meeting_id": 1, "webinar_id": 2},
 		"dry_run":                 "true",
@@ -163,26 +163,27 @@ func TestEveryViolationAtOnce(t *testing.T) {
 	}, nil)
 	ve := validationError(t, err)
 	want := map[string]string{
-		"/account_id":              "required: set it in the config or in ZOOM_ACCOUNT_ID",
-		"/client_secret":           "required: set it in the config or in ZOOM_CLIENT_SECRET",
-		"/client_id":               "expected string, but got number",
-		"/page_size":               "must be <= 300",
-		"/max_concurrency":         "must be >= 1",
-		"/lookback_days":           "must be >= 0",
-		"/plan":                    "value must be one of",
-		"/unknown_thing":           "unknown field",
-		"/request_timeout_seconds": "expected number, but got string",
-		"/start_date":              "not a valid date",
-		"/api_base_url":            "is not valid 'uri'",
-		"/rate_limits/light":       "must be > 0",
-		"/rate_limits/extreme":     "unknown field",
-		"/streams/users/page_size": "must be <= 300",
-		"/streams/users/enabled":   "expected boolean",
-		"/streams/users/bogus":     "unknown field",
-		"/mapping/Email":           "expected string",
-		"/default_target":          "not both",
-		"/dry_run":                 "expected boolean",
-		"/webhook_secret_token":    "must not be empty",
+		"/account_id":                "required: set it in the config or in ZOOM_ACCOUNT_ID",
+		"/client_secret":             "required: set it in the config or in ZOOM_CLIENT_SECRET",
+		"/client_id":                 "expected string, but got number",
+		"/page_size":                 "must be <= 300",
+		"/max_concurrency":           "must be >= 1",
+		"/lookback_days":             "must be >= 0",
+		"/plan":                      "value must be one of",
+		"/unknown_thing":             "unknown field",
+		"/request_timeout_seconds":   "expected number, but got string",
+		"/start_date":                "not a valid date",
+		"/api_base_url":              "is not valid 'uri'",
+		"/rate_limits/light":         "must be > 0",
+		"/rate_limits/extreme":       "unknown field",
+		"/streams/users/page_size":   "must be <= 300",
+		"/streams/users/enabled":     "expected boolean",
+		"/streams/users/bogus":       "unknown field",
+		"/streams/meetings/priority": "must be <= 1000",
+		"/mapping/Email":             "expected string",
+		"/default_target":            "not both",
+		"/dry_run":                   "expected boolean",
+		"/webhook_secret_token":      "must not be empty",
 	}
 	msg := err.Error()
 	for path, frag := range want {
@@ -437,10 +438,10 @@ func TestValidateProgrammatic(t *testing.T) {
 	lb := -1
 	c.PageSize, c.MaxConcurrency, c.Plan, c.RequestTimeout = 301, 65, "gold", time.Hour
 	c.APIBaseURL, c.OAuthTokenURL, c.ValidationURL = "ftp://x", "https://u:p@zoom.us/oauth/token", "https://api.zoom.us/v2/users/me?x=1"
-	c.Streams = map[string]StreamConfig{"a/b": {PageSize: 500, LookbackDays: &lb}}
+	c.Streams = map[string]StreamConfig{"a/b": {PageSize: 500, LookbackDays: &lb, Priority: -1001}}
 	c.Mapping = map[string]string{"col": ""}
 	ve = validationError(t, c.Validate())
-	for _, p := range []string{"/page_size", "/max_concurrency", "/plan", "/request_timeout_seconds", "/api_base_url", "/oauth_token_url", "/validation_url", "/streams/a~1b/page_size", "/streams/a~1b/lookback_days", "/mapping/col"} {
+	for _, p := range []string{"/page_size", "/max_concurrency", "/plan", "/request_timeout_seconds", "/api_base_url", "/oauth_token_url", "/validation_url", "/streams/a~1b/page_size", "/streams/a~1b/lookback_days", "/streams/a~1b/priority", "/mapping/col"} {
 		if !ve.Has(p) {
 			t.Errorf("no violation at %s: %v", p, ve)
 		}
@@ -456,5 +457,22 @@ func TestPlanRateLimitsAreZoomapis(t *testing.T) {
 		if got := PlanRateLimits(p); got != (RateLimits{Light: l.Light, Medium: l.Medium, Heavy: l.Heavy, ResourceIntensive: l.ResourceIntensivePerMinute}) || got.Light == 0 {
 			t.Errorf("%s: %+v, zoomapi %+v", p, got, l)
 		}
+	}
+}
+
+// TestStreamPriority: streams.NAME.priority loads, defaults to 0 and is
+// shown in the redacted rendering.
+func TestStreamPriority(t *testing.T) {
+	t.Parallel()
+	c, _, err := FromMap(map[string]any{"account_id": "a", "client_id": "b", "client_secret": "c",
+		"streams": map[string]any{"meeting_registrants": map[string]any{"priority": 10}, "users": map[string]any{"priority": -3}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StreamPriority("meeting_registrants") != 10 || c.StreamPriority("users") != -3 || c.StreamPriority("meetings") != 0 {
+		t.Errorf("priorities %d %d %d", c.StreamPriority("meeting_registrants"), c.StreamPriority("users"), c.StreamPriority("meetings"))
+	}
+	if p := c.Redacted()["streams"].(map[string]any)["meeting_registrants"].(map[string]any)["priority"]; p != 10 {
+		t.Errorf("redacted priority %v", p)
 	}
 }

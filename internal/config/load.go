@@ -274,6 +274,7 @@ type rawConfig struct {
 	PageSize              int                  `json:"page_size"`
 	RequestTimeoutSeconds float64              `json:"request_timeout_seconds"`
 	CheckpointSeconds     int                  `json:"checkpoint_interval_seconds"`
+	QuotaProbe            *bool                `json:"quota_probe"`
 	Streams               map[string]rawStream `json:"streams"`
 	WebhookSecretToken    Secret               `json:"webhook_secret_token"`
 	Serve                 *ServeConfig         `json:"serve"`
@@ -293,6 +294,7 @@ type rawStream struct {
 	PageSize     int   `json:"page_size"`
 	Enabled      *bool `json:"enabled"`
 	LookbackDays *int  `json:"lookback_days"`
+	Priority     int   `json:"priority"`
 }
 
 func (r *rawConfig) build() (*Config, []Violation) {
@@ -330,6 +332,7 @@ func (r *rawConfig) build() (*Config, []Violation) {
 	if r.ReconcileDays != nil {
 		c.ReconcileDays = *r.ReconcileDays
 	}
+	c.QuotaProbe = r.QuotaProbe == nil || *r.QuotaProbe
 	if r.StartDate != "" {
 		t, err := ParseStartDate(r.StartDate)
 		if err != nil {

@@ -81,6 +81,11 @@ type StreamState struct {
 	// ReconciledAt is when the last reconciliation sync of the stream (one
 	// that skipped nothing as settled) began.
 	ReconciledAt string `json:"reconciled_at,omitempty"`
+	// Requests counts the requests the stream's reads sent, for the quota
+	// estimate of the next read (connector/quota). Optional: a state
+	// without it (any state written before it existed) loads, and the
+	// estimate then comes from elsewhere.
+	Requests *Requests `json:"requests,omitempty"`
 }
 
 // SyncMark is when a sync of a stream began and what it took into account.
@@ -95,10 +100,45 @@ type SyncMark struct {
 	Reconcile bool `json:"reconcile,omitempty"`
 }
 
+// Requests are a stream's request counts per rate-limit category, keyed by
+// the category's name (light, medium, heavy, resource-intensive: the
+// values of zoomapi.Category). A full read and a daily incremental read
+// of the same stream cost very differently, so each kind keeps its own.
+type Requests struct {
+	// Full counts the last completed read that started without a cursor:
+	// every window and every parent.
+	Full map[string]int64 `json:"full,omitempty"`
+	// Incremental counts the last completed read that started from a
+	// cursor (a daily read).
+	Incremental map[string]int64 `json:"incremental,omitempty"`
+	// Sync counts the sync under way, added up over the runs that resume
+	// it (a read that the daily quota stops continues the next day); it
+	// moves to Full or Incremental when the stream completes.
+	Sync map[string]int64 `json:"sync,omitempty"`
+	// Probe is the estimate the probe made at the start of the sync under
+	// way, for a stream no earlier read counted: the runs that resume the
+	// sync estimate what is left from it. Cleared when the stream
+	// completes.
+	Probe map[string]int64 `json:"probe,omitempty"`
+}
+
+// Clone returns a deep copy (nil for nil).
+func (r *Requests) Clone() *Requests {
+	if r == nil {
+		return nil
+	}
+	return &Requests{Full: maps.Clone(r.Full), Incremental: maps.Clone(r.Incremental), Sync: maps.Clone(r.Sync), Probe: maps.Clone(r.Probe)}
+}
+
+// Empty reports whether r counts nothing.
+func (r *Requests) Empty() bool {
+	return r == nil || len(r.Full) == 0 && len(r.Incremental) == 0 && len(r.Sync) == 0 && len(r.Probe) == 0
+}
+
 // Empty reports whether st holds nothing.
 func (st *StreamState) Empty() bool {
 	return st.Cursor == "" && len(st.Done) == 0 && st.Progress == nil && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
-		st.Synced == nil && st.Syncing == nil && st.ReconciledAt == ""
+		st.Synced == nil && st.Syncing == nil && st.ReconciledAt == "" && st.Requests.Empty()
 }
 
 // Progress is the progress of a sync under way below one root stream. A
@@ -195,6 +235,7 @@ func (st *StreamState) Clone() *StreamState {
 	c.Progress = st.Progress.Clone()
 	c.Positions = maps.Clone(st.Positions)
 	c.Synced, c.Syncing = st.Synced.clone(), st.Syncing.clone()
+	c.Requests = st.Requests.Clone()
 	if st.Parents != nil {
 		c.Parents = make(map[string]*StreamState, len(st.Parents))
 		for k, v := range st.Parents {

@@ -146,6 +146,50 @@ func TestSyncMarksRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRequestsOptional: the request counts round-trip in a state file and
+// a stream state, a clone does not share them, and a version 2 state
+// without them (written before they existed) still loads.
+func TestRequestsOptional(t *testing.T) {
+	t.Parallel()
+	st := New()
+	st.Stream("meetings").Requests = &Requests{Full: map[string]int64{"medium": 40, "light": 900}, Incremental: map[string]int64{"medium": 3}}
+	st.Stream("meeting_registrants").Parents = map[string]*StreamState{"meetings": {Requests: &Requests{Sync: map[string]int64{"medium": 7}}}}
+	b, err := st.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.Streams["meetings"].Requests; r == nil || r.Full["light"] != 900 || r.Incremental["medium"] != 3 || r.Sync != nil {
+		t.Fatalf("%s -> %+v", b, r)
+	}
+	if r := got.Streams["meeting_registrants"].Parents["meetings"].Requests; r == nil || r.Sync["medium"] != 7 {
+		t.Fatalf("parent's counts lost: %s", b)
+	}
+	c := got.Clone()
+	c.Streams["meetings"].Requests.Full["light"] = 1
+	if got.Streams["meetings"].Requests.Full["light"] != 900 {
+		t.Error("Clone shares the request counts")
+	}
+	sb, err := got.Streams["meetings"].Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := ParseStream(sb)
+	if err != nil || ss.Requests == nil || ss.Requests.Full["medium"] != 40 {
+		t.Fatalf("stream state %s -> %+v, %v", sb, ss, err)
+	}
+	old, err := Parse([]byte(`{"version":2,"streams":{"meetings":{"cursor":"2026-10-01T00:00:00Z"}}}`))
+	if err != nil || old.Streams["meetings"].Requests != nil || !(&StreamState{}).Empty() {
+		t.Fatalf("a state without counts: %+v, %v", old, err)
+	}
+	if (&StreamState{Requests: &Requests{Full: map[string]int64{"heavy": 1}}}).Empty() {
+		t.Error("a stream state with counts is not empty")
+	}
+}
+
 // TestProgressRoundTrip: version 3's progress (a root stream's finished
 // partitions and the tree of those under way) survives a file and a
 // per-stream message, Clone copies it deeply, and nulls inside it are

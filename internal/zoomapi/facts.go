@@ -135,3 +135,39 @@ func (d *DailyLimits) Reached(cat Category) (time.Time, bool) {
 	t, ok := d.m[cat]
 	return t, ok
 }
+
+// DailyPool is a daily quota: the requests of its categories, together,
+// that a plan allows an account per day (UTC).
+type DailyPool struct {
+	Categories []Category
+	Requests   int
+}
+
+// dailyPools is Zoom's table of daily quotas: the free plan has one per
+// category; on paid plans Heavy and Resource-intensive share one (30,000
+// on Pro, 60,000 on Business and above) and Light and Medium have none.
+var dailyPools = map[string][]DailyPool{
+	PlanFree: {
+		{Categories: []Category{CategoryLight}, Requests: 6000},
+		{Categories: []Category{CategoryMedium}, Requests: 2000},
+		{Categories: []Category{CategoryHeavy}, Requests: 1000},
+		{Categories: []Category{CategoryResourceIntensive}, Requests: 30000},
+	},
+	PlanPro:       {{Categories: []Category{CategoryHeavy, CategoryResourceIntensive}, Requests: 30000}},
+	PlanBusiness:  {{Categories: []Category{CategoryHeavy, CategoryResourceIntensive}, Requests: 60000}},
+	"education":   {{Categories: []Category{CategoryHeavy, CategoryResourceIntensive}, Requests: 60000}},
+	"enterprise":  {{Categories: []Category{CategoryHeavy, CategoryResourceIntensive}, Requests: 60000}},
+	"business+":   {{Categories: []Category{CategoryHeavy, CategoryResourceIntensive}, Requests: 60000}},
+	PlanUnlimited: nil,
+}
+
+// DailyPools returns the daily quotas of plan ("" is PlanPro; none for
+// PlanUnlimited) and whether the plan is known.
+func DailyPools(plan string) ([]DailyPool, bool) {
+	p := strings.ToLower(strings.TrimSpace(plan))
+	if p == "" {
+		p = PlanPro
+	}
+	pools, ok := dailyPools[p]
+	return pools, ok
+}
