@@ -47,6 +47,7 @@ func run(args []string) int {
 	dailyOnly := fs.Bool("daily-sync-only", false, "measure only the daily-sync cost and print its section on stdout (no report files)")
 	md := fs.String("out", "BENCHMARKS.md", "Markdown report (- for stdout)")
 	js := fs.String("json", "BENCHMARKS.json", "JSON report (empty: none)")
+	render := fs.String("render", "", "measure nothing: write the Markdown report (--out) of this earlier JSON report, with the report code of this build")
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			return 0
@@ -56,6 +57,9 @@ func run(args []string) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "zoombench: unexpected arguments %q\n", strings.Join(fs.Args(), " "))
 		return 2
+	}
+	if *render != "" {
+		return renderReport(*render, *md)
 	}
 	o.Log = os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -94,5 +98,30 @@ func run(args []string) int {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "zoombench: done in %s\n%s\n", time.Since(start).Round(time.Second), rep.Headline())
+	return 0
+}
+
+// renderReport writes the Markdown of the JSON report in path to md (- for
+// stdout): after a change of the report's wording or targets, the figures
+// of the run it was measured in are rendered again without measuring.
+func renderReport(path, md string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+		return 1
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		fmt.Fprintf(os.Stderr, "zoombench: %s: %v\n", path, err)
+		return 1
+	}
+	if md == "-" {
+		fmt.Print(rep.Markdown())
+		return 0
+	}
+	if err := os.WriteFile(md, []byte(rep.Markdown()), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+		return 1
+	}
 	return 0
 }

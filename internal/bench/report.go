@@ -71,6 +71,7 @@ func (r *Report) Targets() []Target {
 		ts = append(ts, Target{Name: "peak RSS flat as data grows", Want: "≤ 1.25 × from the smallest to the largest read",
 			Got: fmt.Sprintf("× %.2f for × %.1f records", g, float64(hi.Records)/float64(lo.Records)), Met: g <= 1.25})
 	}
+	ts = append(ts, r.DailySync.dailyTargets()...)
 	if t, ok := r.DailySync.estimateTarget(); ok {
 		ts = append(ts, t)
 	}
