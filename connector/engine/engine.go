@@ -9,7 +9,8 @@
 //   - parents.go: the progress of parents that are read but not selected;
 //   - partitions.go: pure functions from a stream, a parent record and the
 //     read's clock to the partitions (fanout × month window) to read;
-//   - queue.go: the task queue (LIFO per rate-limit category, caps);
+//   - queue.go: the task queue (LIFO per rate-limit category, caps,
+//     stream priority);
 //   - fetch.go: one path from a task to its items (pages, an unpaged
 //     answer, one item's details) and what happens to each record;
 //   - outcome.go: how errors end partitions, streams or the read, and the
@@ -22,6 +23,10 @@
 //     progress_state.go writes it to the state in a bounded form
 //     (finished spans of each parent's children in listing order, and
 //     the partitions under way);
+//   - source.go: streams of another source than Zoom (webhook_events);
+//   - stats.go: the counters progress reports;
+//   - probe.go: the quota estimate's sample of a read no earlier read
+//     counted;
 //   - download.go: the text a record's URL serves (transcripts);
 //   - changes.go: change-driven reads (settled meetings and webinars,
 //     webhook events, reconciliation).
