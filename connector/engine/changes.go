@@ -255,13 +255,19 @@ func (ch *changes) skipDetail(s streams.Stream, item map[string]any) bool {
 // reconciliation). A stream already complete before this read (a resumed
 // sync) keeps the marks it got then. Call it after the writer stopped,
 // before checkpoint.settle.
-func (ch *changes) finish(st *state.State, results map[string]*StreamResult, log *slog.Logger) {
+func (ch *changes) finish(st *state.State, results map[string]*StreamResult, anyIncomplete bool, log *slog.Logger) {
 	if ch.on {
 		log.Info("change-driven read: details and child partitions not read for settled meetings and webinars", "skipped", ch.skipped.Load())
 	}
+	if anyIncomplete {
+		// The marks move when the whole sync completes: until then its
+		// resumed runs decide what is settled as its first run did, so
+		// they list the same partitions in the same order.
+		return
+	}
 	for n := range ch.syncing {
 		ss := st.Stream(n)
-		if results[n] == nil || results[n].Status != StatusComplete || ss.Complete || ss.Syncing == nil {
+		if results[n] == nil || results[n].Status != StatusComplete || ss.Syncing == nil {
 			continue
 		}
 		ss.Synced = ss.Syncing

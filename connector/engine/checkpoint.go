@@ -264,8 +264,8 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 			continue
 		}
 		if cur := c.maxCursor[n]; !cur.IsZero() && c.plan.all[n].Incremental() {
-			if old, ok := parseTime(ss.Cursor); !ok || cur.After(old) {
-				ss.Cursor = cur.UTC().Format(time.RFC3339)
+			if old, ok := parseTime(ss.NextCursor); !ok || cur.After(old) {
+				ss.NextCursor = cur.UTC().Format(time.RFC3339)
 			}
 		}
 		ss.Complete = anyIncomplete
@@ -274,6 +274,7 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 		c.cleared = true
 		for _, ss := range c.st.Streams {
 			ss.Complete, ss.Done, ss.Progress = false, nil, nil
+			advanceCursor(ss)
 		}
 	}
 	c.addPositions(c.st)
@@ -281,6 +282,19 @@ func (c *checkpoint) settle(results map[string]*StreamResult, anyIncomplete bool
 		return nil
 	}
 	return c.commit()
+}
+
+// advanceCursor moves a stream's NextCursor, reached in the sync that just
+// completed, into its Cursor when it is later.
+func advanceCursor(ss *state.StreamState) {
+	next, ok := parseTime(ss.NextCursor)
+	if !ok {
+		return
+	}
+	if old, ok := parseTime(ss.Cursor); !ok || next.After(old) {
+		ss.Cursor = next.UTC().Format(time.RFC3339)
+	}
+	ss.NextCursor = ""
 }
 
 // requests returns the request counts of stream n to report: the state's,

@@ -203,7 +203,7 @@ func (e *engine) finish(ctx context.Context, start time.Time) (*Summary, error) 
 		results[s.Name] = r
 		anyIncomplete = anyIncomplete || resumable
 	}
-	e.changes.finish(e.cp.st, results, e.log) // changes.go
+	e.changes.finish(e.cp.st, results, anyIncomplete, e.log) // changes.go
 	err := e.cp.settle(results, anyIncomplete)
 	sum := &Summary{Elapsed: time.Since(start)}
 	for _, s := range e.plan.order {

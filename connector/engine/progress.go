@@ -50,6 +50,9 @@ type node struct {
 	priorKid map[string]*state.Partition
 
 	batch []task // children to push at the end of the current page
+	// listed is set when the node's task listed all its children in this
+	// run: what the prior progress says of children not met since is void.
+	listed bool
 }
 
 // span is the finished children at positions [from, to) and the sum of
@@ -208,7 +211,9 @@ func (tr *tracker) spawn(parent *node, child task) {
 func (n *node) adopt(child task, idx int, h uint64) {
 	var prior *state.Partition
 	if n.priorKid != nil {
-		prior = n.priorKid[child.stream.Name+"\x00"+child.partKey]
+		k := child.stream.Name + "\x00" + child.partKey
+		prior = n.priorKid[k]
+		delete(n.priorKid, k) // met again: written from its node from now on
 	}
 	child.node = newNode(child, n, idx, prior)
 	child.node.hash = h
@@ -233,6 +238,9 @@ func (tr *tracker) takeBatch(n *node, end bool) []task {
 	if end && len(n.check) > 0 {
 		n.runChecked()
 		n.check, n.checkSum = nil, 0
+	}
+	if end {
+		n.listed = true
 	}
 	b := n.batch
 	n.batch = nil

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -50,11 +52,11 @@ func (tr *tracker) progress(stream string) *state.Progress {
 			continue
 		}
 		budget -= cost
-		p := &state.Partition{Key: n.key, Read: n.read}
+		p := &state.Partition{Key: n.key, Read: n.read || n.wasRead}
 		if n.parent != nil {
 			p.Stream = n.stream
 		}
-		for _, s := range n.done {
+		for _, s := range n.spansToWrite() {
 			if budget < 60 {
 				break
 			}
@@ -62,6 +64,7 @@ func (tr *tracker) progress(stream string) *state.Progress {
 			p.Done = append(p.Done, state.Span{From: s.from, To: s.to, Sum: fmt.Sprintf("%016x", s.sum)})
 		}
 		*it.into = append(*it.into, p)
+		budget = n.keepPriorChildren(p, budget)
 		for _, idx := range slices.Sorted(maps.Keys(n.live)) {
 			if c := n.live[idx]; hasProgress(c, has) {
 				queue = append(queue, item{c, &p.Children})
@@ -74,13 +77,51 @@ func (tr *tracker) progress(stream string) *state.Progress {
 	return out
 }
 
+// spansToWrite are the node's finished children: those of this run, and
+// the spans of the state the read started from that this run has not
+// listed yet (a run stopped early, by a daily quota say, keeps the progress
+// of the run before it instead of losing it).
+func (n *node) spansToWrite() []span {
+	if n.listed {
+		return n.done
+	}
+	out := slices.Clone(n.done)
+	for _, sp := range n.spans {
+		if sp.to > n.kids { // not listed whole in this run: still the state's
+			out = append(out, sp)
+		}
+	}
+	slices.SortFunc(out, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	return out
+}
+
+// keepPriorChildren adds to p the children under way in the state the read
+// started from that this run has not met again (while the node's listing
+// has not ended), as the state had them, within budget; it returns the
+// budget left.
+func (n *node) keepPriorChildren(p *state.Partition, budget int) int {
+	if n.listed {
+		return budget
+	}
+	for _, k := range sortedKeys(n.priorKid) {
+		c := n.priorKid[k]
+		b, err := json.Marshal(c)
+		if err != nil || len(b) > budget {
+			continue
+		}
+		budget -= len(b)
+		p.Children = append(p.Children, c)
+	}
+	return budget
+}
+
 // hasProgress reports whether a node or one below it has finished
-// something (memoised in has).
+// something, in this run or the one before (memoised in has).
 func hasProgress(n *node, has map[*node]bool) bool {
 	if v, ok := has[n]; ok {
 		return v
 	}
-	v := n.read || len(n.done) > 0
+	v := n.read || n.wasRead || len(n.done) > 0 || len(n.spansToWrite()) > 0 || !n.listed && len(n.priorKid) > 0
 	for _, c := range n.live {
 		if hasProgress(c, has) {
 			v = true

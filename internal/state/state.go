@@ -46,6 +46,12 @@ type StreamState struct {
 	// cursor field (an ISO date or date-time) up to which every record has
 	// been committed. Empty means never read.
 	Cursor string `json:"cursor,omitempty"`
+	// NextCursor is the cursor a stream reached in a sync under way that
+	// completed it while other streams did not complete: it becomes Cursor
+	// when the whole sync completes. Until then the resumed runs read with
+	// the cursor the sync started from, so every run of the sync lists the
+	// same partitions in the same order (the progress spans depend on it).
+	NextCursor string `json:"next_cursor,omitempty"`
 	// Done lists the partitions (parent keys or windows) of the sync under
 	// way whose records are all committed, as versions 1 and 2 wrote it:
 	// it grows with the account. A read honours it when it resumes such a
@@ -137,7 +143,7 @@ func (r *Requests) Empty() bool {
 
 // Empty reports whether st holds nothing.
 func (st *StreamState) Empty() bool {
-	return st.Cursor == "" && len(st.Done) == 0 && st.Progress == nil && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
+	return st.Cursor == "" && st.NextCursor == "" && len(st.Done) == 0 && st.Progress == nil && !st.Complete && len(st.Parents) == 0 && len(st.Positions) == 0 &&
 		st.Synced == nil && st.Syncing == nil && st.ReconciledAt == "" && st.Requests.Empty()
 }
 
