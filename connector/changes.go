@@ -16,35 +16,23 @@ import (
 
 // changeRules are the change-driven rules of a read (settle_days,
 // reconcile_days; connector/engine/changes.go), with the webhook events of
-// the account in the serve store when the read names one (--store, else
-// $ZOOM_CONNECTOR_STORE, else the config's serve.store): a read without a
-// store uses the settle rule and reconciliation only. The returned
-// function closes the store.
-func (f *readFlags) changeRules(ctx context.Context, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (*engine.ChangeRules, func(), error) {
+// the account in the serve store when the read names one (namedStore): a
+// read without a store uses the settle rule and reconciliation only. The
+// store is closed by f.closeStores.
+func (f *readFlags) changeRules(ctx context.Context, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (*engine.ChangeRules, error) {
 	rules := &engine.ChangeRules{SettleDays: cfg.SettleDays, ReconcileDays: cfg.ReconcileDays}
-	loc := f.auth.store
-	if loc == "" {
-		loc = stdio.Getenv(EnvStore)
-	}
-	if loc == "" && cfg.Serve != nil {
-		loc = cfg.Serve.Store
-	}
+	loc := namedStore(f.auth.store, stdio.Getenv, cfg)
 	if cfg.SettleDays <= 0 || loc == "" || !job.settles() {
-		return rules, func() {}, nil
+		return rules, nil
 	}
-	st, err := store.Open(ctx, loc)
+	as, err := f.accountStore(ctx, cfg, loc, stdio, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the serve store, for change-driven reads: %w", err)
-	}
-	account, err := webhookAccount(ctx, cfg, f, st, stdio, log)
-	if err != nil {
-		st.Close()
-		return nil, nil, fmt.Errorf("the serve store, for change-driven reads: %w", err)
+		return nil, fmt.Errorf("the serve store, for change-driven reads: %w", err)
 	}
 	log.Info("change-driven read: meetings and webinars named by the webhook events in the serve store are read again",
-		"account_id", account, "store", store.Describe(loc))
-	rules.Changes = &storeChanges{st: st, account: account}
-	return rules, func() { st.Close() }, nil
+		"account_id", as.account, "store", store.Describe(loc))
+	rules.Changes = &storeChanges{st: as.st, account: as.account}
+	return rules, nil
 }
 
 // settles reports whether the job reads a stream that settles or hangs off

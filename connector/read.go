@@ -52,6 +52,8 @@ type readFlags struct {
 	streams   []string
 	format    string
 	outputDir string
+	// stores are the serve stores the read opened (accountStore).
+	stores map[string]*accountStore
 }
 
 func (f *readFlags) register(fs *pflag.FlagSet) {
@@ -80,16 +82,14 @@ func runRead(ctx context.Context, args []string, stdio IO) error {
 	if err != nil {
 		return usageError(err)
 	}
-	sources, closeSources, err := f.sources(ctx, cfg, job, stdio, log) // webhook_events.go
+	defer f.closeStores()                                // the serve store webhook_events and the change-driven rules share
+	sources, err := f.sources(ctx, cfg, job, stdio, log) // webhook_events.go
 	if err != nil {
 		return err
 	}
-	defer closeSources()
-	var closeChanges func()
-	if job.changes, closeChanges, err = f.changeRules(ctx, cfg, job, stdio, log); err != nil { // changes.go
+	if job.changes, err = f.changeRules(ctx, cfg, job, stdio, log); err != nil { // changes.go
 		return err
 	}
-	defer closeChanges()
 	var rot *AirbyteRotation
 	if job.format == FormatAirbyte {
 		rot = &AirbyteRotation{ConfigPath: f.configPath}

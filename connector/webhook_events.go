@@ -93,31 +93,79 @@ func (w *webhookSource) Records(ctx context.Context, ss *state.StreamState) iter
 
 // sources returns the readers of the job's streams that do not come from
 // Zoom (webhook_events: the serve store and the account whose events this
-// read emits), and a function that closes them.
-func (f *readFlags) sources(ctx context.Context, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (map[string]engine.Source, func(), error) {
+// read emits). The store is closed by f.closeStores.
+func (f *readFlags) sources(ctx context.Context, cfg *config.Config, job *readJob, stdio IO, log *slog.Logger) (map[string]engine.Source, error) {
 	if !slices.Contains(job.streams, WebhookEventsStream) {
-		return nil, func() {}, nil
+		return nil, nil
 	}
-	loc := storeLocation(f.auth.store, stdio.Getenv)
+	loc := namedStore(f.auth.store, stdio.Getenv, cfg)
+	if loc == "" {
+		loc = DefaultStorePath
+	}
+	as, err := f.accountStore(ctx, cfg, loc, stdio, log)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", WebhookEventsStream, err)
+	}
+	if _, err := webhookStart(job.state.Stream(WebhookEventsStream), as.account); err != nil {
+		return nil, usageError(err)
+	}
+	log.Info("webhook_events: reading the serve store", "account_id", as.account, "store", store.Describe(loc))
+	return map[string]engine.Source{WebhookEventsStream: &webhookSource{st: as.st, account: as.account}}, nil
+}
+
+// accountStore is an open serve store and the Zoom account whose events a
+// read may use. A read opens each store once and finds the account once
+// (webhook_events and the change-driven rules share them): for an account
+// connected with authorize, finding it costs a request (GET /users/me).
+type accountStore struct {
+	st      store.Store
+	account string
+}
+
+// accountStore opens the serve store at loc and finds the account, or
+// returns those the read already has.
+func (f *readFlags) accountStore(ctx context.Context, cfg *config.Config, loc string, stdio IO, log *slog.Logger) (*accountStore, error) {
+	if as := f.stores[loc]; as != nil {
+		return as, nil
+	}
 	st, err := store.Open(ctx, loc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", WebhookEventsStream, err)
+		return nil, err
 	}
 	account, err := webhookAccount(ctx, cfg, f, st, stdio, log)
-	if err == nil {
-		_, err = webhookStart(job.state.Stream(WebhookEventsStream), account)
-		if err != nil {
-			err = usageError(err)
-		}
-	} else {
-		err = fmt.Errorf("%s: %w", WebhookEventsStream, err)
-	}
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	log.Info("webhook_events: reading the serve store", "account_id", account, "store", store.Describe(loc))
-	return map[string]engine.Source{WebhookEventsStream: &webhookSource{st: st, account: account}}, func() { st.Close() }, nil
+	if f.stores == nil {
+		f.stores = map[string]*accountStore{}
+	}
+	f.stores[loc] = &accountStore{st: st, account: account}
+	return f.stores[loc], nil
+}
+
+// closeStores closes the stores the read opened.
+func (f *readFlags) closeStores() {
+	for _, as := range f.stores {
+		as.st.Close()
+	}
+	f.stores = nil
+}
+
+// namedStore is the serve store a read names: --store, else
+// $ZOOM_CONNECTOR_STORE, else the config's serve.store (the one serve
+// writes); "" when it names none.
+func namedStore(flag string, getenv func(string) string, cfg *config.Config) string {
+	if flag != "" {
+		return flag
+	}
+	if v := getenv(EnvStore); v != "" {
+		return v
+	}
+	if cfg.Serve != nil {
+		return cfg.Serve.Store
+	}
+	return ""
 }
 
 // webhookStart is where account's events start: its position in ss, else
