@@ -39,18 +39,20 @@
 //
 // # Occurrences of a recurring meeting
 //
-// Zoom's registrant list does not reliably say which occurrences a person
-// chose, so the list decides only rows without occurrence_ids: a listed
-// email counts as registered for the whole meeting. A row with
-// occurrence_ids is decided by the ledger key (and this run's own
-// registrations), which includes the occurrence_ids: it is already
-// registered when the same email was registered for the same occurrence_ids,
-// or for the whole meeting (a registration without occurrence_ids covers
-// every occurrence). An email registered only for other occurrences, or
-// listed by Zoom without the ledger knowing how, is sent; Zoom answers a
-// repeated add with the existing registration. After a request whose outcome
-// is unknown, such a row counts as applied only if its email was not listed
-// before the request; otherwise it is sent again.
+// Zoom's whole registrant list does not say which occurrences a person
+// chose, so it decides only rows without occurrence_ids: a listed email
+// counts as registered for the whole meeting. A row with occurrence_ids is
+// already registered when this run or the ledger key (which includes the
+// occurrence_ids) has the same email for the same occurrence_ids or for
+// the whole meeting (a registration without occurrence_ids covers every
+// occurrence), or, for an email the whole list shows, when Zoom's list of
+// each of its occurrences (occurrence_id, in the person's status; once per
+// occurrence and status in a run) shows it. So a run whose ledger lacks a
+// row Zoom did register (a kill between the answer and the fsync) does not
+// send it again: each repeated add counts against Zoom's limit of three a
+// day per registrant. An email registered only for other occurrences is
+// sent. After a request whose outcome is unknown, such a row counts as
+// applied when the lists of its occurrences, read again, show it.
 //
 // # Zoom's limits
 //

@@ -66,8 +66,11 @@ type target struct {
 	existing map[string]listing
 	// done holds what this run registered, by occKey(email, occurrence_ids):
 	// it (with the ledger) decides rows that name occurrences.
-	done  map[string]listing
-	count int
+	done map[string]listing
+	// occListed holds Zoom's lists of one occurrence in one status, by
+	// occurrence ID "\n" status (occurrenceListed).
+	occListed map[string]map[string]listing
+	count     int
 	// approval is the target's settings.approval_type (0 automatic).
 	approval int
 	// life is the state of the lifecycle actions (action.go).
@@ -360,29 +363,44 @@ func (e *engine) load(ctx context.Context, t *target) error {
 func (e *engine) list(ctx context.Context, t *target) (map[string]listing, error) {
 	out := map[string]listing{}
 	for _, status := range registrant.ListStatuses {
-		req := e.client.NewRequest(http.MethodGet, t.key.path()+"/registrants", url.Values{"status": {status}}, nil)
-		req.Category = zoomapi.CategoryMedium
-		req.PageSize = e.pageSize
-		if err := e.checkExhausted(req.Category); err != nil {
+		regs, err := e.listWhere(ctx, t, url.Values{"status": {status}})
+		if err != nil {
 			return nil, err
 		}
-		for page, err := range e.client.Pages(ctx, req, "registrants") {
-			e.out.request("list")
-			if err != nil {
-				return nil, e.noteDaily(req, err)
+		for email, reg := range regs {
+			reg.status = status
+			out[email] = reg
+		}
+	}
+	return out, nil
+}
+
+// listWhere returns the registrants of the target Zoom lists for query q
+// (a status, an occurrence), by lower-case email.
+func (e *engine) listWhere(ctx context.Context, t *target, q url.Values) (map[string]listing, error) {
+	out := map[string]listing{}
+	req := e.client.NewRequest(http.MethodGet, t.key.path()+"/registrants", q, nil)
+	req.Category = zoomapi.CategoryMedium
+	req.PageSize = e.pageSize
+	if err := e.checkExhausted(req.Category); err != nil {
+		return nil, err
+	}
+	for page, err := range e.client.Pages(ctx, req, "registrants") {
+		e.out.request("list")
+		if err != nil {
+			return nil, e.noteDaily(req, err)
+		}
+		for _, item := range page.Items {
+			var r struct {
+				ID      string `json:"id"`
+				Email   string `json:"email"`
+				JoinURL string `json:"join_url"`
 			}
-			for _, item := range page.Items {
-				var r struct {
-					ID      string `json:"id"`
-					Email   string `json:"email"`
-					JoinURL string `json:"join_url"`
-				}
-				if err := decodeJSON(item, &r); err != nil {
-					return nil, fmt.Errorf("decode registrant: %w", err)
-				}
-				if r.Email != "" {
-					out[strings.ToLower(r.Email)] = listing{id: r.ID, joinURL: r.JoinURL, status: status}
-				}
+			if err := decodeJSON(item, &r); err != nil {
+				return nil, fmt.Errorf("decode registrant: %w", err)
+			}
+			if r.Email != "" {
+				out[strings.ToLower(r.Email)] = listing{id: r.ID, joinURL: r.JoinURL}
 			}
 		}
 	}
@@ -470,6 +488,16 @@ func (e *engine) decide(ctx context.Context, t *target, r *row, pending *[]*row,
 	}
 	if ok && !t.life.gone[r.email] {
 		return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: le.RegistrantID, JoinURL: le.JoinURL, Reason: why})
+	}
+	if reg, ok, err := e.occurrenceListed(ctx, t, r); err != nil {
+		if abortErr(err) {
+			return err
+		}
+		// Sending the row is safe (Zoom answers a repeated add with the
+		// existing registration); only the per-registrant limit suffers.
+		e.log.Warn("write: listing the registrants of the occurrences failed; the row is sent", "row", r.num, "target", t.key.String(), "error", err)
+	} else if ok {
+		return e.registeredEarlier(t, r, reg, "Zoom lists this person for each of these occurrences")
 	}
 	if t.full != nil {
 		return e.reject(r, *t.full)
@@ -574,9 +602,8 @@ func (e *engine) planned(t *target, rows []*row, method string) error {
 // missing.
 //
 // A row with occurrence_ids whose email the list showed before the request
-// stays missing: the list cannot tell whether the request added these
-// occurrences, and sending it again is safe (Zoom answers a repeated add
-// with the existing registration).
+// counts only if the lists of its occurrences, read again, show it: the
+// whole list cannot tell whether the request added these occurrences.
 func (e *engine) reconcile(ctx context.Context, t *target, rows []*row, method string) ([]*row, error) {
 	listedBefore := map[string]bool{}
 	for _, r := range rows {
@@ -587,10 +614,18 @@ func (e *engine) reconcile(ctx context.Context, t *target, rows []*row, method s
 	if err := e.relist(ctx, t); err != nil {
 		return rows, err
 	}
+	t.occListed = nil
 	var found, missing []*row
 	var regs []listing
 	for _, r := range rows {
-		if reg, ok := t.existing[r.email]; ok && !listedBefore[r.email] {
+		reg, ok := t.existing[r.email]
+		if ok && listedBefore[r.email] {
+			var err error
+			if reg, ok, err = e.occurrenceListed(ctx, t, r); err != nil {
+				return rows, err
+			}
+		}
+		if ok {
 			found = append(found, r)
 			regs = append(regs, reg)
 		} else {

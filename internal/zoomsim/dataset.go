@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,6 +193,16 @@ type Registrant struct {
 	PinCode                                            int64
 	MeetingID                                          int64
 	Webinar                                            bool
+	// Occurrences are the occurrence IDs a registrant chose through
+	// occurrence_ids when added; nil means every occurrence (registration
+	// type 1, and every batch or generated registrant).
+	Occurrences []string
+}
+
+// attends reports whether the registrant is registered for the occurrence
+// ("" for any).
+func (r *Registrant) attends(occurrence string) bool {
+	return occurrence == "" || r.Occurrences == nil || slices.Contains(r.Occurrences, occurrence)
 }
 
 type dailyAgg struct{ newUsers, meetings, participants, minutes int }

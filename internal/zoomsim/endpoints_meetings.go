@@ -258,11 +258,12 @@ func registrationDisabled(c *Call, m *Meeting) {
 	c.Error(http.StatusBadRequest, 404, fmt.Sprintf("Registration has not been enabled for this meeting: %d.", m.ID))
 }
 
-// registrantItems lists the registrants of one status.
-func (d *Dataset) registrantItems(m *Meeting, status string) []any {
+// registrantItems lists the registrants of one status registered for the
+// occurrence ("" for any).
+func (d *Dataset) registrantItems(m *Meeting, status, occurrence string) []any {
 	var out []any
 	for _, r := range d.Registrants(m) {
-		if r.Status == status {
+		if r.Status == status && r.attends(occurrence) {
 			out = append(out, r.object())
 		}
 	}
@@ -270,7 +271,10 @@ func (d *Dataset) registrantItems(m *Meeting, status string) []any {
 }
 
 // handleRegistrants: GET /meetings/{id}/registrants and
-// GET /webinars/{id}/registrants (status approved by default).
+// GET /webinars/{id}/registrants (status approved by default). With
+// occurrence_id, only the registrants of that occurrence: those who chose
+// it and those registered for every occurrence (facts file: the list takes
+// occurrence_id; which registrants it keeps is not documented).
 func handleRegistrants(webinar bool) func(*Call) {
 	return func(c *Call) {
 		m := lookupMeeting(c, webinar)
@@ -289,7 +293,7 @@ func handleRegistrants(webinar bool) func(*Call) {
 			registrationDisabled(c, m)
 			return
 		}
-		c.Page("registrants", c.Data.registrantItems(m, status), nil, PageOpts{Legacy: true})
+		c.Page("registrants", c.Data.registrantItems(m, status, c.Query("occurrence_id")), nil, PageOpts{Legacy: true})
 	}
 }
 

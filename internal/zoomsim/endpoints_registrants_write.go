@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -157,6 +158,35 @@ func (d *Dataset) newRegistrant(m *Meeting, b map[string]any, approved bool, now
 	return reg
 }
 
+// occurrenceIDs splits an occurrence_ids query; nil when there is none.
+func occurrenceIDs(q string) []string {
+	var out []string
+	for id := range strings.SplitSeq(q, ",") {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// choose adds occurrences to those the registrant chose; a registrant of
+// every occurrence (nil), or an add without occurrence_ids, stays or
+// becomes one of every occurrence.
+func (r *Registrant) choose(occ []string) {
+	if r.Occurrences == nil {
+		return
+	}
+	if occ == nil {
+		r.Occurrences = nil
+		return
+	}
+	for _, id := range occ {
+		if !slices.Contains(r.Occurrences, id) {
+			r.Occurrences = append(r.Occurrences, id)
+		}
+	}
+}
+
 // countAdd counts a request to add email to m, alone or in a batch,
 // whatever Zoom answers (AddsReceived).
 func (d *Dataset) countAdd(m *Meeting, email string) {
@@ -273,9 +303,12 @@ func handleAddRegistrant(webinar bool) func(*Call) {
 				perRegistrantDailyLimit, strings.ToLower(kindWord(webinar)), email))
 			return
 		}
+		occ := occurrenceIDs(c.Query("occurrence_ids"))
 		if reg := d.findRegistrant(m, email); reg != nil {
 			// Undocumented; forum reports say Zoom answers 201 with the
-			// existing registration (facts file, section f).
+			// existing registration (facts file, section f). The
+			// occurrences asked for are added to those it had.
+			reg.choose(occ)
 			c.JSON(http.StatusCreated, registrationAnswer(m, reg, c.Now))
 			return
 		}
@@ -286,6 +319,7 @@ func handleAddRegistrant(webinar bool) func(*Call) {
 		auto, _ := body["auto_approve"].(bool)
 		approved := m.ApprovalType == 0 || (!webinar && auto)
 		reg := d.newRegistrant(m, body, approved, c.Now)
+		reg.Occurrences = occ
 		if approved {
 			c.S.counter.email(EmailConfirmation)
 		}

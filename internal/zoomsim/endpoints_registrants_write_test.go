@@ -142,3 +142,76 @@ func TestBatchRegistrants(t *testing.T) {
 		wantErr(t, c, "POST", "/webinars/"+idStr(w.ID)+"/batch_registrants", map[string]any{"registrants": regs[:1]}, 400, "300", "")
 	}
 }
+
+// TestRegistrantOccurrences: an add with occurrence_ids registers the
+// person for those occurrences; the list with occurrence_id shows the
+// registrants of that occurrence (those who chose it and those of every
+// occurrence); a repeated add adds occurrences, one without occurrence_ids
+// makes the person a registrant of every occurrence.
+func TestRegistrantOccurrences(t *testing.T) {
+	s, c := startTiny(t, "small")
+	m := findMeeting(s.Dataset(), func(m *Meeting) bool {
+		return !m.Webinar && m.Type == 8 && m.ApprovalType == 0 && m.NRegistrants > 0 && !m.Over(testNow) && m.Licensed()
+	})
+	if m == nil {
+		t.Fatal("no open recurring meeting with automatic approval and registrants")
+	}
+	path := "/meetings/" + idStr(m.ID) + "/registrants"
+	const a, b = "1648194360000", "1648799160000"
+	listed := func(occ string) map[string]bool {
+		out := map[string]bool{}
+		for _, r := range c.all(path+"?occurrence_id="+occ, "registrants") {
+			out[r["email"].(string)] = true
+		}
+		return out
+	}
+	add := func(email, occ string) {
+		p := path
+		if occ != "" {
+			p += "?occurrence_ids=" + occ
+		}
+		if st, o := c.do("POST", p, map[string]any{"email": email, "first_name": "O"}); st != 201 {
+			t.Fatalf("add %s for %q: %d %v", email, occ, st, o)
+		}
+	}
+	add("a@corp.example", a)
+	add("ab@corp.example", a+","+b)
+	add("all@corp.example", "")
+	generated := s.Dataset().Registrants(m)[0].Email
+	check := func(when string, wantA, wantB []string, notA, notB []string) {
+		t.Helper()
+		la, lb := listed(a), listed(b)
+		for _, e := range wantA {
+			if !la[e] {
+				t.Errorf("%s: %s not listed for occurrence %s", when, e, a)
+			}
+		}
+		for _, e := range wantB {
+			if !lb[e] {
+				t.Errorf("%s: %s not listed for occurrence %s", when, e, b)
+			}
+		}
+		for _, e := range notA {
+			if la[e] {
+				t.Errorf("%s: %s listed for occurrence %s", when, e, a)
+			}
+		}
+		for _, e := range notB {
+			if lb[e] {
+				t.Errorf("%s: %s listed for occurrence %s", when, e, b)
+			}
+		}
+	}
+	check("first adds", []string{"a@corp.example", "ab@corp.example", "all@corp.example", generated},
+		[]string{"ab@corp.example", "all@corp.example", generated}, nil, []string{"a@corp.example"})
+	if n := len(c.all(path, "registrants")); n != m.NRegistrants+3 {
+		t.Errorf("list without occurrence_id: %d registrants, want %d", n, m.NRegistrants+3)
+	}
+	add("a@corp.example", b)
+	check("a adds b", nil, []string{"a@corp.example"}, nil, nil)
+	add("ab@corp.example", "")
+	check("ab adds every occurrence", []string{"ab@corp.example"}, []string{"ab@corp.example"}, nil, nil)
+	if n := len(listed("1700000000000")); n != m.NRegistrants+2 {
+		t.Errorf("another occurrence lists %d registrants, want %d (generated, all, ab)", n, m.NRegistrants+2)
+	}
+}

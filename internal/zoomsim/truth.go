@@ -212,7 +212,7 @@ func (d *Dataset) meetingTruth(t truthSet, u *User, m *Meeting) {
 	if m.Licensed() {
 		if m.RegistrationEnabled() {
 			for _, st := range []string{"approved", "pending", "denied"} {
-				t.addAll("meeting_registrants", d.registrantItems(m, st), "meeting_id", m.ID)
+				t.addAll("meeting_registrants", d.registrantItems(m, st, ""), "meeting_id", m.ID)
 			}
 			t.add("meeting_registration_questions", questionsObject(m), "meeting_id", m.ID)
 		}
@@ -249,7 +249,7 @@ func (d *Dataset) webinarTruth(t truthSet, u *User, w *Meeting) {
 	t.add("webinars", w.detail(d.Now, false), "user_id", u.ID)
 	if w.RegistrationEnabled() {
 		for _, st := range []string{"approved", "pending", "denied"} {
-			t.addAll("webinar_registrants", d.registrantItems(w, st), "webinar_id", w.ID)
+			t.addAll("webinar_registrants", d.registrantItems(w, st, ""), "webinar_id", w.ID)
 		}
 		t.add("webinar_registration_questions", questionsObject(w), "webinar_id", w.ID)
 	}

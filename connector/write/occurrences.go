@@ -1,0 +1,63 @@
+package write
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/zoom-connector/zoom-connector/connector/registrant"
+)
+
+// occurrenceListed reports whether Zoom lists r's person for every
+// occurrence r names, and their registration then: Zoom's list of the
+// target with occurrence_id, in the status the whole list gave the person.
+//
+// Only a row naming occurrences whose person the whole list shows needs
+// it: the whole list says the person is registered, not for which
+// occurrences. Asking Zoom settles the row on a re-run whose ledger lacks
+// it (a kill between Zoom's answer and the ledger's fsync), where sending
+// it again would count against Zoom's limit of three adds a day per
+// registrant. Each occurrence and status is listed once per run; reconcile
+// forgets the lists, and a person a delete row of this input removed is
+// not looked up.
+func (e *engine) occurrenceListed(ctx context.Context, t *target, r *row) (listing, bool, error) {
+	whole, ok := t.existing[r.email]
+	if !ok || r.occ == "" || t.life.gone[r.email] {
+		return listing{}, false, nil
+	}
+	status := whole.status
+	if status == "" {
+		status = "approved"
+	}
+	var reg listing
+	for occ := range strings.SplitSeq(r.occ, ",") {
+		k := occ + "\n" + status
+		regs, ok := t.occListed[k]
+		if !ok {
+			var err error
+			regs, err = e.listWhere(ctx, t, url.Values{"status": {status}, "occurrence_id": {occ}})
+			if err != nil {
+				return listing{}, false, err
+			}
+			if t.occListed == nil {
+				t.occListed = map[string]map[string]listing{}
+			}
+			t.occListed[k] = regs
+		}
+		if reg, ok = regs[r.email]; !ok {
+			return listing{}, false, nil
+		}
+	}
+	reg.status = status
+	return reg, true, nil
+}
+
+// registeredEarlier reports r as already registered with Zoom's reg, found
+// by a list rather than sent, and remembers it for the rest of the run and,
+// with the next ledger write, for later runs.
+func (e *engine) registeredEarlier(t *target, r *row, reg listing, why string) error {
+	t.done[occKey(r.email, r.occ)] = reg
+	e.ledger.settle([]registrant.Entry{{Key: registrant.Key(t.key.registrant(r.occ), r.email), Target: t.key.String(),
+		RegistrantID: reg.id, JoinURL: reg.joinURL, Row: r.num}})
+	return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
+}
