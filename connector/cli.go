@@ -322,7 +322,11 @@ func runCheck(ctx context.Context, args []string, stdio IO, airbyteMode bool) er
 	fmt.Fprintf(stdio.Stdout, "Checking Zoom credentials from %s\n\n", c.configPath)
 	d.Report(stdio.Stdout)
 	if statePath != "" {
-		if err := reportQuota(stdio.Stdout, cfg, statePath); err != nil {
+		now := time.Now()
+		if stdio.Now != nil {
+			now = stdio.Now()
+		}
+		if err := reportQuota(stdio.Stdout, cfg, statePath, now); err != nil {
 			return usageError(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/engine"
 	"github.com/zoom-connector/zoom-connector/connector/quota"
@@ -13,9 +14,22 @@ import (
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
 )
 
-// estimateRead makes the quota estimate of a read about to run.
-func estimateRead(job *readJob, probed map[string]quota.Counts) *quota.Estimate {
-	return quota.Make(quota.Read{Selected: job.streams, Incremental: job.incremental, State: job.state}, probed)
+// estimateRead makes the quota estimate of a read about to run at now.
+func estimateRead(job *readJob, now time.Time, probed map[string]quota.Counts) *quota.Estimate {
+	r := quota.Read{Selected: job.streams, Incremental: job.incremental, State: job.state, Now: now}
+	if job.changes != nil {
+		r.SettleDays, r.ReconcileDays = job.changes.SettleDays, job.changes.ReconcileDays
+	}
+	return quota.Make(r, probed)
+}
+
+// readClock is the read's clock now: opts.Now, time.Now when unset (the
+// real binary's).
+func readClock(opts engine.ReadOptions) time.Time {
+	if opts.Now == nil {
+		return time.Now()
+	}
+	return opts.Now()
 }
 
 // probeWhenNeeded completes an estimate in which some stream has no counts
@@ -40,7 +54,7 @@ func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Co
 		est.Probe = res.Sent
 		return est
 	}
-	est = estimateRead(job, res.Streams)
+	est = estimateRead(job, readClock(opts), res.Streams)
 	est.Probe = res.Sent
 	quota.RememberProbe(job.state, res.Streams)
 	return est
@@ -53,7 +67,7 @@ func probeWhenNeeded(ctx context.Context, client *zoomapi.Client, cfg *config.Co
 // stream carrying the stream's and the read's requests.
 func announceQuota(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job *readJob, opts engine.ReadOptions, aw *airbyte.Writer) {
 	log, plan := opts.Log, string(cfg.Plan)
-	est := probeWhenNeeded(ctx, client, cfg, job, opts, estimateRead(job, nil), log)
+	est := probeWhenNeeded(ctx, client, cfg, job, opts, estimateRead(job, readClock(opts), nil), log)
 	msg, err := quota.Sentence(est, plan)
 	if err != nil {
 		log.Warn("quota estimate: " + err.Error())
@@ -90,9 +104,10 @@ func nonNil(m map[string]int64) map[string]int64 {
 }
 
 // reportQuota prints, for check-credentials --state, the quota estimate of
-// the read the config selects by default, from the state at path.
-func reportQuota(w io.Writer, cfg *config.Config, path string) error {
-	job := &readJob{incremental: map[string]bool{}}
+// the read the config selects by default, beginning at now, from the state
+// at path.
+func reportQuota(w io.Writer, cfg *config.Config, path string, now time.Time) error {
+	job := &readJob{incremental: map[string]bool{}, changes: &engine.ChangeRules{SettleDays: cfg.SettleDays, ReconcileDays: cfg.ReconcileDays}}
 	if err := job.selectStreams(cfg, nil); err != nil {
 		return err
 	}
@@ -101,7 +116,7 @@ func reportQuota(w io.Writer, cfg *config.Config, path string) error {
 		return err
 	}
 	job.state = st
-	est := estimateRead(job, nil)
+	est := estimateRead(job, now, nil)
 	msg, err := quota.Sentence(est, string(cfg.Plan))
 	if err != nil {
 		return err

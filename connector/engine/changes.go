@@ -153,13 +153,10 @@ func newChanges(ctx context.Context, r *ChangeRules, p *plan, inc map[string]boo
 }
 
 // due reports whether a sync beginning at now reconciles, the last
-// reconciliation having begun at last (never: "").
+// reconciliation having begun at last (never: ""): state.ReconcileDue,
+// which the quota estimate asks too.
 func due(last string, days int, now time.Time) bool {
-	t, ok := parseTime(last)
-	if !ok {
-		return true
-	}
-	return days > 0 && !now.Before(t.Add(time.Duration(days)*24*time.Hour))
+	return state.ReconcileDue(last, days, now)
 }
 
 // settledAt is when a meeting or webinar settles, from its list item or

@@ -267,7 +267,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 			return nil, fmt.Errorf("stream %s is read from the %s, and the read was given no reader of it", s.Name, s.Source)
 		}
 	}
-	p.setKinds(opts.Incremental, st)
+	p.setKinds(opts.Incremental, st, opts.Changes, e.now)
 	p.setPriorities(opts.StreamPriority)
 	e.plan = p
 	if e.changes, err = newChanges(ctx, opts.Changes, p, opts.Incremental, st, e.now); err != nil {

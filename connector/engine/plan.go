@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/quota"
 	"github.com/zoom-connector/zoom-connector/connector/streams"
@@ -84,10 +85,14 @@ func (p *plan) ancestors(stream string) []string {
 }
 
 // setKinds decides, from the state the read starts with, whether it reads
-// each needed stream in full or from its cursor (quota.Read.KindOf): the
-// state keeps the counts of the last read of each kind apart.
-func (p *plan) setKinds(incremental map[string]bool, st *state.State) {
-	r := quota.Read{Incremental: incremental, State: st}
+// each needed stream in full, from its cursor, or from its cursor on a day
+// the change-driven rules reconcile (quota.Read.KindOf): the state keeps
+// the counts of the last read of each kind apart.
+func (p *plan) setKinds(incremental map[string]bool, st *state.State, rules *ChangeRules, now time.Time) {
+	r := quota.Read{Incremental: incremental, State: st, Now: now}
+	if rules != nil {
+		r.SettleDays, r.ReconcileDays = rules.SettleDays, rules.ReconcileDays
+	}
 	for _, s := range p.order {
 		if p.selected[s.Name] {
 			r.Selected = append(r.Selected, s.Name)

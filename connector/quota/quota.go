@@ -14,7 +14,11 @@
 //     a full one), the last full read's otherwise, or the last full read's
 //     when the stream has a cursor but no incremental read completed yet
 //     (then the estimate is mostly far above what the daily read sends,
-//     though not a bound: the account may have grown);
+//     though not a bound: the account may have grown). A daily read that
+//     reconciles (Reconcile: the change-driven rules skip nothing that
+//     day) costs, for the meetings' and webinars' details and children,
+//     about what a full read of them does: it takes the last
+//     reconciliation's counts, else the last full read's;
 //  2. a probe (Probe): a few first pages that extrapolate each stream's
 //     requests from the account's totals and a sample of parents; those
 //     requests count too and are reported;
@@ -29,6 +33,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/connector/streams"
 	"github.com/zoom-connector/zoom-connector/internal/state"
@@ -92,6 +97,10 @@ const (
 	Full Kind = "full"
 	// Incremental starts from the stream's saved cursor.
 	Incremental Kind = "incremental"
+	// Reconcile is an incremental read of a stream whose cost the
+	// change-driven rules cut (Reconciled), on the day they skip nothing:
+	// every meeting's and webinar's details and children are read again.
+	Reconcile Kind = "reconcile"
 )
 
 // Read describes a read about to run, as the engine will run it.
@@ -102,6 +111,38 @@ type Read struct {
 	Incremental map[string]bool
 	// State is the state the read starts from (nil: none).
 	State *state.State
+	// SettleDays and ReconcileDays are the read's change-driven rules
+	// (engine.ChangeRules; SettleDays 0 turns them off), Now when it
+	// begins: they tell which daily reads reconcile.
+	SettleDays, ReconcileDays int
+	Now                       time.Time
+}
+
+// Reconciled reports whether the change-driven rules cut the cost of
+// stream s on most days, so that a reconciliation costs more: the meetings
+// and webinars (their details) and the streams read per meeting or
+// webinar (children, instance listings). The streams below those read
+// per instance or recording, and their cursors cut them every day.
+func Reconciled(s streams.Stream) bool {
+	if s.Settles {
+		return true
+	}
+	p, ok := streams.ByName(s.Parent)
+	return ok && p.Settles
+}
+
+// reconciles reports whether the read reconciles stream name (selected):
+// the rules are on and its sync under way, or the one beginning now, is a
+// reconciliation (state.StreamState.Reconciles).
+func (r Read) reconciles(name string) bool {
+	if r.SettleDays <= 0 {
+		return false
+	}
+	ss := &state.StreamState{}
+	if r.State != nil && r.State.Streams[name] != nil {
+		ss = r.State.Streams[name]
+	}
+	return ss.Reconciles(r.ReconcileDays, r.Now)
 }
 
 // Needed returns the selected streams and every parent they are read
@@ -128,28 +169,39 @@ func Needed(selected []string) []streams.Stream {
 
 // KindOf returns how r reads stream name: incremental when it is selected,
 // read incrementally and its state has a cursor, or when a change-driven
-// sync of it completed before (the read skips what has settled); a parent read only for
-// its children is incremental when every selected stream read through it
-// is (the read then serves a daily sync of them all).
+// sync of it completed before (the read skips what has settled); a parent
+// read only for its children is incremental when every selected stream
+// read through it is (the read then serves a daily sync of them all). An
+// incremental read of a Reconciled stream is a Reconcile when it (for a
+// parent read only for its children: any selected stream read through it)
+// reconciles.
 func (r Read) KindOf(name string) Kind {
+	s, _ := streams.ByName(name)
 	if slices.Contains(r.Selected, name) {
 		if r.Incremental[name] && r.cursor(name) != "" || r.synced(name) {
+			if Reconciled(s) && r.reconciles(name) {
+				return Reconcile
+			}
 			return Incremental
 		}
 		return Full
 	}
-	var any bool
+	var any, reconciling bool
 	for _, n := range r.Selected {
 		if !through(n, name) {
 			continue
 		}
 		any = true
-		if r.KindOf(n) != Incremental {
+		if r.KindOf(n) == Full {
 			return Full
 		}
+		reconciling = reconciling || r.reconciles(n)
 	}
-	if !any {
+	switch {
+	case !any:
 		return Full
+	case reconciling && Reconciled(s):
+		return Reconcile
 	}
 	return Incremental
 }
@@ -229,6 +281,13 @@ type Source string
 const (
 	FromLastFull        Source = "last full read"
 	FromLastIncremental Source = "last incremental read"
+	FromLastReconcile   Source = "last reconciliation"
+	// FromLastFullForReconcile: a reconciliation with only a full read's
+	// counts, which it re-reads most of.
+	FromLastFullForReconcile Source = "last full read (no reconciliation counted yet)"
+	// FromLastIncrementalForReconcile: a reconciliation with neither,
+	// mostly far below what it sends.
+	FromLastIncrementalForReconcile Source = "last incremental read (no reconciliation or full read counted: a reconciliation sends more)"
 	// FromLastFullForDaily: an incremental read with only a full read's
 	// counts, mostly far above what it sends.
 	FromLastFullForDaily Source = "last full read (no incremental read completed yet: a daily read usually sends far fewer)"
@@ -299,13 +358,20 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 			se.Source, se.Requests = NoZoomRequests, Counts{}
 		case completed(r.State, s.Name):
 			se.Source, se.Requests = AlreadyComplete, Counts{}
+		case saved != nil && se.Kind == Reconcile && len(saved.Reconcile) > 0:
+			se.Source, se.Requests = FromLastReconcile, FromState(saved.Reconcile)
 		case saved != nil && se.Kind == Incremental && len(saved.Incremental) > 0:
 			se.Source, se.Requests = FromLastIncremental, FromState(saved.Incremental)
 		case saved != nil && len(saved.Full) > 0:
 			se.Source, se.Requests = FromLastFull, FromState(saved.Full)
-			if se.Kind == Incremental {
+			switch se.Kind {
+			case Incremental:
 				se.Source = FromLastFullForDaily
+			case Reconcile:
+				se.Source = FromLastFullForReconcile
 			}
+		case saved != nil && se.Kind == Reconcile && len(saved.Incremental) > 0:
+			se.Source, se.Requests = FromLastIncrementalForReconcile, FromState(saved.Incremental)
 		case saved != nil && len(saved.Probe) > 0:
 			se.Source, se.Requests = FromSyncProbe, FromState(saved.Probe)
 		case probed[s.Name] != nil:
@@ -424,9 +490,12 @@ func Settle(prev *state.Requests, run Counts, kind Kind, completed bool, cats ..
 				m[string(c)] += 0
 			}
 		}
-		if kind == Incremental {
+		switch kind {
+		case Incremental:
 			r.Incremental = m
-		} else {
+		case Reconcile:
+			r.Reconcile = m
+		default:
 			r.Full = m
 		}
 		r.Sync, r.Probe = nil, nil

@@ -3,6 +3,7 @@ package quota
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/internal/state"
 	"github.com/zoom-connector/zoom-connector/internal/zoomapi"
@@ -311,5 +312,68 @@ func TestProbeSamples(t *testing.T) {
 	}
 	if f := ProbeSamples("free"); f[light] != SampleWithQuota || f[medium] != SampleWithQuota {
 		t.Errorf("free: %v", f)
+	}
+}
+
+// TestReconcileKind: with the change-driven rules on, a daily read of a
+// stream whose cost they cut is a reconciliation when reconcile_days have
+// passed since the last one (or the sync under way is one), for a parent
+// read only for its children when any selected stream through it
+// reconciles; the streams read per instance stay incremental. A
+// reconciliation is estimated from the last reconciliation's counts, else
+// the last full read's, and its counts are kept apart.
+func TestReconcileKind(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	ago := func(days int) string { return now.Add(-time.Duration(days) * 24 * time.Hour).Format(time.RFC3339) }
+	sel := []string{"meeting_registrants", "past_meeting_participants"}
+	inc := map[string]bool{"meeting_registrants": true, "past_meeting_participants": true}
+	synced := func(reconciled string, syncing *state.SyncMark) *state.State {
+		st := state.New()
+		for _, n := range sel {
+			ss := st.Stream(n)
+			ss.Cursor, ss.Synced, ss.ReconciledAt, ss.Syncing = ago(1), &state.SyncMark{At: ago(1)}, reconciled, syncing
+		}
+		return st
+	}
+	for _, tc := range []struct {
+		name       string
+		settleDays int
+		st         *state.State
+		want       map[string]Kind
+	}{
+		{"reconciliation due", 3, synced(ago(8), nil), map[string]Kind{"meeting_registrants": Reconcile,
+			"past_meeting_participants": Incremental, "meetings": Reconcile, "past_meeting_instances": Reconcile, "users": Incremental}},
+		{"not due", 3, synced(ago(2), nil), map[string]Kind{"meeting_registrants": Incremental,
+			"past_meeting_participants": Incremental, "meetings": Incremental, "past_meeting_instances": Incremental}},
+		{"a reconciliation under way", 3, synced(ago(2), &state.SyncMark{At: ago(0), Reconcile: true}),
+			map[string]Kind{"meeting_registrants": Reconcile, "meetings": Reconcile, "past_meeting_instances": Reconcile}},
+		{"rules off", 0, synced(ago(8), nil), map[string]Kind{"meeting_registrants": Incremental, "meetings": Incremental}},
+	} {
+		r := Read{Selected: sel, Incremental: inc, State: tc.st, SettleDays: tc.settleDays, ReconcileDays: 7, Now: now}
+		for n, want := range tc.want {
+			if got := r.KindOf(n); got != want {
+				t.Errorf("%s: KindOf(%s) = %s, want %s", tc.name, n, got, want)
+			}
+		}
+	}
+
+	due := synced(ago(8), nil)
+	due.Stream("meeting_registrants").Requests = &state.Requests{Full: map[string]int64{"medium": 900}, Incremental: map[string]int64{"medium": 80}}
+	r := Read{Selected: []string{"meeting_registrants"}, Incremental: inc, State: due, SettleDays: 3, ReconcileDays: 7, Now: now}
+	if s := Make(r, nil).Streams[2]; s.Name != "meeting_registrants" || s.Source != FromLastFullForReconcile || s.Requests[medium] != 900 {
+		t.Errorf("a reconciliation without its own counts: %+v", s)
+	}
+	rq := Settle(due.Stream("meeting_registrants").Requests, Counts{medium: 950}, Reconcile, true, medium)
+	if rq.Reconcile["medium"] != 950 || rq.Incremental["medium"] != 80 || rq.Full["medium"] != 900 {
+		t.Fatalf("a completed reconciliation: %+v", rq)
+	}
+	due.Stream("meeting_registrants").Requests = rq
+	if s := Make(r, nil).Streams[2]; s.Source != FromLastReconcile || s.Requests[medium] != 950 {
+		t.Errorf("the next reconciliation: %+v", s)
+	}
+	r.Now = now.Add(-6 * 24 * time.Hour) // two days after the last reconciliation
+	if s := Make(r, nil).Streams[2]; s.Source != FromLastIncremental || s.Requests[medium] != 80 {
+		t.Errorf("a daily read between reconciliations: %+v", s)
 	}
 }

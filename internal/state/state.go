@@ -20,6 +20,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/zoom-connector/zoom-connector/internal/fsutil"
 )
@@ -117,6 +118,10 @@ type Requests struct {
 	// Incremental counts the last completed read that started from a
 	// cursor (a daily read).
 	Incremental map[string]int64 `json:"incremental,omitempty"`
+	// Reconcile counts the last completed daily read that reconciled (a
+	// change-driven sync that skipped nothing as settled: see
+	// StreamState.Reconciles), for the streams whose cost that changes.
+	Reconcile map[string]int64 `json:"reconcile,omitempty"`
 	// Sync counts the sync under way, added up over the runs that resume
 	// it (a read that the daily quota stops continues the next day); it
 	// moves to Full or Incremental when the stream completes.
@@ -133,12 +138,36 @@ func (r *Requests) Clone() *Requests {
 	if r == nil {
 		return nil
 	}
-	return &Requests{Full: maps.Clone(r.Full), Incremental: maps.Clone(r.Incremental), Sync: maps.Clone(r.Sync), Probe: maps.Clone(r.Probe)}
+	return &Requests{Full: maps.Clone(r.Full), Incremental: maps.Clone(r.Incremental), Reconcile: maps.Clone(r.Reconcile),
+		Sync: maps.Clone(r.Sync), Probe: maps.Clone(r.Probe)}
 }
 
 // Empty reports whether r counts nothing.
 func (r *Requests) Empty() bool {
-	return r == nil || len(r.Full) == 0 && len(r.Incremental) == 0 && len(r.Sync) == 0 && len(r.Probe) == 0
+	return r == nil || len(r.Full) == 0 && len(r.Incremental) == 0 && len(r.Reconcile) == 0 && len(r.Sync) == 0 && len(r.Probe) == 0
+}
+
+// Reconciles reports whether the change-driven sync of the stream under
+// way, or else one beginning at now, reconciles: the mark of the sync
+// under way says so; otherwise ReconcileDue of the last reconciliation.
+func (st *StreamState) Reconciles(days int, now time.Time) bool {
+	if st.Syncing != nil {
+		return st.Syncing.Reconcile
+	}
+	return ReconcileDue(st.ReconciledAt, days, now)
+}
+
+// ReconcileDue reports whether a sync beginning at now reconciles, the
+// last reconciliation having begun at last (RFC 3339 or a date; none or
+// unreadable: yes): when days (reconcile_days) or more have passed, never
+// again with days 0.
+func ReconcileDue(last string, days int, now time.Time) bool {
+	for _, l := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(l, last); err == nil {
+			return days > 0 && !now.Before(t.Add(time.Duration(days)*24*time.Hour))
+		}
+	}
+	return true
 }
 
 // Empty reports whether st holds nothing.
