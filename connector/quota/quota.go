@@ -379,6 +379,13 @@ func Make(r Read, probed map[string]Counts) *Estimate {
 		default:
 			se.Source, se.Requests = NotEstimated, Counts{}
 		}
+		if saved != nil && se.Kind == Reconcile && se.Source != AlreadyComplete && se.Source != NoZoomRequests {
+			// A reconciliation reads at least what a daily read does (the
+			// account may have grown since the counts it is estimated from).
+			for k, v := range FromState(saved.Incremental) {
+				se.Requests[k] = max(se.Requests[k], v)
+			}
+		}
 		if saved != nil && se.Source != AlreadyComplete {
 			se.Sent = FromState(saved.Sync)
 			for k, v := range se.Sent {

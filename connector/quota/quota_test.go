@@ -372,6 +372,10 @@ func TestReconcileKind(t *testing.T) {
 	if s := Make(r, nil).Streams[2]; s.Source != FromLastReconcile || s.Requests[medium] != 950 {
 		t.Errorf("the next reconciliation: %+v", s)
 	}
+	due.Stream("meeting_registrants").Requests.Reconcile = map[string]int64{"medium": 60}
+	if s := Make(r, nil).Streams[2]; s.Source != FromLastReconcile || s.Requests[medium] != 80 {
+		t.Errorf("a reconciliation whose counts are below the last daily read's (the account grew): %+v", s)
+	}
 	r.Now = now.Add(-6 * 24 * time.Hour) // two days after the last reconciliation
 	if s := Make(r, nil).Streams[2]; s.Source != FromLastIncremental || s.Requests[medium] != 80 {
 		t.Errorf("a daily read between reconciliations: %+v", s)

@@ -52,9 +52,17 @@ type DailySync struct {
 	// from the counts of an incremental read like them (the first of them
 	// from the first daily read's, which a full read preceded).
 	Later []*DailyRead `json:"later_daily_reads,omitempty"`
+	// Reconcile is the daily read after those, a simulated day later, on
+	// the day the change-driven rules reconcile (ReconcileDays is set so
+	// that it does): it asks again for what the others skip, and its
+	// estimate comes from the full read's counts.
+	Reconcile *DailyRead `json:"reconciliation_read,omitempty"`
 	// Estimates compare the quota estimate made before each read with
 	// what the read sent (first, daily, second daily).
 	Estimates []*EstimateCheck `json:"quota_estimates,omitempty"`
+	// RemeasuredAt is when this section was measured apart from the rest
+	// of its report (zoombench --daily-sync-only --into), "" when with it.
+	RemeasuredAt string `json:"remeasured_at,omitempty"`
 }
 
 // DailyTarget is the share of the first read's requests, per category, a
@@ -134,12 +142,16 @@ func RunDailySync(ctx context.Context, dir string, c DailySyncCase) (*DailySync,
 	if err != nil {
 		return nil, err
 	}
+	// The full read reconciles (there is no reconciliation before it), the
+	// daily reads after it do not, and the one reconcileDay days after it
+	// does.
+	count.cfg.ReconcileDays = reconcileDay
 	defer count.close()
 	first, daily, st, err := ds.countReads(ctx, count, c, logf)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range append([]*DailyRead{first, daily}, ds.Later...) {
+	for _, r := range append([]*DailyRead{first, daily, ds.Reconcile}, ds.Later...) {
 		r.Heavy = r.SentByCategory[string(zoomsim.Heavy)] + r.SentByCategory[string(zoomsim.ResourceIntensive)]
 		if lim.SharedHeavyDaily > 0 {
 			r.HeavyShare = float64(r.Heavy) / float64(lim.SharedHeavyDaily)
@@ -201,7 +213,7 @@ func (ds *DailySync) countReads(ctx context.Context, count *living, c DailySyncC
 	}
 	ds.Changes = len(changes)
 	logf("daily sync: %d changes in a simulated day at %s activity; daily read", ds.Changes, c.Activity)
-	est := estimateAll(st)
+	est := count.estimate(st)
 	daily, st2, err := count.read(ctx, st, c.MaxConcurrency)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("daily read: %w", err)
@@ -212,7 +224,7 @@ func (ds *DailySync) countReads(ctx context.Context, count *living, c DailySyncC
 			return nil, nil, nil, err
 		}
 		logf("daily sync: daily read %d, one more simulated day later", i+2)
-		est = estimateAll(st2)
+		est = count.estimate(st2)
 		var r *DailyRead
 		if r, st2, err = count.read(ctx, st2, c.MaxConcurrency); err != nil {
 			return nil, nil, nil, fmt.Errorf("daily read %d: %w", i+2, err)
@@ -220,6 +232,15 @@ func (ds *DailySync) countReads(ctx context.Context, count *living, c DailySyncC
 		ds.Later = append(ds.Later, r)
 		ds.Estimates = append(ds.Estimates, checkEstimate(laterName(i), est, r.SentByCategory, c.Plan))
 	}
+	if _, err := count.sim.Advance(24 * time.Hour); err != nil {
+		return nil, nil, nil, err
+	}
+	logf("daily sync: daily read %d, %d simulated days after the full read: a reconciliation", laterReads+2, reconcileDay)
+	est = count.estimate(st2)
+	if ds.Reconcile, _, err = count.read(ctx, st2, c.MaxConcurrency); err != nil {
+		return nil, nil, nil, fmt.Errorf("reconciliation read: %w", err)
+	}
+	ds.Estimates = append(ds.Estimates, checkEstimate(reconcileName, est, ds.Reconcile.SentByCategory, c.Plan))
 	for _, e := range ds.Estimates {
 		logf("  quota estimate of the %s read: estimated %v, sent %v, probe %v, within 10%%: %v", e.Read, e.Estimated, e.Sent, e.Probe, e.Within)
 	}
@@ -234,10 +255,18 @@ const laterReads = 2
 
 func laterName(i int) string { return fmt.Sprintf("daily %d (incremental)", i+2) }
 
-// estimateAll is the quota estimate of a read of TruthStreams (every
-// stream incremental that can be) from st.
-func estimateAll(st *state.State) *quotapkg.Estimate {
-	return quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st}, nil)
+// reconcileDay is the day after the full read of the reconciliation read,
+// the read after the later ones: reconcile_days of the daily sync.
+const reconcileDay = laterReads + 2
+
+var reconcileName = fmt.Sprintf("daily %d (reconciliation)", reconcileDay)
+
+// estimate is the quota estimate of a read of TruthStreams (every stream
+// incremental that can be) from st, with the change-driven rules of v's
+// config, beginning at the simulator's clock, as the connector makes it.
+func (v *living) estimate(st *state.State) *quotapkg.Estimate {
+	return quotapkg.Make(quotapkg.Read{Selected: zoomsim.TruthStreams, Incremental: incrementalAll(), State: st,
+		SettleDays: v.cfg.SettleDays, ReconcileDays: v.cfg.ReconcileDays, Now: v.sim.Clock()}, nil)
 }
 
 func incrementalAll() map[string]bool {
@@ -386,8 +415,15 @@ func (d *DailySync) markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## Daily sync cost\n\n")
+	if d.RemeasuredAt != "" {
+		p("*Measured on its own at %s (`zoombench --daily-sync-only --into`), after the rest of this report.*\n\n", d.RemeasuredAt)
+	}
 	p("What running `read --state-file S` every day costs on the **%s** dataset at **%s** activity (the simulator's living account: %s changes in the simulated day between the reads), with the **%s** plan's limits. ", d.Dataset, d.Activity, thousands(int64(d.Changes)), d.Plan)
-	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally, change-driven (`settle_days: %d`, `reconcile_days: %d`, no webhook store: meetings and webinars settled before the first read are not asked for again); %d more daily reads follow, a simulated day apart, each with the previous one's state. ", d.SettleDays, d.ReconcileDays, laterReads)
+	p("The first read is a full read; the daily read runs one simulated day later with the first read's state and `lookback_days: 1`, every stream that can be incremental read incrementally, change-driven (`settle_days: %d`, `reconcile_days: %d`, no webhook store: meetings and webinars settled before the first read are not asked for again); %d more daily reads follow, a simulated day apart, each with the previous one's state", d.SettleDays, d.ReconcileDays, laterReads)
+	if d.Reconcile != nil {
+		p(", then a last one on day %d after the full read, which reconciles (it skips nothing as settled)", d.ReconcileDays)
+	}
+	p(". ")
 	p("Requests are counted against a simulator without limits; the floor is the largest of requests ÷ per-second limit over the categories at the %s plan's limits", d.Plan)
 	if d.Daily.WallSeconds > 0 {
 		p("; the daily read's wall time is measured again against a simulator with those limits and a median latency of %s (same seed, start and day), `max_concurrency: %d`", d.LatencyMedian, d.MaxConcurrency)
@@ -414,6 +450,9 @@ func (d *DailySync) markdown() string {
 		100*float64(d.Daily.SentTotal)/float64(max(1, d.First.SentTotal)))
 	for i, r := range d.Later {
 		printRow(laterName(i), r)
+	}
+	if d.Reconcile != nil {
+		printRow(reconcileName, d.Reconcile)
 	}
 	p("\n")
 	if st := d.First.States; st != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	quotapkg "github.com/zoom-connector/zoom-connector/connector/quota"
 )
 
 // TestDailySyncCost measures the daily sync on the tiny dataset: the
@@ -44,18 +46,21 @@ func TestDailySyncCost(t *testing.T) {
 			t.Errorf("%s: daily share %v, want %v", c, d.DailyShare[c], want)
 		}
 	}
-	if d.SettleDays != 3 || d.ReconcileDays != 7 {
-		t.Errorf("rules settle %d, reconcile %d: want the config's defaults", d.SettleDays, d.ReconcileDays)
+	if d.SettleDays != 3 || d.ReconcileDays != reconcileDay {
+		t.Errorf("rules settle %d, reconcile %d: want the config's default and %d", d.SettleDays, d.ReconcileDays, reconcileDay)
 	}
 	t.Logf("daily ÷ first per category: %v", d.DailyShare)
 	if st := d.First.States; st == nil || st.States == 0 || st.MaxFile == 0 || st.MaxMessage == 0 || st.MaxFile > 64<<10 {
 		t.Errorf("the first read's states: %+v", st)
 	}
-	if len(d.Estimates) != 2+laterReads || d.Estimates[0].Probe == nil || !d.Estimates[1].FromFull || d.Estimates[2].FromFull {
+	if len(d.Estimates) != 3+laterReads || d.Estimates[0].Probe == nil || !d.Estimates[1].FromFull || d.Estimates[2].FromFull {
 		t.Errorf("quota estimates: %+v", d.Estimates)
 	}
 	for _, e := range d.Estimates {
-		t.Logf("quota estimate of the %s read: estimated %v, sent %v, errors %v, within 10%%: %v", e.Read, e.Estimated, e.Sent, e.Error, e.Within)
+		t.Logf("quota estimate of the %s read: estimated %v, sent %v, errors %v, within 10%%: %v (%s)", e.Read, e.Estimated, e.Sent, e.Error, e.Within, e.Source)
+	}
+	if r := d.Estimates[len(d.Estimates)-1]; r.Read != reconcileName || !strings.Contains(r.Source, string(quotapkg.FromLastFullForReconcile)) || d.Reconcile == nil {
+		t.Errorf("the reconciliation read's estimate: %+v", r)
 	}
 	if tg, ok := d.estimateTarget(); !ok || tg.Got == "" {
 		t.Errorf("no quota estimate target: %+v", tg)
