@@ -23,9 +23,12 @@ func estimateRead(job *readJob, now time.Time, probed map[string]quota.Counts) *
 	return quota.Make(r, probed)
 }
 
-// readClock is the read's clock now: opts.Now, time.Now when unset (the
-// real binary's).
+// readClock is the instant the read begins: opts.Began when set, else its
+// clock now (opts.Now, time.Now when unset: the real binary's).
 func readClock(opts engine.ReadOptions) time.Time {
+	if !opts.Began.IsZero() {
+		return opts.Began
+	}
 	if opts.Now == nil {
 		return time.Now()
 	}

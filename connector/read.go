@@ -324,6 +324,7 @@ func runJob(ctx context.Context, client *zoomapi.Client, cfg *config.Config, job
 		ev.streams[n] = true
 	}
 	opts := readOptions(cfg, job, stdio, log)
+	opts.Began = readClock(opts) // one instant for the estimate and the read
 	announceQuota(ctx, client, cfg, job, opts, aw)
 	opts.Progress = newProgressReporter(stdio.Stderr, log).update
 	sum, err := engine.Read(ctx, client, sink, ev, opts)

@@ -247,8 +247,11 @@ func TestWriteKilledAndResumed(t *testing.T) {
 	final := e.path("results-final.jsonl")
 	r := e.run(2*time.Minute, "write", "--config", cfg, "--allow-host", s.host, "--log-level", "debug", "--input", input,
 		"--ledger", ledger, "--results", final, "--dead-letter", e.path("dead-final.jsonl"))
-	res := readResults(t, final)
 	if r.code != 0 {
+		if _, err := os.Stat(final); err != nil {
+			t.Fatalf("final write (no results file: %v): %s", err, r)
+		}
+		res := readResults(t, final)
 		for i := range rows {
 			if st, _ := res[i+1]["status"].(string); st != "registered" && st != "already_registered" {
 				t.Errorf("row %d (%s): final status %q (%v)", i+1, keys[i], st, res[i+1])
@@ -256,6 +259,7 @@ func TestWriteKilledAndResumed(t *testing.T) {
 		}
 		t.Fatalf("final write: %s", r)
 	}
+	res := readResults(t, final)
 	checkLedgerHeld("final run", held, before)
 	for i := range rows {
 		st, _ := res[i+1]["status"].(string)

@@ -299,8 +299,8 @@ func advanceCursor(ss *state.StreamState) {
 
 // requests returns the request counts of stream n to report: the state's,
 // with the requests this run sent added to the sync under way's, and
-// moved to the last full or incremental read's when completed (the stream
-// completed in this run). A stream the sync had completed before this run
+// moved to the last full, incremental or reconciling read's (its kind,
+// plan.kind) when completed (the stream completed in this run). A stream the sync had completed before this run
 // keeps its counts: what this run sent for it (a parent listed again for
 // its unfinished children) is not a read of it.
 func (c *checkpoint) requests(n string, completed bool) *state.Requests {

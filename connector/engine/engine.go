@@ -140,6 +140,11 @@ type ReadOptions struct {
 	// Now is the clock (default time.Now): the read's "today", which
 	// decides its time windows.
 	Now func() time.Time
+	// Began, when set, is the instant the read begins instead of Now() at
+	// Read: the caller that estimated the read's quota at that instant
+	// passes it, so the estimate and the read agree on the day and on
+	// which syncs reconcile.
+	Began time.Time
 	// Log receives diagnostics.
 	Log *slog.Logger
 	// Sources read the selected streams that do not come from Zoom, by
@@ -175,6 +180,15 @@ func (o ReadOptions) withDefaults() ReadOptions {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+// began is the instant the read begins, in UTC: Began, else Now() (call
+// it after withDefaults).
+func (o ReadOptions) began() time.Time {
+	if !o.Began.IsZero() {
+		return o.Began.UTC()
+	}
+	return o.Now().UTC()
 }
 
 // StreamProgress is a stream's progress during a read.
@@ -253,7 +267,7 @@ type engine struct {
 func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events, opts ReadOptions) (*Summary, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
-	e := &engine{client: client, opts: opts, events: events, log: opts.Log, now: opts.Now().UTC()}
+	e := &engine{client: client, opts: opts, events: events, log: opts.Log, now: opts.began()}
 	st := state.New()
 	if opts.State != nil {
 		st = opts.State.Clone()

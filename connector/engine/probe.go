@@ -91,7 +91,7 @@ func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, sample
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{client: client, opts: opts, log: opts.Log, now: opts.Now().UTC(), plan: p}
+	e := &engine{client: client, opts: opts, log: opts.Log, now: opts.began(), plan: p}
 	e.windows = e.planWindows(st)
 	pr := &prober{e: e, st: st, samples: samples, kMax: ProbeSample, sent: quota.Counts{}, out: map[string]quota.Counts{}, levels: map[string]*probeLevel{}}
 	for _, k := range samples {

@@ -348,6 +348,8 @@ func TestReconcileKind(t *testing.T) {
 			"past_meeting_participants": Incremental, "meetings": Incremental, "past_meeting_instances": Incremental}},
 		{"a reconciliation under way", 3, synced(ago(2), &state.SyncMark{At: ago(0), Reconcile: true}),
 			map[string]Kind{"meeting_registrants": Reconcile, "meetings": Reconcile, "past_meeting_instances": Reconcile}},
+		{"a daily sync under way that began before the reconciliation was due", 3, synced(ago(8), &state.SyncMark{At: ago(2)}),
+			map[string]Kind{"meeting_registrants": Incremental, "meetings": Incremental, "past_meeting_instances": Incremental}},
 		{"rules off", 0, synced(ago(8), nil), map[string]Kind{"meeting_registrants": Incremental, "meetings": Incremental}},
 	} {
 		r := Read{Selected: sel, Incremental: inc, State: tc.st, SettleDays: tc.settleDays, ReconcileDays: 7, Now: now}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -332,6 +333,9 @@ func (t *target) applyLocal(r *row, reg listing) {
 		reg.status = "denied"
 	case ActDelete:
 		delete(t.existing, r.person)
+		// What this run registered the person for is gone too: a later row
+		// registering them again is sent.
+		maps.DeleteFunc(t.done, func(k string, _ listing) bool { return strings.HasPrefix(k, r.person+"\n") })
 		if t.life.byID != nil {
 			delete(t.life.byID, reg.id)
 		}

@@ -50,7 +50,10 @@
 // occurrence and status in a run) shows it. So a run whose ledger lacks a
 // row Zoom did register (a kill between the answer and the fsync) does not
 // send it again: each repeated add counts against Zoom's limit of three a
-// day per registrant. An email registered only for other occurrences is
+// day per registrant. ASSUMPTION: Zoom documents occurrence_id on the list
+// but not which registrants it keeps; taken, as the simulator answers, as
+// those who chose the occurrence and those of every occurrence. A row
+// settled that way gets no ledger entry, so every run asks Zoom again. An email registered only for other occurrences is
 // sent. After a request whose outcome is unknown, such a row counts as
 // applied when the lists of its occurrences, read again, show it.
 //

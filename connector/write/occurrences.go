@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-
-	"github.com/zoom-connector/zoom-connector/connector/registrant"
 )
 
 // occurrenceListed reports whether Zoom lists r's person for every
@@ -20,6 +18,11 @@ import (
 // registrant. Each occurrence and status is listed once per run; reconcile
 // forgets the lists, and a person a delete row of this input removed is
 // not looked up.
+//
+// ASSUMPTION: Zoom documents occurrence_id on the list ("The meeting or
+// webinar occurrence ID") but not which registrants it keeps; taken here,
+// as in the simulator, as those who chose the occurrence and those
+// registered for every occurrence.
 func (e *engine) occurrenceListed(ctx context.Context, t *target, r *row) (listing, bool, error) {
 	whole, ok := t.existing[r.email]
 	if !ok || r.occ == "" || t.life.gone[r.email] {
@@ -53,11 +56,10 @@ func (e *engine) occurrenceListed(ctx context.Context, t *target, r *row) (listi
 }
 
 // registeredEarlier reports r as already registered with Zoom's reg, found
-// by a list rather than sent, and remembers it for the rest of the run and,
-// with the next ledger write, for later runs.
+// by a list rather than sent, and remembers it for the rest of the run. It
+// writes no ledger entry: what the lists of occurrences say rests on an
+// assumption (occurrenceListed), so each run asks Zoom again.
 func (e *engine) registeredEarlier(t *target, r *row, reg listing, why string) error {
 	t.done[occKey(r.email, r.occ)] = reg
-	e.ledger.settle([]registrant.Entry{{Key: registrant.Key(t.key.registrant(r.occ), r.email), Target: t.key.String(),
-		RegistrantID: reg.id, JoinURL: reg.joinURL, Row: r.num}})
 	return e.out.result(r, Result{Status: StatusAlreadyRegistered, RegistrantID: reg.id, JoinURL: reg.joinURL, Reason: why})
 }

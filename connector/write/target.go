@@ -61,8 +61,9 @@ type target struct {
 	// row of it is deferred for the rest of the run.
 	deferred *deferral
 	// existing maps lower-case emails to their registration: every status,
-	// listed once, plus what this run added. Zoom's list does not say which
-	// occurrences a registrant chose, so it decides whole-target rows only.
+	// listed once, plus what this run added. Zoom's whole list does not say
+	// which occurrences a registrant chose, so it decides whole-target rows
+	// only (rows naming occurrences: occListed).
 	existing map[string]listing
 	// done holds what this run registered, by occKey(email, occurrence_ids):
 	// it (with the ledger) decides rows that name occurrences.
@@ -86,10 +87,11 @@ func occKey(email, occ string) string { return email + "\n" + occ }
 //
 // A row without occurrence_ids asks for the whole meeting: a listed email
 // counts, whatever occurrences it chose. A row with occurrence_ids counts
-// as registered only when this run registered the same occurrences, or the
-// whole meeting (which covers every occurrence), for that email; an email
-// that Zoom's list shows, perhaps through other occurrences, is sent again
-// (Zoom answers a repeated add with the existing registration).
+// as registered here only when this run registered the same occurrences,
+// or the whole meeting (which covers every occurrence), for that email;
+// for an email that Zoom's whole list shows, perhaps through other
+// occurrences, the ledger and then Zoom's lists of its occurrences decide
+// (occurrenceListed).
 func (t *target) find(r *row) (listing, string, bool) {
 	if r.occ == "" {
 		if reg, ok := t.existing[r.email]; ok {
@@ -567,7 +569,9 @@ func (e *engine) registered(t *target, rows []*row, regs []listing, method strin
 		switch {
 		case ok && old.status != "":
 			regs[i].status = old.status
-		case t.approval == 0 || e.cfg.AutoApprove:
+		case t.approval == 0 || e.cfg.AutoApprove && (t.key.Kind == Meeting || method == MethodBatch):
+			// auto_approve is sent with a meeting's adds and in either
+			// kind's batch body, not with a webinar's single add.
 			regs[i].status = "approved"
 		default:
 			regs[i].status = "pending"
@@ -587,8 +591,8 @@ func (e *engine) planned(t *target, rows []*row, method string) error {
 	for _, r := range rows {
 		if _, ok := t.existing[r.email]; !ok {
 			t.count++
+			t.existing[r.email] = listing{} // a person Zoom lists keeps the id and status it has
 		}
-		t.existing[r.email] = listing{}
 		t.done[occKey(r.email, r.occ)] = listing{}
 		if err := e.out.result(r, Result{Status: StatusWouldRegister, Method: method}); err != nil {
 			return err

@@ -58,7 +58,8 @@ type DailySync struct {
 	// estimate comes from the full read's counts.
 	Reconcile *DailyRead `json:"reconciliation_read,omitempty"`
 	// Estimates compare the quota estimate made before each read with
-	// what the read sent (first, daily, second daily).
+	// what the read sent (first, daily, the later ones, the
+	// reconciliation).
 	Estimates []*EstimateCheck `json:"quota_estimates,omitempty"`
 	// RemeasuredAt is when this section was measured apart from the rest
 	// of its report (zoombench --daily-sync-only --into), "" when with it.

@@ -124,7 +124,7 @@ type Requests struct {
 	Reconcile map[string]int64 `json:"reconcile,omitempty"`
 	// Sync counts the sync under way, added up over the runs that resume
 	// it (a read that the daily quota stops continues the next day); it
-	// moves to Full or Incremental when the stream completes.
+	// moves to Full, Incremental or Reconcile when the stream completes.
 	Sync map[string]int64 `json:"sync,omitempty"`
 	// Probe is the estimate the probe made at the start of the sync under
 	// way, for a stream no earlier read counted: the runs that resume the
