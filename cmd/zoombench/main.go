@@ -110,22 +110,15 @@ func run(args []string) int {
 // in path in place of its daily-sync section, writes the report back and
 // its Markdown to md (- for stdout).
 func replaceDailySync(path, md string, ds *bench.DailySync, start time.Time) int {
-	b, err := os.ReadFile(path)
+	rep, err := loadReport(path)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
-		return 1
-	}
-	var rep bench.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %s: %v\n", path, err)
-		return 1
+		return fail(err)
 	}
 	ds.RemeasuredAt = start.UTC().Format(time.RFC3339)
 	rep.DailySync = ds
 	out, _ := json.MarshalIndent(rep, "", "  ")
 	if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
-		return 1
+		return fail(err)
 	}
 	fmt.Fprintf(os.Stderr, "zoombench: daily sync measured again in %s\n", time.Since(start).Round(time.Second))
 	return renderReport(path, md)
@@ -135,23 +128,35 @@ func replaceDailySync(path, md string, ds *bench.DailySync, start time.Time) int
 // stdout): after a change of the report's wording or targets, the figures
 // of the run it was measured in are rendered again without measuring.
 func renderReport(path, md string) int {
-	b, err := os.ReadFile(path)
+	rep, err := loadReport(path)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
-		return 1
-	}
-	var rep bench.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %s: %v\n", path, err)
-		return 1
+		return fail(err)
 	}
 	if md == "-" {
 		fmt.Print(rep.Markdown())
 		return 0
 	}
 	if err := os.WriteFile(md, []byte(rep.Markdown()), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
-		return 1
+		return fail(err)
 	}
 	return 0
+}
+
+// loadReport reads an earlier JSON report.
+func loadReport(path string) (*bench.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &rep, nil
+}
+
+// fail says err on stderr and returns the exit status of a failed run.
+func fail(err error) int {
+	fmt.Fprintf(os.Stderr, "zoombench: %v\n", err)
+	return 1
 }
