@@ -191,6 +191,15 @@ func (o ReadOptions) began() time.Time {
 	return o.Now().UTC()
 }
 
+// startState is a copy of the state the read starts from (an empty one
+// without State), which the read changes.
+func (o ReadOptions) startState() *state.State {
+	if o.State == nil {
+		return state.New()
+	}
+	return o.State.Clone()
+}
+
 // StreamProgress is a stream's progress during a read.
 type StreamProgress struct {
 	Name string
@@ -268,10 +277,7 @@ func Read(ctx context.Context, client *zoomapi.Client, sink Sink, events Events,
 	start := time.Now()
 	opts = opts.withDefaults()
 	e := &engine{client: client, opts: opts, events: events, log: opts.Log, now: opts.began()}
-	st := state.New()
-	if opts.State != nil {
-		st = opts.State.Clone()
-	}
+	st := opts.startState()
 	p, err := newPlan(opts.Streams, st)
 	if err != nil {
 		return nil, err

@@ -83,10 +83,7 @@ type probed struct {
 // scope, bad credentials) ends it; what it sent is still counted.
 func Probe(ctx context.Context, client *zoomapi.Client, opts ReadOptions, samples map[zoomapi.Category]int) (*ProbeResult, error) {
 	opts = opts.withDefaults()
-	st := state.New()
-	if opts.State != nil {
-		st = opts.State.Clone()
-	}
+	st := opts.startState()
 	p, err := newPlan(opts.Streams, st)
 	if err != nil {
 		return nil, err
